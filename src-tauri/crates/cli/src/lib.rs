@@ -1,0 +1,539 @@
+//! `scim-console`: the headless SCIM Console — the same server the desktop app embeds, and the
+//! commands to manage its tokens, roles, users and settings from a shell.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use scim_server::core::Core;
+use scim_server::settings::{self, Policy};
+use scim_server::{ApiError, ServerOptions};
+use scim_store::{ChangeContext, EventQuery, Permission, Store, UserRecord};
+
+/// The default address: loopback only, on a port named after RFC 7643.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7643";
+
+#[derive(Debug, Parser)]
+#[command(name = "scim-console", version, about = "SCIM 2.0 service provider and console for Okta and Microsoft Entra ID provisioning")]
+pub struct Cli {
+    /// The database: a SQLite file path or sqlite:// URL. Default: a file in the platform data
+    /// folder (demo.db for `serve --demo`).
+    #[arg(long, global = true, env = "SCIM_CONSOLE_DB", value_name = "URL")]
+    pub db: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the SCIM endpoint.
+    Serve(ServeArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage roles.
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Read or change settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Show the event log, newest last.
+    Log(LogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = DEFAULT_LISTEN, value_name = "ADDR")]
+    pub listen: String,
+    /// Provisioning policy to use (saved as the `provisioning` setting).
+    #[arg(long, value_name = "jit|full")]
+    pub provisioning: Option<String>,
+    /// Externally visible base URL, e.g. https://scim.example.com (saved as `public-url`).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Seed sample users and print a token, so everything can be tried at once.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; its secret is printed once, alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "UserModify", value_name = "UserModify|UserRead")]
+        permission: String,
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List tokens with their last use and expiry.
+    List,
+    /// Revoke the active token with this name; it stops working at once.
+    Revoke { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Define a custom role.
+    Add { name: String },
+    /// Remove a custom role no user has.
+    Remove { name: String },
+    /// List roles.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Record a SAML login: creates the user just in time on the first one.
+    Jit {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        given_name: String,
+        #[arg(long)]
+        family_name: String,
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// List users.
+    List {
+        /// As JSON, one object per user.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Change a setting.
+    Set { key: String, value: String },
+    /// Show a setting (or all of them).
+    Get { key: Option<String> },
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Keep printing new events as they arrive.
+    #[arg(long)]
+    pub follow: bool,
+    /// Only failed requests.
+    #[arg(long)]
+    pub errors: bool,
+    /// How many of the newest events to show first.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+}
+
+/// An error shown to the person at the terminal.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl From<ApiError> for CliError {
+    fn from(e: ApiError) -> Self {
+        CliError(e.to_scim().detail)
+    }
+}
+impl From<scim_store::StoreError> for CliError {
+    fn from(e: scim_store::StoreError) -> Self {
+        CliError::from(ApiError::from(e))
+    }
+}
+
+type Result<T, E = CliError> = std::result::Result<T, E>;
+
+/// The platform data folder (e.g. ~/.local/share/scim-console on Linux).
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("dev", "scimconsole", "scim-console").map(|d| d.data_dir().to_path_buf())
+}
+
+fn database_url(cli_db: Option<&str>, demo: bool) -> Result<String> {
+    if let Some(db) = cli_db.filter(|d| !d.trim().is_empty()) {
+        return Ok(db.to_owned());
+    }
+    let dir = data_dir().ok_or_else(|| CliError("cannot find a data folder; pass --db PATH".to_owned()))?;
+    let file = if demo { "demo.db" } else { "scim-console.db" };
+    Ok(dir.join(file).to_string_lossy().into_owned())
+}
+
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(cli_db: Option<&str>, demo: bool) -> Result<(Arc<dyn Store>, Arc<Core>)> {
+    let url = database_url(cli_db, demo)?;
+    let store = scim_store::open(&url)
+        .await
+        .map_err(|e| CliError(format!("cannot open the database {url}: {e}")))?;
+    let core = Core::new(store.clone()).await?;
+    Ok((store, core))
+}
+
+fn cli_ctx() -> ChangeContext {
+    ChangeContext { actor: Some("scim-console".to_owned()) }
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let demo = matches!(&cli.command, Command::Serve(a) if a.demo);
+    let (store, core) = open(cli.db.as_deref(), demo).await?;
+    let mut out = std::io::stdout().lock();
+    let mut say = |line: String| -> Result<()> {
+        writeln!(out, "{line}").map_err(|e| CliError(format!("cannot write to stdout: {e}")))
+    };
+    match cli.command {
+        Command::Serve(args) => return serve(store, core, args).await,
+        Command::Token(TokenCommand::Create { name, permission, expires_in_days }) => {
+            let perm = Permission::parse(&permission).ok_or_else(|| {
+                CliError(format!("unknown permission '{permission}': use UserModify (Manage Users) or UserRead"))
+            })?;
+            let (rec, secret) = core.create_token(&name, perm, expires_in_days).await?;
+            let expiry = rec.expires.as_deref().map(|e| format!(", expires {e}")).unwrap_or_default();
+            say(format!("Created token '{}' ({}{expiry}).", rec.name, rec.permission.as_str()))?;
+            say("Copy the secret now: it is not shown again.".to_owned())?;
+            say(secret)?;
+        }
+        Command::Token(TokenCommand::List) => {
+            let tokens = store.list_tokens().await?;
+            if tokens.is_empty() {
+                say("No tokens yet: create one with `scim-console token create --name Okta-SCIM`.".to_owned())?;
+            }
+            let now = scim_store::now();
+            let soon = scim_store::format_time(chrono::Utc::now() + chrono::Duration::days(14));
+            let mut rows = vec![["NAME", "PERMISSION", "SECRET", "CREATED", "EXPIRES", "LAST USED", "STATUS"].map(String::from).to_vec()];
+            for t in tokens {
+                let status = if t.revoked.is_some() {
+                    "revoked"
+                } else if !t.is_valid_at(&now) {
+                    "expired"
+                } else if t.expires.as_deref().is_some_and(|e| e < soon.as_str()) {
+                    "expires soon"
+                } else {
+                    "active"
+                };
+                rows.push(vec![
+                    t.name,
+                    t.permission.as_str().to_owned(),
+                    format!("{}…", t.prefix),
+                    short_time(&t.created),
+                    t.expires.as_deref().map(short_time).unwrap_or_else(|| "never".to_owned()),
+                    t.last_used.as_deref().map(short_time).unwrap_or_else(|| "never".to_owned()),
+                    status.to_owned(),
+                ]);
+            }
+            for line in table(&rows) {
+                say(line)?;
+            }
+        }
+        Command::Token(TokenCommand::Revoke { name }) => {
+            let t = store.revoke_token(&name).await?;
+            say(format!("Revoked token '{}'. Requests with it are refused from now on.", t.name))?;
+        }
+        Command::Role(RoleCommand::Add { name }) => {
+            let r = store.add_role(&name).await?;
+            say(format!("Added role '{}'.", r.name))?;
+        }
+        Command::Role(RoleCommand::Remove { name }) => {
+            core.remove_role(&name).await?;
+            say(format!("Removed role '{}'.", name.trim()))?;
+        }
+        Command::Role(RoleCommand::List) => {
+            let rt = core.runtime().await?;
+            for r in store.list_roles().await? {
+                let mut notes = Vec::new();
+                if r.builtin {
+                    notes.push("built-in");
+                }
+                if r.name == rt.default_role {
+                    notes.push("default");
+                }
+                let notes = if notes.is_empty() { String::new() } else { format!("  ({})", notes.join(", ")) };
+                say(format!("{}{notes}", r.name))?;
+            }
+        }
+        Command::User(UserCommand::Jit { email, given_name, family_name, role }) => {
+            let u = core.jit_login(&email, &given_name, &family_name, role.as_deref(), &cli_ctx()).await?;
+            let verb = if u.version == 1 { "Created" } else { "Recorded a login for" };
+            say(format!("{verb} {} ({}, role {}).", u.user_name, u.id, u.role.as_deref().unwrap_or("-")))?;
+        }
+        Command::User(UserCommand::List { json }) => {
+            let users = all_users(&core).await?;
+            if json {
+                let items: Vec<serde_json::Value> = users.iter().map(user_json).collect();
+                let text = serde_json::to_string_pretty(&items).map_err(|e| CliError(e.to_string()))?;
+                say(text)?;
+            } else {
+                let mut rows = vec![["USERNAME", "NAME", "ROLE", "STATUS", "SOURCE", "LAST LOGIN", "LAST CHANGE"].map(String::from).to_vec()];
+                for u in &users {
+                    rows.push(vec![
+                        u.user_name.clone(),
+                        display_name(u),
+                        u.role.clone().unwrap_or_default(),
+                        if u.active { "active" } else { "deactivated" }.to_owned(),
+                        u.source.as_str().to_owned(),
+                        u.last_login.as_deref().map(short_time).unwrap_or_else(|| "never".to_owned()),
+                        short_time(&u.last_modified),
+                    ]);
+                }
+                for line in table(&rows) {
+                    say(line)?;
+                }
+                say(format!("{} user(s)", users.len()))?;
+            }
+        }
+        Command::Config(ConfigCommand::Set { key, value }) => {
+            let v = core.set_setting(&key, &value).await?;
+            say(format!("{key} = {v}"))?;
+            if key == settings::PUBLIC_URL {
+                for w in settings::url_warnings(&v) {
+                    say(format!("warning: {w}"))?;
+                }
+            }
+        }
+        Command::Config(ConfigCommand::Get { key }) => {
+            let all = store.settings().await?;
+            let value_of = |k: &str| {
+                all.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).or_else(|| {
+                    settings::KNOWN.iter().find(|(key, _, _)| *key == k).map(|(_, d, _)| (*d).to_owned())
+                })
+            };
+            match key {
+                Some(k) => match value_of(&k) {
+                    Some(v) => say(v)?,
+                    None => return Err(CliError(settings::validate(&k, "", &[]).err().unwrap_or_default())),
+                },
+                None => {
+                    for (k, _, help) in settings::KNOWN {
+                        say(format!("{k} = {}    # {help}", value_of(k).unwrap_or_default()))?;
+                    }
+                }
+            }
+        }
+        Command::Log(args) => {
+            drop(say);
+            return log(store, args).await;
+        }
+    }
+    Ok(())
+}
+
+async fn all_users(core: &Core) -> Result<Vec<UserRecord>> {
+    let rt = core.runtime().await?;
+    let mut users = Vec::new();
+    let mut start = 1;
+    loop {
+        let page = core
+            .store
+            .list_users(&scim_store::ListQuery {
+                schema: &rt.user_schema,
+                filter: None,
+                sort_by: None,
+                sort_order: Default::default(),
+                start_index: start,
+                count: 1000,
+            })
+            .await?;
+        let n = page.users.len() as u64;
+        users.extend(page.users);
+        if n == 0 || users.len() as u64 >= page.total {
+            return Ok(users);
+        }
+        start += n;
+    }
+}
+
+fn display_name(u: &UserRecord) -> String {
+    u.data
+        .get("displayName")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .or_else(|| u.data.get("name").and_then(|n| n.get("formatted")).and_then(|v| v.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn user_json(u: &UserRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": u.id,
+        "userName": u.user_name,
+        "displayName": display_name(u),
+        "role": u.role,
+        "active": u.active,
+        "source": u.source.as_str(),
+        "lastLogin": u.last_login,
+        "created": u.created,
+        "lastModified": u.last_modified,
+        "version": u.version,
+    })
+}
+
+fn short_time(t: &str) -> String {
+    // 2026-11-22T07:01:02.123Z → 2026-11-22 07:01
+    t.get(..16).map(|s| s.replace('T', " ")).unwrap_or_else(|| t.to_owned())
+}
+
+fn table(rows: &[Vec<String>]) -> Vec<String> {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let cells: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
+                .collect();
+            cells.join("  ").trim_end().to_owned()
+        })
+        .collect()
+}
+
+fn format_event(e: &scim_store::EventRecord) -> String {
+    let ev = &e.event;
+    let mut line = format!(
+        "{}  {}  {:<6} {}  {}ms  token={}  client={}",
+        ev.at,
+        ev.status,
+        ev.method,
+        ev.path,
+        ev.latency_us / 1000,
+        ev.token_name.as_deref().unwrap_or("-"),
+        ev.client.as_deref().map(|c| format!("\"{c}\"")).unwrap_or_else(|| "-".to_owned()),
+    );
+    if let Some(u) = &ev.user_name {
+        line.push_str(&format!("  user={u}"));
+    }
+    for c in &ev.diff {
+        let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "∅".to_owned());
+        line.push_str(&format!("\n    {}: {} → {}", c.path, show(&c.old), show(&c.new)));
+    }
+    if !ev.ignored.is_empty() {
+        line.push_str(&format!("\n    ignored (not kept by this server): {}", ev.ignored.join(", ")));
+    }
+    if let Some(err) = &ev.error {
+        line.push_str(&format!("\n    error: {err}"));
+    }
+    line
+}
+
+async fn log(store: Arc<dyn Store>, args: LogArgs) -> Result<()> {
+    let mut last = 0;
+    let mut first = true;
+    loop {
+        let events = store
+            .list_events(&EventQuery {
+                after_id: Some(last),
+                errors_only: args.errors,
+                resource_id: None,
+                limit: if first { args.limit } else { 1000 },
+            })
+            .await?;
+        first = false;
+        {
+            let mut out = std::io::stdout().lock();
+            for e in &events {
+                writeln!(out, "{}", format_event(e)).map_err(|e| CliError(format!("cannot write to stdout: {e}")))?;
+                last = last.max(e.id);
+            }
+            out.flush().map_err(|e| CliError(e.to_string()))?;
+        }
+        if !args.follow {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(300)) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+async fn serve(store: Arc<dyn Store>, core: Arc<Core>, args: ServeArgs) -> Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,scim_server=info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    if let Some(p) = &args.provisioning {
+        if Policy::parse(p).is_none() {
+            return Err(CliError(format!("--provisioning must be 'jit' or 'full', not '{p}'")));
+        }
+        core.set_setting(settings::PROVISIONING, p).await?;
+    }
+    if let Some(u) = &args.public_url {
+        core.set_setting(settings::PUBLIC_URL, u).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| CliError(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener.local_addr().map_err(|e| CliError(e.to_string()))?;
+    let rt = core.runtime().await?;
+    let mut out = std::io::stdout().lock();
+    let mut say = |line: String| -> Result<()> {
+        writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| CliError(format!("cannot write to stdout: {e}")))
+    };
+    if args.demo {
+        let seeded = scim_server::demo::seed(&core).await?;
+        if seeded > 0 {
+            say(format!("Demo mode: added {seeded} sample users."))?;
+        }
+        let (_, secret) = scim_server::demo::fresh_token(&core).await?;
+        say(format!("Demo token (UserModify): {secret}"))?;
+    }
+    say(format!("Provisioning policy: {}", rt.policy.as_str()))?;
+    if let Some(p) = rt.public_url.as_deref().filter(|p| !p.is_empty()) {
+        say(format!("Public base URL: {p}/scim/v2"))?;
+        for w in settings::url_warnings(p) {
+            say(format!("warning: {w}"))?;
+        }
+    }
+    say(format!("SCIM base URL: http://{addr}/scim/v2"))?;
+    drop(say);
+    drop(out);
+    scim_server::serve(listener, store, ServerOptions::default(), shutdown_signal()).await?;
+    Ok(())
+}

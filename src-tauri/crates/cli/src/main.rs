@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    scim_console_cli::main_entry()
+}

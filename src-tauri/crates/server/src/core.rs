@@ -1,0 +1,400 @@
+//! The console's domain operations, shared by the HTTP server, the command line and the
+//! desktop app: users under the provisioning policy, roles, settings and tokens.
+
+use std::sync::{Arc, RwLock};
+
+use serde_json::{json, Map, Value};
+
+use scim_protocol::resource::{self, apply_role};
+use scim_protocol::schema::{user_schema, ResourceSchema};
+use scim_protocol::{patch, ScimError};
+use scim_store::{
+    ChangeContext, NewToken, Permission, Store, StoreError, TokenRecord, UserRecord, UserSource,
+    UserWrite,
+};
+
+use crate::error::ApiError;
+use crate::settings::{self, Policy};
+use crate::tokens;
+
+/// The configuration in force, rebuilt whenever roles or settings change (in any process).
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    pub generation: i64,
+    pub policy: Policy,
+    pub role_attr: String,
+    pub roles: Vec<String>,
+    pub default_role: String,
+    pub public_url: Option<String>,
+    pub user_schema: ResourceSchema,
+}
+
+/// What a write did, for the event log.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOutcome {
+    pub diff: Vec<scim_store::AttrChange>,
+    pub ignored: Vec<String>,
+}
+
+pub struct Core {
+    pub store: Arc<dyn Store>,
+    runtime: RwLock<Arc<Runtime>>,
+}
+
+type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl Core {
+    pub async fn new(store: Arc<dyn Store>) -> Result<Arc<Core>> {
+        let generation = store.config_generation().await?;
+        let runtime = load_runtime(store.as_ref(), generation).await?;
+        Ok(Arc::new(Core { store, runtime: RwLock::new(Arc::new(runtime)) }))
+    }
+
+    /// The configuration at `generation`, reloaded if it is newer than what is cached.
+    pub async fn runtime_at(&self, generation: i64) -> Result<Arc<Runtime>> {
+        let cached = self.runtime.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if cached.generation == generation {
+            return Ok(cached);
+        }
+        let fresh = Arc::new(load_runtime(self.store.as_ref(), generation).await?);
+        *self.runtime.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    pub async fn runtime(&self) -> Result<Arc<Runtime>> {
+        let generation = self.store.config_generation().await?;
+        self.runtime_at(generation).await
+    }
+
+    // ---- users --------------------------------------------------------------------------
+
+    pub async fn get_user(&self, id: &str) -> Result<UserRecord> {
+        self.store
+            .get_user(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no user has the id '{id}'")))
+    }
+
+    /// `POST /Users`.
+    pub async fn create_user(&self, rt: &Runtime, body: &Value, ctx: &ChangeContext) -> Result<(UserRecord, WriteOutcome)> {
+        if rt.policy == Policy::Jit {
+            return Err(ApiError::forbidden(
+                "this application provisions users just in time: a user is created at their first \
+                 SAML login, not by SCIM. Turn off 'Create Users' (Okta: Push New Users) in the \
+                 identity provider, or switch SCIM Console to full provisioning",
+            ));
+        }
+        let mut n = resource::normalize(&rt.user_schema, body)?;
+        n.data.entry("active").or_insert(Value::Bool(true));
+        let role = apply_role(&mut n.data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+        let password_hash = match n.password {
+            Some(p) => Some(hash_password(p).await?),
+            None => None,
+        };
+        let write = UserWrite {
+            id: uuid::Uuid::new_v4().to_string(),
+            data: n.data,
+            role: Some(role),
+            source: UserSource::Scim,
+            last_login: None,
+            password_hash,
+            created: None,
+        };
+        let rec = self.store.insert_user(write, ctx).await?;
+        let diff = scim_store::diff(&Map::new(), &rec.data);
+        Ok((rec, WriteOutcome { diff, ignored: n.ignored }))
+    }
+
+    /// `PUT /Users/{id}`.
+    pub async fn replace_user(
+        &self,
+        rt: &Runtime,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        ctx: &ChangeContext,
+    ) -> Result<(UserRecord, WriteOutcome)> {
+        let mut n = resource::normalize(&rt.user_schema, body)?;
+        apply_role(&mut n.data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+        let password_hash = match n.password.take() {
+            Some(p) => Some(hash_password(p).await?),
+            None => None,
+        };
+        let ignored = n.ignored;
+        self.write_user(None, id, if_match, ctx, ignored, rt, |_old| Ok((n.data.clone(), password_hash.clone())))
+            .await
+    }
+
+    /// `PATCH /Users/{id}`.
+    pub async fn patch_user(
+        &self,
+        rt: &Runtime,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        ctx: &ChangeContext,
+    ) -> Result<(UserRecord, WriteOutcome)> {
+        let ops = patch::parse(body)?;
+        let first = self.get_user(id).await?;
+        // Hashing is slow, so a new password is found and hashed before the write loop.
+        let mut probe = first.data.clone();
+        let password_hash = match patch::apply(&rt.user_schema, &mut probe, &ops)?.password {
+            Some(p) => Some(hash_password(p).await?),
+            None => None,
+        };
+        let mut ignored = Vec::new();
+        let (rec, out) = self
+            .write_user(Some(first), id, if_match, ctx, Vec::new(), rt, |old| {
+                let mut data = old.data.clone();
+                ignored = patch::apply(&rt.user_schema, &mut data, &ops)?.ignored;
+                Ok((data, password_hash.clone()))
+            })
+            .await?;
+        Ok((rec, WriteOutcome { diff: out.diff, ignored }))
+    }
+
+    /// Reads, changes and conditionally writes a user, retrying if another request won the race
+    /// (unless the client pinned a version with If-Match).
+    #[allow(clippy::too_many_arguments)]
+    async fn write_user<F>(
+        &self,
+        mut prefetched: Option<UserRecord>,
+        id: &str,
+        if_match: Option<&str>,
+        ctx: &ChangeContext,
+        ignored: Vec<String>,
+        rt: &Runtime,
+        mut change: F,
+    ) -> Result<(UserRecord, WriteOutcome)>
+    where
+        F: FnMut(&UserRecord) -> Result<(Map<String, Value>, Option<String>)>,
+    {
+        for _ in 0..5 {
+            let old = match prefetched.take() {
+                Some(rec) => rec,
+                None => self.get_user(id).await?,
+            };
+            check_if_match(if_match, &old)?;
+            let (mut data, password_hash) = change(&old)?;
+            let role = apply_role(&mut data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+            if data == old.data && password_hash.is_none() {
+                // Nothing changes: no new version, no change event.
+                return Ok((old, WriteOutcome { diff: Vec::new(), ignored }));
+            }
+            let write = UserWrite {
+                id: old.id.clone(),
+                data,
+                role: Some(role),
+                source: old.source,
+                last_login: old.last_login.clone(),
+                password_hash: password_hash.or_else(|| old.password_hash.clone()),
+                created: None,
+            };
+            match self.store.update_user(&old, write, ctx).await {
+                Ok(rec) => {
+                    let diff = scim_store::diff(&old.data, &rec.data);
+                    return Ok((rec, WriteOutcome { diff, ignored }));
+                }
+                Err(StoreError::VersionMismatch) if if_match.is_none() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApiError::status(409, "the user is being changed by other requests; try again"))
+    }
+
+    /// `DELETE /Users/{id}`.
+    pub async fn delete_user(&self, rt: &Runtime, id: &str, if_match: Option<&str>, ctx: &ChangeContext) -> Result<UserRecord> {
+        if rt.policy == Policy::Jit {
+            return Err(ApiError::forbidden(
+                "this application does not delete users provisioned by SCIM: they are only \
+                 deactivated. Send active=false instead (Okta: Deactivate Users)",
+            ));
+        }
+        let old = self.get_user(id).await?;
+        check_if_match(if_match, &old)?;
+        self.store.delete_user(&old, ctx).await?;
+        Ok(old)
+    }
+
+    /// A first (or later) SAML login: creates the user just in time, or records the login.
+    pub async fn jit_login(
+        &self,
+        email: &str,
+        given_name: &str,
+        family_name: &str,
+        role: Option<&str>,
+        ctx: &ChangeContext,
+    ) -> Result<UserRecord> {
+        let email = email.trim();
+        if !looks_like_email(email) {
+            return Err(ApiError::Scim(ScimError::invalid_value(format!("'{email}' is not an email address"))));
+        }
+        let rt = self.runtime().await?;
+        let now = scim_store::now();
+        if let Some(old) = self.store.find_user_by_user_name(email).await? {
+            let mut data = old.data.clone();
+            if let Some(r) = role {
+                data.insert(rt.role_attr.clone(), Value::String(r.to_owned()));
+            }
+            let role = apply_role(&mut data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+            let mut w = write_of(&old);
+            w.data = data;
+            w.role = Some(role);
+            w.last_login = Some(now);
+            return Ok(self.store.update_user(&old, w, ctx).await?);
+        }
+        let mut data = new_profile(email, given_name, family_name);
+        if let Some(r) = role {
+            data.insert(rt.role_attr.clone(), Value::String(r.to_owned()));
+        }
+        let role = apply_role(&mut data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+        let write = UserWrite {
+            id: uuid::Uuid::new_v4().to_string(),
+            data,
+            role: Some(role),
+            source: UserSource::Jit,
+            last_login: Some(now),
+            password_hash: None,
+            created: None,
+        };
+        Ok(self.store.insert_user(write, ctx).await?)
+    }
+
+    // ---- tokens, roles, settings --------------------------------------------------------
+
+    /// Creates a token; the secret is returned once and only its hash is kept.
+    pub async fn create_token(&self, name: &str, permission: Permission, expires_in_days: Option<u32>) -> Result<(TokenRecord, String)> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ApiError::Scim(ScimError::invalid_value("a token needs a name")));
+        }
+        let expires = match expires_in_days {
+            None => None,
+            Some(0) => return Err(ApiError::Scim(ScimError::invalid_value("the expiry must be at least one day"))),
+            Some(d) => Some(scim_store::format_time(chrono::Utc::now() + chrono::Duration::days(i64::from(d)))),
+        };
+        let secret = tokens::generate();
+        let rec = self
+            .store
+            .insert_token(NewToken {
+                name: name.to_owned(),
+                permission,
+                secret_hash: tokens::hash(&secret),
+                prefix: tokens::prefix(&secret),
+                expires,
+            })
+            .await?;
+        Ok((rec, secret))
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<String> {
+        let rt = self.runtime().await?;
+        let value = settings::validate(key, value, &rt.roles)
+            .map_err(|m| ApiError::Scim(ScimError::invalid_value(m)))?;
+        self.store.set_setting(key, &value).await?;
+        Ok(value)
+    }
+
+    pub async fn remove_role(&self, name: &str) -> Result<()> {
+        let rt = self.runtime().await?;
+        if rt.default_role.eq_ignore_ascii_case(name.trim()) {
+            return Err(ApiError::Scim(ScimError::invalid_value(format!(
+                "'{}' is the default role; choose another default role first",
+                rt.default_role
+            ))));
+        }
+        Ok(self.store.remove_role(name.trim()).await?)
+    }
+}
+
+fn write_of(rec: &UserRecord) -> UserWrite {
+    UserWrite {
+        id: rec.id.clone(),
+        data: rec.data.clone(),
+        role: rec.role.clone(),
+        source: rec.source,
+        last_login: rec.last_login.clone(),
+        password_hash: rec.password_hash.clone(),
+        created: None,
+    }
+}
+
+pub fn looks_like_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// The profile a SAML login brings: the email as userName, the name, one work email.
+pub fn new_profile(email: &str, given_name: &str, family_name: &str) -> Map<String, Value> {
+    let formatted = format!("{given_name} {family_name}").trim().to_owned();
+    let v = json!({
+        "userName": email,
+        "name": {"givenName": given_name, "familyName": family_name, "formatted": formatted},
+        "displayName": formatted,
+        "emails": [{"value": email, "type": "work", "primary": true}],
+        "active": true,
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// If-Match (RFC 7644 §3.14): `*` or one of the listed entity tags must be current.
+pub fn check_if_match(if_match: Option<&str>, rec: &UserRecord) -> Result<()> {
+    let Some(header) = if_match else { return Ok(()) };
+    let current = rec.etag();
+    let ok = header.split(',').map(str::trim).any(|t| {
+        t == "*" || t == current || t.trim_start_matches("W/") == current.trim_start_matches("W/")
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::status(
+            412,
+            format!("the user has changed: its version is {current}, the request expected {header}"),
+        ))
+    }
+}
+
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let salt_bytes: [u8; 16] = rand::random();
+        let salt = SaltString::encode_b64(&salt_bytes)
+            .map_err(|e| ApiError::Internal(format!("password salt: {e}")))?;
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password hashing task failed: {e}")))?
+}
+
+async fn load_runtime(store: &dyn Store, generation: i64) -> Result<Runtime> {
+    let roles: Vec<String> = store.list_roles().await?.into_iter().map(|r| r.name).collect();
+    let all = store.settings().await?;
+    let get = |k: &str| all.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let policy = get(settings::PROVISIONING)
+        .and_then(|p| Policy::parse(&p))
+        .unwrap_or(Policy::Jit);
+    let role_attr = get(settings::ROLE_ATTRIBUTE).unwrap_or_else(|| settings::DEFAULT_ROLE_ATTRIBUTE.to_owned());
+    let default_role = get(settings::DEFAULT_ROLE)
+        .and_then(|d| roles.iter().find(|r| r.eq_ignore_ascii_case(&d)).cloned())
+        .unwrap_or_else(|| settings::DEFAULT_DEFAULT_ROLE.to_owned());
+    let user_schema = user_schema(&role_attr, &roles);
+    Ok(Runtime {
+        generation,
+        policy,
+        role_attr,
+        roles,
+        default_role,
+        public_url: get(settings::PUBLIC_URL),
+        user_schema,
+    })
+}

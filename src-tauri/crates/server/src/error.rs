@@ -1,0 +1,88 @@
+//! Errors of the server layer, each rendered as a SCIM Error resource.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use scim_protocol::{ScimError, ScimType};
+use scim_store::StoreError;
+
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// An error answered to a SCIM client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    /// Something went wrong inside; logged, and shown to the client generically.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(status: u16, detail: impl Into<String>) -> Self {
+        ApiError::Scim(ScimError::new(status, None, detail))
+    }
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::status(401, detail)
+    }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::status(403, detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::status(404, detail)
+    }
+
+    /// The SCIM error a client sees.
+    pub fn to_scim(&self) -> ScimError {
+        match self {
+            ApiError::Scim(e) => e.clone(),
+            ApiError::Internal(_) => ScimError::new(500, None, "internal server error; see the server log"),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(msg) => ApiError::Scim(ScimError::uniqueness(msg)),
+            StoreError::VersionMismatch => ApiError::Scim(ScimError::new(
+                412,
+                None,
+                "the resource was modified by another request; read it again and retry",
+            )),
+            StoreError::NotFound(msg) => ApiError::not_found(msg),
+            StoreError::Invalid(msg) => ApiError::Scim(ScimError::new(400, Some(ScimType::InvalidValue), msg)),
+            StoreError::Scim(e) => ApiError::Scim(e),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Renders a JSON body with the SCIM media type.
+pub fn scim_json(status: StatusCode, body: &serde_json::Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut resp = (status, bytes).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    resp
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(msg) = &self {
+            tracing::error!(error = %msg, "request failed");
+        }
+        let e = self.to_scim();
+        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = scim_json(status, &e.to_json());
+        if e.status == 401 {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"SCIM\""));
+        }
+        // The event log shows what went wrong, in the words the client got.
+        resp.extensions_mut().insert(ErrorDetail(e.detail.clone()));
+        resp
+    }
+}
+
+/// The detail of an error response, for the event log.
+#[derive(Debug, Clone)]
+pub struct ErrorDetail(pub String);

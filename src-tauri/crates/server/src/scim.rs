@@ -1,0 +1,417 @@
+//! `/Users`: list, search, read, create, replace, patch, delete.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde_json::{json, Value};
+
+use scim_protocol::filter::{self, Filter};
+use scim_protocol::path::AttrPath;
+use scim_protocol::projection::Projection;
+use scim_protocol::resource::{render, Meta};
+use scim_protocol::schema::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA};
+use scim_protocol::ScimError;
+use scim_store::{ChangeContext, ListQuery, SortOrder, UserRecord};
+
+use crate::error::{scim_json, ApiError};
+use crate::settings::Policy;
+use crate::{empty, AppState, EventInfo, Principal, Runtime, MAX_BODY_BYTES, MAX_RESULTS};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/Users", get(list_users).post(create_user))
+        .route("/Users/.search", post(search_users))
+        // RFC 7644 §3.4.3: a search at the root covers every resource type offered.
+        .route("/.search", post(search_users))
+        .route("/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
+}
+
+/// A JSON request body, capped at [`MAX_BODY_BYTES`], with SCIM errors for what is wrong.
+pub(crate) struct ScimBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for ScimBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        let too_large = || {
+            ApiError::Scim(ScimError::new(
+                413,
+                None,
+                format!("the request body is larger than {} bytes", MAX_BODY_BYTES),
+            ))
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Err(too_large());
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::Scim(ScimError::invalid_syntax("the request body is empty")));
+        }
+        serde_json::from_slice(&bytes).map(ScimBody).map_err(|e| {
+            ApiError::Scim(ScimError::invalid_syntax(format!(
+                "the request body is not valid JSON: {e} (line {}, column {})",
+                e.line(),
+                e.column()
+            )))
+        })
+    }
+}
+
+fn require_write(p: &Principal) -> Result<(), ApiError> {
+    if p.permission.can_write() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "the token '{}' may only read users (UserRead); create a token with the UserModify permission to make changes",
+            p.token_name
+        )))
+    }
+}
+
+fn ctx(p: &Principal) -> ChangeContext {
+    ChangeContext { actor: Some(p.token_name.clone()) }
+}
+
+fn if_match(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
+}
+
+fn meta_of(state: &AppState, rt: &Runtime, u: &UserRecord) -> Meta {
+    Meta {
+        resource_type: "User".to_owned(),
+        created: u.created.clone(),
+        last_modified: u.last_modified.clone(),
+        location: format!("{}/Users/{}", state.base_url(rt), u.id),
+        version: u.etag(),
+    }
+}
+
+fn rendered(state: &AppState, rt: &Runtime, u: &UserRecord, projection: &Projection) -> Value {
+    let full = render(&rt.user_schema, &u.id, &u.data, &meta_of(state, rt, u));
+    projection.apply(&rt.user_schema, full)
+}
+
+/// A single user, with its ETag (and Location when created).
+fn user_response(status: StatusCode, state: &AppState, rt: &Runtime, u: &UserRecord, projection: &Projection, info: EventInfo) -> Response {
+    let body = rendered(state, rt, u, projection);
+    let mut resp = scim_json(status, &body);
+    if let Ok(v) = HeaderValue::from_str(&u.etag()) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    if status == StatusCode::CREATED {
+        if let Ok(v) = HeaderValue::from_str(&format!("{}/Users/{}", state.base_url(rt), u.id)) {
+            resp.headers_mut().insert(header::LOCATION, v);
+        }
+    }
+    resp.extensions_mut().insert(info);
+    resp
+}
+
+fn info_for(u: &UserRecord) -> EventInfo {
+    EventInfo {
+        resource_type: Some("User".to_owned()),
+        resource_id: Some(u.id.clone()),
+        user_name: Some(u.user_name.clone()),
+        ..EventInfo::default()
+    }
+}
+
+/// Attaches what the request sent that we ignored to an error response too.
+fn with_info(mut resp: Response, info: EventInfo) -> Response {
+    resp.extensions_mut().insert(info);
+    resp
+}
+
+/// Query parameters, by name case-insensitively (clients differ: `startindex`, `startIndex`).
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The parts of a list request, from the query string or a SearchRequest body.
+#[derive(Default)]
+struct Search {
+    filter: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    attributes: Option<String>,
+    excluded: Option<String>,
+}
+
+fn int_param(name: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::Scim(ScimError::invalid_value(format!("'{name}' must be an integer, not '{s}'")))
+        }),
+    }
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let p = Params(params);
+    let search = Search {
+        filter: p.get("filter").map(str::to_owned),
+        sort_by: p.get("sortBy").map(str::to_owned),
+        sort_order: p.get("sortOrder").map(str::to_owned),
+        start_index: int_param("startIndex", p.get("startIndex"))?,
+        count: int_param("count", p.get("count"))?,
+        attributes: p.get("attributes").map(str::to_owned),
+        excluded: p.get("excludedAttributes").map(str::to_owned),
+    };
+    run_search(&state, &rt, search).await
+}
+
+async fn search_users(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ApiError> {
+    let Value::Object(obj) = &body else {
+        return Err(ApiError::Scim(ScimError::invalid_syntax("a SearchRequest must be a JSON object")));
+    };
+    let get = |k: &str| obj.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v);
+    if let Some(schemas) = get("schemas") {
+        let ok = schemas.as_array().is_some_and(|a| {
+            a.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST_SCHEMA)))
+        });
+        if !ok {
+            return Err(ApiError::Scim(ScimError::invalid_syntax(format!(
+                "'schemas' must contain \"{SEARCH_REQUEST_SCHEMA}\""
+            ))));
+        }
+    }
+    let text = |k: &str| -> Result<Option<String>, ApiError> {
+        match get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            // `attributes` is an array of strings in a SearchRequest.
+            Some(Value::Array(items)) => Ok(Some(
+                items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+            )),
+            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!("'{k}' has the wrong type")))),
+        }
+    };
+    let int = |k: &str| -> Result<Option<i64>, ApiError> {
+        match get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                ApiError::Scim(ScimError::invalid_value(format!("'{k}' must be an integer")))
+            }),
+            Some(Value::String(s)) => int_param(k, Some(s)),
+            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!("'{k}' must be an integer")))),
+        }
+    };
+    let search = Search {
+        filter: text("filter")?,
+        sort_by: text("sortBy")?,
+        sort_order: text("sortOrder")?,
+        start_index: int("startIndex")?,
+        count: int("count")?,
+        attributes: text("attributes")?,
+        excluded: text("excludedAttributes")?,
+    };
+    run_search(&state, &rt, search).await
+}
+
+async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Response, ApiError> {
+    let schema = &rt.user_schema;
+    let parsed: Option<Filter> = match s.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => Some(filter::parse(f)?),
+        None => None,
+    };
+    let sort_by = match s.sort_by.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Some(AttrPath::parse(v).map_err(|e| {
+            ApiError::Scim(ScimError::invalid_value(format!("sortBy: {}", e.detail)))
+        })?),
+        None => None,
+    };
+    let sort_order = match s.sort_order.as_deref().map(str::trim) {
+        None | Some("") => SortOrder::Ascending,
+        Some(o) if o.eq_ignore_ascii_case("ascending") => SortOrder::Ascending,
+        Some(o) if o.eq_ignore_ascii_case("descending") => SortOrder::Descending,
+        Some(o) => {
+            return Err(ApiError::Scim(ScimError::invalid_value(format!(
+                "sortOrder must be 'ascending' or 'descending', not '{o}'"
+            ))))
+        }
+    };
+    // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
+    let start_index = u64::try_from(s.start_index.unwrap_or(1).max(1)).unwrap_or(1);
+    let count = u64::try_from(s.count.unwrap_or(100).max(0)).unwrap_or(0).min(MAX_RESULTS);
+    let projection = Projection::parse(schema, s.attributes.as_deref(), s.excluded.as_deref())?;
+    let page = state
+        .core
+        .store
+        .list_users(&ListQuery {
+            schema,
+            filter: parsed.as_ref(),
+            sort_by: sort_by.as_ref(),
+            sort_order,
+            start_index,
+            count,
+        })
+        .await?;
+    let resources: Vec<Value> = page.users.iter().map(|u| rendered(state, rt, u, &projection)).collect();
+    let body = json!({
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": page.total,
+        "itemsPerPage": resources.len(),
+        "startIndex": start_index,
+        "Resources": resources,
+    });
+    Ok(scim_json(StatusCode::OK, &body))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Path(id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let p = Params(params);
+    let projection = Projection::parse(&rt.user_schema, p.get("attributes"), p.get("excludedAttributes"))?;
+    let u = state.core.get_user(&id).await?;
+    let etag = u.etag();
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|h| h.split(',').map(str::trim).any(|t| t == "*" || t == etag));
+    if not_modified {
+        let mut resp = empty(StatusCode::NOT_MODIFIED);
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            resp.headers_mut().insert(header::ETAG, v);
+        }
+        return Ok(with_info(resp, info_for(&u)));
+    }
+    Ok(user_response(StatusCode::OK, &state, &rt, &u, &projection, info_for(&u)))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    body: Result<ScimBody, ApiError>,
+) -> Result<Response, ApiError> {
+    require_write(&principal)?;
+    let ScimBody(body) = body?;
+    let (u, outcome) = match state.core.create_user(&rt, &body, &ctx(&principal)).await {
+        Ok(r) => r,
+        Err(e) => return Ok(with_info(e.into_response(), attempted(&body, &rt))),
+    };
+    let info = EventInfo { diff: outcome.diff, ignored: outcome.ignored, ..info_for(&u) };
+    Ok(user_response(StatusCode::CREATED, &state, &rt, &u, &Projection::default(), info))
+}
+
+/// For a failed write, the user the request was about, as far as the body says.
+fn attempted(body: &Value, rt: &Runtime) -> EventInfo {
+    EventInfo {
+        resource_type: Some("User".to_owned()),
+        user_name: body.get("userName").and_then(Value::as_str).map(str::to_owned),
+        ignored: scim_protocol::resource::normalize(&rt.user_schema, body).map(|n| n.ignored).unwrap_or_default(),
+        ..EventInfo::default()
+    }
+}
+
+fn failed_for(id: &str) -> EventInfo {
+    EventInfo { resource_type: Some("User".to_owned()), resource_id: Some(id.to_owned()), ..EventInfo::default() }
+}
+
+async fn replace_user(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<ScimBody, ApiError>,
+) -> Result<Response, ApiError> {
+    require_write(&principal)?;
+    let ScimBody(body) = body?;
+    match state.core.replace_user(&rt, &id, &body, if_match(&headers), &ctx(&principal)).await {
+        Ok((u, outcome)) => {
+            let info = EventInfo { diff: outcome.diff, ignored: outcome.ignored, ..info_for(&u) };
+            Ok(user_response(StatusCode::OK, &state, &rt, &u, &Projection::default(), info))
+        }
+        Err(e) => {
+            let mut info = attempted(&body, &rt);
+            info.resource_id = Some(id);
+            Ok(with_info(e.into_response(), info))
+        }
+    }
+}
+
+async fn patch_user(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<ScimBody, ApiError>,
+) -> Result<Response, ApiError> {
+    require_write(&principal)?;
+    let ScimBody(body) = body?;
+    match state.core.patch_user(&rt, &id, &body, if_match(&headers), &ctx(&principal)).await {
+        Ok((u, outcome)) => {
+            let info = EventInfo { diff: outcome.diff, ignored: outcome.ignored, ..info_for(&u) };
+            Ok(user_response(StatusCode::OK, &state, &rt, &u, &Projection::default(), info))
+        }
+        Err(e) => Ok(with_info(e.into_response(), failed_for(&id))),
+    }
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require_write(&principal)?;
+    match state.core.delete_user(&rt, &id, if_match(&headers), &ctx(&principal)).await {
+        Ok(old) => {
+            let info = EventInfo { diff: scim_store::diff(&old.data, &Default::default()), ..info_for(&old) };
+            Ok(with_info(empty(StatusCode::NO_CONTENT), info))
+        }
+        Err(e) => Ok(with_info(e.into_response(), failed_for(&id))),
+    }
+}
+
+/// Anything else under `/scim/v2`.
+pub(crate) async fn unknown_endpoint(Extension(rt): Extension<Arc<Runtime>>, req: Request<Body>) -> ApiError {
+    let path = req.uri().path();
+    let tail = path.rsplit("/scim/v2").next().unwrap_or(path);
+    if tail.trim_start_matches('/').split('/').next().is_some_and(|s| s.eq_ignore_ascii_case("Groups")) {
+        return match rt.policy {
+            Policy::Jit => ApiError::not_found(
+                "groups are not offered: with just-in-time provisioning, roles come from the role attribute",
+            ),
+            Policy::Full => ApiError::not_found("this server does not offer the Group resource type"),
+        };
+    }
+    if tail.eq_ignore_ascii_case("/Bulk") {
+        return ApiError::Scim(ScimError::new(501, None, "bulk operations are not supported"));
+    }
+    if tail.eq_ignore_ascii_case("/Me") {
+        return ApiError::Scim(ScimError::new(501, None, "/Me is not supported"));
+    }
+    ApiError::not_found(format!("there is no SCIM endpoint at {path}"))
+}

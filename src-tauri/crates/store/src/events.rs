@@ -1,0 +1,77 @@
+//! The event log writer: requests are recorded off the request path, in batches.
+//!
+//! Every SCIM request is logged, reads included, so writing each one in its own transaction
+//! would put a disk write on every lookup. Events go through a channel to one task that
+//! writes whatever has gathered in one transaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{NewEvent, Store};
+
+const BATCH: usize = 512;
+
+enum Msg {
+    Event(Box<NewEvent>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// A handle to the event log writer; cheap to clone.
+#[derive(Clone)]
+pub struct EventLog {
+    tx: mpsc::UnboundedSender<Msg>,
+}
+
+impl EventLog {
+    /// Starts the writer task on the current runtime.
+    pub fn start(store: Arc<dyn Store>) -> EventLog {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+        tokio::spawn(async move {
+            let mut batch: Vec<NewEvent> = Vec::with_capacity(BATCH);
+            let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
+            while let Some(first) = rx.recv().await {
+                let mut next = Some(first);
+                // Gather what is already queued, up to a batch.
+                while let Some(msg) = next.take() {
+                    match msg {
+                        Msg::Event(e) => batch.push(*e),
+                        Msg::Flush(w) => waiters.push(w),
+                    }
+                    if batch.len() >= BATCH {
+                        break;
+                    }
+                    next = rx.try_recv().ok();
+                }
+                if !batch.is_empty() {
+                    // A failed write must not stop the log; retry once, then report.
+                    if let Err(e) = store.append_events(&batch).await {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        if let Err(e2) = store.append_events(&batch).await {
+                            tracing::error!(error = %e, retry_error = %e2, lost = batch.len(), "could not write the event log");
+                        }
+                    }
+                    batch.clear();
+                }
+                for w in waiters.drain(..) {
+                    let _ = w.send(());
+                }
+            }
+        });
+        EventLog { tx }
+    }
+
+    pub fn record(&self, event: NewEvent) {
+        // The writer only stops with the runtime; an event sent after that has nowhere to go.
+        let _ = self.tx.send(Msg::Event(Box::new(event)));
+    }
+
+    /// Waits until everything recorded so far is written.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Msg::Flush(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! SCIM filter AST → SQLite `WHERE` clause with bound parameters.
+//!
+//! Every leaf yields 0 or 1, never NULL, so `not`, `and` and `or` behave exactly as the
+//! in-memory evaluator (`scim_protocol::filter::matches`): `ne` is `not eq`, comparisons with an
+//! absent attribute are false, and a type mismatch between the attribute and the value is false.
+//! Lookups Okta and Entra make (`userName`, `externalId`, `displayName`, `emails.value`, `id`)
+//! use indexed columns; anything else reads the stored JSON.
+
+use scim_protocol::filter::{CompValue, CompareOp, Filter};
+use scim_protocol::path::AttrPath;
+use scim_protocol::schema::{AttrDef, AttrType, Namespace, ResourceSchema};
+use scim_protocol::ScimError;
+
+use crate::types::format_time;
+
+/// A value bound to a `?` placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+    Real(f64),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub sql: String,
+    pub binds: Vec<Bind>,
+}
+
+/// How a scalar is folded before comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fold {
+    /// Compare as stored.
+    Exact,
+    /// The column holds a Unicode-lower-cased key already; lower-case the value the same way.
+    KeyColumn,
+    /// `lower()` in SQL folds ASCII only: fold the value the same way so both sides agree.
+    AsciiLower,
+}
+
+/// Where a scalar comes from.
+#[derive(Debug, Clone)]
+struct Scalar {
+    expr: String,
+    ty: AttrType,
+    fold: Fold,
+}
+
+/// A single attribute, or the elements of a multi-valued one.
+enum Source {
+    Single(Scalar),
+    /// `from` is a FROM clause yielding the elements as `e`; `elem` reads the compared scalar.
+    Multi { from: String, elem: Scalar },
+    /// A constant set of strings (`schemas`, `meta.resourceType`), compared case-insensitively.
+    Schemas,
+    /// No such attribute: it is absent from every resource.
+    Absent,
+}
+
+const EMAILS_FROM: &str = "user_emails e WHERE e.user_seq = users.seq";
+
+fn json_key(k: &str) -> String {
+    format!("\"{}\"", k.replace('"', ""))
+}
+
+fn json_path(ns: Namespace<'_>, attr: &str, sub: Option<&str>) -> String {
+    let mut p = String::from("$");
+    if let Namespace::Extension(ext) = ns {
+        p.push('.');
+        p.push_str(&json_key(&ext.id));
+    }
+    p.push('.');
+    p.push_str(&json_key(attr));
+    if let Some(s) = sub {
+        p.push('.');
+        p.push_str(&json_key(s));
+    }
+    p
+}
+
+fn sql_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn json_scalar(expr_of: &str, path: &str, def: &AttrDef) -> Scalar {
+    let raw = format!("json_extract({expr_of}, {})", sql_quote(path));
+    let (expr, fold) = if def.ty == AttrType::String && !def.case_exact {
+        (format!("lower({raw})"), Fold::AsciiLower)
+    } else {
+        (raw, Fold::Exact)
+    };
+    Scalar { expr, ty: def.ty, fold }
+}
+
+/// The sub-attribute a comparison on a complex attribute reads: the named one, or `value`.
+fn leaf_def<'a>(def: &'a AttrDef, sub: Option<&str>) -> Option<&'a AttrDef> {
+    match sub {
+        Some(s) => def.sub(s),
+        None if def.ty == AttrType::Complex => def.sub("value"),
+        None => Some(def),
+    }
+}
+
+fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
+    let top = AttrPath { urn: path.urn.clone(), attr: path.attr.clone(), sub_attr: None };
+    let Some((ns, def)) = schema.resolve(&top) else {
+        if path.urn.is_none() && path.attr.eq_ignore_ascii_case("schemas") {
+            return Source::Schemas;
+        }
+        return Source::Absent;
+    };
+    let sub = path.sub_attr.as_deref();
+    let core = ns == Namespace::Core;
+    match (core, def.name.as_str(), sub) {
+        (true, "id", None) => return column("id", AttrType::String, Fold::Exact),
+        (true, "externalId", None) => return column("external_id", AttrType::String, Fold::Exact),
+        (true, "userName", None) => return column("user_name_key", AttrType::String, Fold::KeyColumn),
+        (true, "displayName", None) => {
+            return column("display_name_key", AttrType::String, Fold::KeyColumn)
+        }
+        (true, "meta", Some(s)) => {
+            return match def.sub(s).map(|d| d.name.as_str()) {
+                Some("created") => column("created", AttrType::DateTime, Fold::Exact),
+                Some("lastModified") => column("last_modified", AttrType::DateTime, Fold::Exact),
+                Some("resourceType") => {
+                    column(&sql_quote(&schema.name), AttrType::String, Fold::Exact)
+                }
+                Some("version") => column("('W/\"' || version || '\"')", AttrType::String, Fold::Exact),
+                _ => Source::Absent,
+            }
+        }
+        (true, "emails", _) => {
+            let Some(leaf) = leaf_def(def, sub) else { return Source::Absent };
+            let (expr, fold) = match leaf.name.as_str() {
+                "value" => ("e.value_key", Fold::KeyColumn),
+                "type" => ("lower(e.type)", Fold::AsciiLower),
+                "display" => ("lower(e.display)", Fold::AsciiLower),
+                "primary" => ("e.is_primary", Fold::Exact),
+                _ => return Source::Absent,
+            };
+            return Source::Multi {
+                from: EMAILS_FROM.to_owned(),
+                elem: Scalar { expr: expr.to_owned(), ty: leaf.ty, fold },
+            };
+        }
+        _ => {}
+    }
+    let Some(leaf) = leaf_def(def, sub) else { return Source::Absent };
+    if def.multi_valued {
+        let from = format!("json_each(users.data, {}) e", sql_quote(&json_path(ns, &def.name, None)));
+        let elem = if def.ty == AttrType::Complex {
+            json_scalar("e.value", &format!("$.{}", json_key(&leaf.name)), leaf)
+        } else {
+            // Simple multi-valued: the element itself.
+            let s = json_scalar("json_array(e.value)", "$[0]", leaf);
+            Scalar { expr: s.expr, ..s }
+        };
+        return Source::Multi { from, elem };
+    }
+    let sub_name = if def.ty == AttrType::Complex { Some(leaf.name.as_str()) } else { None };
+    Source::Single(json_scalar("users.data", &json_path(ns, &def.name, sub_name), leaf))
+}
+
+fn column(expr: &str, ty: AttrType, fold: Fold) -> Source {
+    Source::Single(Scalar { expr: expr.to_owned(), ty, fold })
+}
+
+/// Translates `filter` into a WHERE clause over `users`.
+pub(crate) fn translate(schema: &ResourceSchema, filter: &Filter) -> Result<Sql, ScimError> {
+    let mut out = Sql::default();
+    write_filter(schema, filter, None, &mut out)?;
+    Ok(out)
+}
+
+/// `within`: inside a value path, the multi-valued attribute whose elements are in scope as `e`.
+fn write_filter(
+    schema: &ResourceSchema,
+    f: &Filter,
+    within: Option<&AttrPath>,
+    out: &mut Sql,
+) -> Result<(), ScimError> {
+    match f {
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            out.sql.push('(');
+            write_filter(schema, a, within, out)?;
+            out.sql.push_str(if matches!(f, Filter::And(..)) { " AND " } else { " OR " });
+            write_filter(schema, b, within, out)?;
+            out.sql.push(')');
+        }
+        Filter::Not(inner) => {
+            out.sql.push_str("(NOT ");
+            write_filter(schema, inner, within, out)?;
+            out.sql.push(')');
+        }
+        Filter::Present(path) => write_leaf(schema, path, None, within, out),
+        Filter::Compare { path, op, value } => write_leaf(schema, path, Some((op, value)), within, out),
+        Filter::ValuePath { path, filter } => {
+            if within.is_some() {
+                return Err(ScimError::invalid_filter("a value path cannot be nested in another"));
+            }
+            let top = AttrPath { urn: path.urn.clone(), attr: path.attr.clone(), sub_attr: None };
+            let from = match schema.resolve(&top) {
+                Some((_, def)) if !def.multi_valued => {
+                    return Err(ScimError::invalid_filter(format!(
+                        "'{path}' is not multi-valued; a value filter does not apply"
+                    )))
+                }
+                Some((Namespace::Core, def)) if def.name == "emails" => EMAILS_FROM.to_owned(),
+                Some((ns, def)) => {
+                    format!("json_each(users.data, {}) e", sql_quote(&json_path(ns, &def.name, None)))
+                }
+                None => {
+                    out.sql.push('0');
+                    return Ok(());
+                }
+            };
+            let glue = if from.contains(" WHERE ") { " AND " } else { " WHERE " };
+            out.sql.push_str(&format!("EXISTS (SELECT 1 FROM {from}{glue}"));
+            write_filter(schema, filter, Some(&top), out)?;
+            out.sql.push(')');
+        }
+    }
+    Ok(())
+}
+
+fn write_leaf(
+    schema: &ResourceSchema,
+    path: &AttrPath,
+    cmp: Option<(&CompareOp, &CompValue)>,
+    within: Option<&AttrPath>,
+    out: &mut Sql,
+) {
+    // Inside `emails[...]`, `type` means `emails.type` of the element in scope.
+    if let Some(parent) = within {
+        let full = AttrPath { urn: parent.urn.clone(), attr: parent.attr.clone(), sub_attr: Some(path.attr.clone()) };
+        match source(schema, &full) {
+            Source::Multi { elem, .. } => write_scalar(&elem, cmp, out),
+            _ => write_absent(cmp, out),
+        }
+        return;
+    }
+    match source(schema, path) {
+        Source::Single(s) => write_scalar(&s, cmp, out),
+        Source::Multi { from, elem } => {
+            let glue = if from.contains(" WHERE ") { " AND " } else { " WHERE " };
+            // `ne` is `not eq`, also across the elements of a multi-valued attribute.
+            let (negate, cmp) = match cmp {
+                Some((CompareOp::Ne, v)) => (true, Some((&CompareOp::Eq, v))),
+                Some((op, CompValue::Null)) if *op == CompareOp::Eq => (true, None),
+                other => (false, other),
+            };
+            out.sql.push_str(if negate { "(NOT EXISTS (SELECT 1 FROM " } else { "(EXISTS (SELECT 1 FROM " });
+            out.sql.push_str(&from);
+            out.sql.push_str(glue);
+            write_scalar(&elem, cmp, out);
+            out.sql.push_str("))");
+        }
+        Source::Schemas => write_schemas(schema, cmp, out),
+        Source::Absent => write_absent(cmp, out),
+    }
+}
+
+fn write_absent(cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql) {
+    let v = match cmp {
+        Some((CompareOp::Ne, CompValue::Null)) | None => "0",
+        Some((CompareOp::Ne, _)) | Some((CompareOp::Eq, CompValue::Null)) => "1",
+        _ => "0",
+    };
+    out.sql.push_str(v);
+}
+
+fn write_schemas(schema: &ResourceSchema, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql) {
+    let eq = |urn: &str, out: &mut Sql| {
+        if urn.eq_ignore_ascii_case(&schema.core.id) {
+            out.sql.push('1');
+        } else if let Some(ext) = schema.extension(urn) {
+            out.sql.push_str(&format!(
+                "(json_type(users.data, {}) IS NOT NULL)",
+                sql_quote(&format!("$.{}", json_key(&ext.id)))
+            ));
+        } else {
+            out.sql.push('0');
+        }
+    };
+    match cmp {
+        None | Some((CompareOp::Ne, CompValue::Null)) => out.sql.push('1'),
+        Some((CompareOp::Eq, CompValue::String(s))) => eq(s, out),
+        Some((CompareOp::Ne, CompValue::String(s))) => {
+            out.sql.push_str("(NOT ");
+            eq(s, out);
+            out.sql.push(')');
+        }
+        Some((CompareOp::Ne, _)) => out.sql.push('1'),
+        _ => out.sql.push('0'),
+    }
+}
+
+fn fold_value(s: &str, fold: Fold) -> String {
+    match fold {
+        Fold::Exact => s.to_owned(),
+        Fold::KeyColumn => s.to_lowercase(),
+        Fold::AsciiLower => s.to_ascii_lowercase(),
+    }
+}
+
+/// A comparison against one scalar; 0 or 1, never NULL.
+fn write_scalar(s: &Scalar, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql) {
+    let e = &s.expr;
+    let Some((op, value)) = cmp else {
+        // `pr`: assigned and not empty.
+        let extra = if matches!(s.ty, AttrType::String | AttrType::Reference | AttrType::Binary) {
+            format!(" AND {e} <> ''")
+        } else {
+            String::new()
+        };
+        out.sql.push_str(&format!("({e} IS NOT NULL{extra})"));
+        return;
+    };
+    if let CompValue::Null = value {
+        out.sql.push_str(match op {
+            CompareOp::Eq => "(",
+            CompareOp::Ne => "(NOT ",
+            _ => {
+                out.sql.push('0');
+                return;
+            }
+        });
+        out.sql.push_str(&format!("{e} IS NULL)"));
+        return;
+    }
+    if *op == CompareOp::Ne {
+        out.sql.push_str("(NOT ");
+        write_scalar(s, Some((&CompareOp::Eq, value)), out);
+        out.sql.push(')');
+        return;
+    }
+    let bind = match (s.ty, value) {
+        (AttrType::String | AttrType::Reference | AttrType::Binary, CompValue::String(v)) => {
+            Bind::Text(fold_value(v, s.fold))
+        }
+        (AttrType::DateTime, CompValue::String(v)) => match chrono::DateTime::parse_from_rfc3339(v) {
+            Ok(t) => Bind::Text(format_time(t.with_timezone(&chrono::Utc))),
+            Err(_) => {
+                out.sql.push('0');
+                return;
+            }
+        },
+        (AttrType::Boolean, CompValue::Bool(b)) => Bind::Int(i64::from(*b)),
+        (AttrType::Integer | AttrType::Decimal, CompValue::Number(n)) => match n.as_i64() {
+            Some(i) => Bind::Int(i),
+            None => Bind::Real(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        _ => {
+            out.sql.push('0');
+            return;
+        }
+    };
+    let textual = matches!(bind, Bind::Text(_));
+    let is_bool = s.ty == AttrType::Boolean;
+    let sql = match op {
+        CompareOp::Eq => format!("{e} = ?"),
+        CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le if is_bool => {
+            out.sql.push('0');
+            return;
+        }
+        CompareOp::Gt => format!("{e} > ?"),
+        CompareOp::Ge => format!("{e} >= ?"),
+        CompareOp::Lt => format!("{e} < ?"),
+        CompareOp::Le => format!("{e} <= ?"),
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew if !textual || s.ty == AttrType::DateTime => {
+            out.sql.push('0');
+            return;
+        }
+        CompareOp::Co => format!("instr({e}, ?) > 0"),
+        CompareOp::Sw => format!("substr({e}, 1, length(?1)) = ?1"),
+        CompareOp::Ew => format!("substr({e}, -length(?1)) = ?1"),
+        CompareOp::Ne => unreachable!("handled above"),
+    };
+    // `?1` is numbered per fragment; renumber to a plain placeholder bound twice.
+    let (sql, times) = if sql.contains("?1") { (sql.replace("?1", "?"), 2) } else { (sql, 1) };
+    let empty_affix = matches!(op, CompareOp::Sw | CompareOp::Ew | CompareOp::Co)
+        && matches!(&bind, Bind::Text(t) if t.is_empty());
+    if empty_affix {
+        // Every string starts with, ends with and contains "".
+        out.sql.push_str(&format!("({e} IS NOT NULL)"));
+        return;
+    }
+    out.sql.push_str(&format!("COALESCE({sql}, 0)"));
+    for _ in 0..times {
+        out.binds.push(bind.clone());
+    }
+}
+
+/// The ORDER BY expression for `sortBy`, or `None` when the attribute is unknown.
+pub(crate) fn sort_expr(schema: &ResourceSchema, path: &AttrPath) -> Option<String> {
+    match source(schema, path) {
+        Source::Single(s) => Some(s.expr),
+        Source::Multi { from, elem } => {
+            // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value.
+            let primary = if from.starts_with("user_emails") {
+                "e.is_primary DESC"
+            } else {
+                "json_extract(e.value, '$.primary') DESC"
+            };
+            Some(format!("(SELECT {} FROM {from} ORDER BY {primary} LIMIT 1)", elem.expr))
+        }
+        Source::Schemas | Source::Absent => None,
+    }
+}

@@ -1,0 +1,154 @@
+//! Storage for SCIM Console: one [`Store`] trait, implemented for SQLite (a file, WAL) here and
+//! for PostgreSQL by deployments that run several instances. Every committed change to a
+//! resource is published once on a broadcast channel for live consumers.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tokio::sync::broadcast;
+
+pub mod events;
+mod filter_sql;
+pub mod sqlite;
+pub mod types;
+
+pub use events::EventLog;
+pub use types::*;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated (e.g. `userName`, a token name, a role name).
+    #[error("{0}")]
+    Conflict(String),
+    /// The resource changed since it was read (optimistic concurrency).
+    #[error("the resource was modified concurrently")]
+    VersionMismatch,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A request the store cannot carry out as asked (e.g. a filter it cannot translate).
+    #[error("{0}")]
+    Scim(#[from] scim_protocol::ScimError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage trait every backend implements.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Users.
+    async fn get_user(&self, id: &str) -> Result<Option<UserRecord>>;
+    async fn find_user_by_user_name(&self, user_name: &str) -> Result<Option<UserRecord>>;
+    async fn list_users(&self, query: &ListQuery<'_>) -> Result<UserPage>;
+    async fn count_users(&self) -> Result<UserCounts>;
+    /// Inserts a new user; `Conflict` when the userName is taken (case-insensitively).
+    async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord>;
+    /// Replaces `old` with `new` if `old.version` is still current, else `VersionMismatch`.
+    async fn update_user(&self, old: &UserRecord, new: UserWrite, ctx: &ChangeContext) -> Result<UserRecord>;
+    /// Deletes `old` if `old.version` is still current.
+    async fn delete_user(&self, old: &UserRecord, ctx: &ChangeContext) -> Result<()>;
+    /// Inserts many users in one transaction (demo data, benchmarks); no change events.
+    async fn bulk_insert_users(&self, users: Vec<UserWrite>) -> Result<u64>;
+
+    // Tokens.
+    async fn insert_token(&self, token: NewToken) -> Result<TokenRecord>;
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>>;
+    /// Revokes the active token called `name`.
+    async fn revoke_token(&self, name: &str) -> Result<TokenRecord>;
+    /// The token whose secret hashes to `hash`, with the configuration generation (one query,
+    /// since both are read on every request).
+    async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)>;
+
+    // Roles and settings.
+    async fn list_roles(&self) -> Result<Vec<RoleRecord>>;
+    async fn add_role(&self, name: &str) -> Result<RoleRecord>;
+    async fn remove_role(&self, name: &str) -> Result<()>;
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    async fn settings(&self) -> Result<Vec<(String, String)>>;
+    /// Bumped by every change to roles or settings, by any process.
+    async fn config_generation(&self) -> Result<i64>;
+
+    // Event log.
+    async fn append_events(&self, events: &[NewEvent]) -> Result<()>;
+    async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
+
+    /// Live changes committed through this store.
+    fn subscribe(&self) -> broadcast::Receiver<ChangeEvent>;
+}
+
+/// Opens the store a URL names: `sqlite://PATH` or a plain file path.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StoreError::Invalid(
+            "PostgreSQL is not supported by this build yet; use a SQLite file".to_owned(),
+        ));
+    }
+    Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
+}
+
+/// An attribute-level change: `path` went from `old` to `new` (absent = `None`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttrChange {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub old: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub new: Option<Value>,
+}
+
+/// The attribute-level difference between two resources in canonical form. Complex
+/// attributes are compared by sub-attribute (`name.givenName`), extension attributes are named
+/// with their URN (`urn:…:enterprise:2.0:User:department`), multi-valued ones as a whole.
+pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<AttrChange> {
+    let mut out = Vec::new();
+    diff_into("", old, new, &mut out);
+    out
+}
+
+/// `prefix` already ends with its separator (`name.`, `urn:…:User:`), or is empty.
+fn diff_into(prefix: &str, old: &Map<String, Value>, new: &Map<String, Value>, out: &mut Vec<AttrChange>) {
+    let nested = |k: &str| {
+        if prefix.is_empty() && k.starts_with("urn:") {
+            format!("{k}:")
+        } else {
+            format!("{prefix}{k}.")
+        }
+    };
+    let empty = Map::new();
+    for (k, ov) in old {
+        let path = || format!("{prefix}{k}");
+        match (ov, new.get(k)) {
+            (_, Some(nv)) if nv == ov => {}
+            // Complex values and extensions are compared by sub-attribute, also when one
+            // side is absent, so a diff names `name.givenName`, not a whole object.
+            (Value::Object(o), Some(Value::Object(n))) => diff_into(&nested(k), o, n, out),
+            (Value::Object(o), None) => diff_into(&nested(k), o, &empty, out),
+            (_, None) => out.push(AttrChange { path: path(), old: Some(ov.clone()), new: None }),
+            (_, Some(nv)) => out.push(AttrChange { path: path(), old: Some(ov.clone()), new: Some(nv.clone()) }),
+        }
+    }
+    for (k, nv) in new {
+        if old.contains_key(k) {
+            continue;
+        }
+        match nv {
+            Value::Object(n) => diff_into(&nested(k), &empty, n, out),
+            _ => out.push(AttrChange { path: format!("{prefix}{k}"), old: None, new: Some(nv.clone()) }),
+        }
+    }
+}

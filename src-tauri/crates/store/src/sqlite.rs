@@ -1,0 +1,659 @@
+//! The SQLite backend: one file in WAL mode, a pool of readers and a single writer.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Arguments, Row};
+use tokio::sync::broadcast;
+
+use crate::filter_sql::{self, Bind};
+use crate::types::*;
+use crate::{diff, Result, Store, StoreError};
+
+const USER_COLUMNS: &str = "seq, id, user_name, data, active, role, source, last_login, created, \
+                            last_modified, version, password_hash";
+
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+    changes: broadcast::Sender<ChangeEvent>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub async fn open(path: &str) -> Result<Self> {
+        if let Some(dir) = Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", "-16000");
+        // One writer: SQLite serialises writers anyway, and waiting in the pool is cheaper than
+        // waiting on the file lock. Other processes (the CLI) wait through busy_timeout.
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        let (changes, _) = broadcast::channel(1024);
+        Ok(SqliteStore { read, write, changes })
+    }
+
+    fn publish(&self, kind: ChangeKind, rec: &UserRecord, diff: Vec<crate::AttrChange>, ctx: &ChangeContext) {
+        // No receivers is fine: nobody is watching.
+        let _ = self.changes.send(ChangeEvent {
+            kind,
+            resource_type: "User".to_owned(),
+            id: rec.id.clone(),
+            user_name: rec.user_name.clone(),
+            version: rec.version,
+            active: rec.active,
+            role: rec.role.clone(),
+            diff,
+            actor: ctx.actor.clone(),
+            at: rec.last_modified.clone(),
+        });
+    }
+}
+
+fn user_from_row(row: &SqliteRow) -> Result<UserRecord> {
+    let data: String = row.try_get("data")?;
+    let data: Map<String, Value> = serde_json::from_str(&data)
+        .map_err(|e| StoreError::Corrupt(format!("user data is not a JSON object: {e}")))?;
+    let source: String = row.try_get("source")?;
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        user_name: row.try_get("user_name")?,
+        data,
+        active: row.try_get::<i64, _>("active")? != 0,
+        role: row.try_get("role")?,
+        source: UserSource::parse(&source)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown user source '{source}'")))?,
+        last_login: row.try_get("last_login")?,
+        created: row.try_get("created")?,
+        last_modified: row.try_get("last_modified")?,
+        version: row.try_get("version")?,
+        password_hash: row.try_get("password_hash")?,
+    })
+}
+
+fn token_from_row(row: &SqliteRow) -> Result<TokenRecord> {
+    let permission: String = row.try_get("permission")?;
+    Ok(TokenRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        permission: Permission::parse(&permission)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown permission '{permission}'")))?,
+        prefix: row.try_get("prefix")?,
+        created: row.try_get("created")?,
+        expires: row.try_get("expires")?,
+        last_used: row.try_get("last_used")?,
+        revoked: row.try_get("revoked")?,
+    })
+}
+
+/// Maps a unique-constraint violation to `Conflict` with words a person understands.
+fn conflict(e: sqlx::Error, what: impl FnOnce(&str) -> String) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what(db.message())),
+        _ => StoreError::Database(e),
+    }
+}
+
+struct Derived {
+    user_name_key: String,
+    external_id: Option<String>,
+    display_name_key: Option<String>,
+    data: String,
+    emails: Vec<(String, String, Option<String>, Option<String>, bool)>,
+}
+
+fn derive(u: &UserWrite) -> Result<Derived> {
+    let s = |k: &str| u.data.get(k).and_then(Value::as_str).map(str::to_owned);
+    let emails = u
+        .data
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|e| {
+                    let value = e.get("value")?.as_str()?.to_owned();
+                    let key = value.to_lowercase();
+                    let ty = e.get("type").and_then(Value::as_str).map(str::to_owned);
+                    let display = e.get("display").and_then(Value::as_str).map(str::to_owned);
+                    let primary = e.get("primary").and_then(Value::as_bool).unwrap_or(false);
+                    Some((value, key, ty, display, primary))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let user_name = u.user_name();
+    if user_name.trim().is_empty() {
+        return Err(StoreError::Invalid("userName is required".to_owned()));
+    }
+    Ok(Derived {
+        user_name_key: user_name.to_lowercase(),
+        external_id: s("externalId"),
+        display_name_key: s("displayName").map(|d| d.to_lowercase()),
+        data: serde_json::to_string(&u.data).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        emails,
+    })
+}
+
+async fn write_emails(conn: &mut sqlx::SqliteConnection, seq: i64, d: &Derived) -> Result<()> {
+    sqlx::query("DELETE FROM user_emails WHERE user_seq = ?").bind(seq).execute(&mut *conn).await?;
+    for (value, key, ty, display, primary) in &d.emails {
+        sqlx::query(
+            "INSERT INTO user_emails (user_seq, value, value_key, type, display, is_primary) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(value)
+        .bind(key)
+        .bind(ty)
+        .bind(display)
+        .bind(*primary)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn user_name_taken(user_name: &str) -> impl FnOnce(&str) -> String + '_ {
+    move |msg: &str| {
+        if msg.contains("users.id") {
+            "a user with this id already exists".to_owned()
+        } else {
+            format!("userName '{user_name}' is already taken")
+        }
+    }
+}
+
+fn bind_all<'q>(args: &mut SqliteArguments<'q>, binds: &'q [Bind]) -> Result<()> {
+    for b in binds {
+        let r = match b {
+            Bind::Text(s) => args.add(s.as_str()),
+            Bind::Int(i) => args.add(*i),
+            Bind::Real(f) => args.add(*f),
+        };
+        r.map_err(|e| StoreError::Invalid(e.to_string()))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn get_user(&self, id: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn find_user_by_user_name(&self, user_name: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_name_key = ?"))
+            .bind(user_name.to_lowercase())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_users(&self, q: &ListQuery<'_>) -> Result<UserPage> {
+        let where_sql = match q.filter {
+            Some(f) => Some(filter_sql::translate(q.schema, f)?),
+            None => None,
+        };
+        let (where_clause, binds) = match &where_sql {
+            Some(w) => (format!("WHERE {}", w.sql), w.binds.as_slice()),
+            None => (String::new(), &[][..]),
+        };
+        let mut args = SqliteArguments::default();
+        bind_all(&mut args, binds)?;
+        let total: i64 = sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM users {where_clause}"), args)
+            .fetch_one(&self.read)
+            .await?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let offset = q.start_index.saturating_sub(1);
+        if q.count == 0 || offset >= total {
+            return Ok(UserPage { total, users: Vec::new() });
+        }
+        let sort = q.sort_by.and_then(|p| filter_sql::sort_expr(q.schema, p));
+        let sql = match (&sort, where_sql.is_some()) {
+            // The common import: walk the narrow index to the page, then read only its rows.
+            (None, false) => format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE seq IN \
+                 (SELECT seq FROM users INDEXED BY users_order ORDER BY seq LIMIT ? OFFSET ?) \
+                 ORDER BY seq"
+            ),
+            (None, true) => {
+                format!("SELECT {USER_COLUMNS} FROM users {where_clause} ORDER BY seq LIMIT ? OFFSET ?")
+            }
+            (Some(expr), _) => {
+                let dir = if q.sort_order == SortOrder::Descending { "DESC" } else { "ASC" };
+                // Unassigned values sort last either way; `seq` keeps the order stable.
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users {where_clause} \
+                     ORDER BY ({expr}) IS NULL, ({expr}) {dir}, seq LIMIT ? OFFSET ?"
+                )
+            }
+        };
+        let mut args = SqliteArguments::default();
+        bind_all(&mut args, binds)?;
+        let limit = i64::try_from(q.count).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        args.add(limit).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        args.add(offset).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let rows = sqlx::query_with(&sql, args).fetch_all(&self.read).await?;
+        let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(UserPage { total, users })
+    }
+
+    async fn count_users(&self) -> Result<UserCounts> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active, \
+             COALESCE(SUM(last_login IS NULL), 0) AS never FROM users",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        let n = |c: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(c)?).unwrap_or(0)) };
+        Ok(UserCounts { total: n("total")?, active: n("active")?, never_logged_in: n("never")? })
+    }
+
+    async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
+        let d = derive(&user)?;
+        let now = now();
+        let created = user.created.clone().unwrap_or_else(|| now.clone());
+        let mut tx = self.write.begin().await?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO users (id, user_name, user_name_key, external_id, display_name_key, active, \
+             role, source, last_login, created, last_modified, version, password_hash, data) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING seq",
+        )
+        .bind(&user.id)
+        .bind(user.user_name())
+        .bind(&d.user_name_key)
+        .bind(&d.external_id)
+        .bind(&d.display_name_key)
+        .bind(user.active())
+        .bind(&user.role)
+        .bind(user.source.as_str())
+        .bind(&user.last_login)
+        .bind(&created)
+        .bind(&now)
+        .bind(&user.password_hash)
+        .bind(&d.data)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| conflict(e, user_name_taken(user.user_name())))?;
+        write_emails(&mut tx, seq, &d).await?;
+        tx.commit().await?;
+        let rec = UserRecord {
+            id: user.id.clone(),
+            user_name: user.user_name().to_owned(),
+            active: user.active(),
+            role: user.role.clone(),
+            source: user.source,
+            last_login: user.last_login.clone(),
+            created,
+            last_modified: now,
+            version: 1,
+            password_hash: user.password_hash.clone(),
+            data: user.data,
+        };
+        self.publish(ChangeKind::Created, &rec, diff(&Map::new(), &rec.data), ctx);
+        Ok(rec)
+    }
+
+    async fn update_user(&self, old: &UserRecord, new: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
+        let d = derive(&new)?;
+        let now = now();
+        let mut tx = self.write.begin().await?;
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, display_name_key = ?, \
+             active = ?, role = ?, source = ?, last_login = ?, last_modified = ?, version = version + 1, \
+             password_hash = ?, data = ? WHERE id = ? AND version = ? RETURNING seq",
+        )
+        .bind(new.user_name())
+        .bind(&d.user_name_key)
+        .bind(&d.external_id)
+        .bind(&d.display_name_key)
+        .bind(new.active())
+        .bind(&new.role)
+        .bind(new.source.as_str())
+        .bind(&new.last_login)
+        .bind(&now)
+        .bind(&new.password_hash)
+        .bind(&d.data)
+        .bind(&old.id)
+        .bind(old.version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| conflict(e, user_name_taken(new.user_name())))?;
+        let Some(seq) = seq else {
+            return Err(StoreError::VersionMismatch);
+        };
+        write_emails(&mut tx, seq, &d).await?;
+        tx.commit().await?;
+        let rec = UserRecord {
+            id: old.id.clone(),
+            user_name: new.user_name().to_owned(),
+            active: new.active(),
+            role: new.role.clone(),
+            source: new.source,
+            last_login: new.last_login.clone(),
+            created: old.created.clone(),
+            last_modified: now,
+            version: old.version + 1,
+            password_hash: new.password_hash.clone(),
+            data: new.data,
+        };
+        self.publish(ChangeKind::Updated, &rec, diff(&old.data, &rec.data), ctx);
+        Ok(rec)
+    }
+
+    async fn delete_user(&self, old: &UserRecord, ctx: &ChangeContext) -> Result<()> {
+        let done = sqlx::query("DELETE FROM users WHERE id = ? AND version = ?")
+            .bind(&old.id)
+            .bind(old.version)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::VersionMismatch);
+        }
+        let mut rec = old.clone();
+        rec.last_modified = now();
+        self.publish(ChangeKind::Deleted, &rec, diff(&old.data, &Map::new()), ctx);
+        Ok(())
+    }
+
+    async fn bulk_insert_users(&self, users: Vec<UserWrite>) -> Result<u64> {
+        let now = now();
+        let mut tx = self.write.begin().await?;
+        let mut n = 0;
+        for user in &users {
+            let d = derive(user)?;
+            let created = user.created.clone().unwrap_or_else(|| now.clone());
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO users (id, user_name, user_name_key, external_id, display_name_key, active, \
+                 role, source, last_login, created, last_modified, version, password_hash, data) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING seq",
+            )
+            .bind(&user.id)
+            .bind(user.user_name())
+            .bind(&d.user_name_key)
+            .bind(&d.external_id)
+            .bind(&d.display_name_key)
+            .bind(user.active())
+            .bind(&user.role)
+            .bind(user.source.as_str())
+            .bind(&user.last_login)
+            .bind(&created)
+            .bind(&created)
+            .bind(&user.password_hash)
+            .bind(&d.data)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| conflict(e, user_name_taken(user.user_name())))?;
+            write_emails(&mut tx, seq, &d).await?;
+            n += 1;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn insert_token(&self, t: NewToken) -> Result<TokenRecord> {
+        let row = sqlx::query(
+            "INSERT INTO tokens (name, permission, secret_hash, prefix, created, expires) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(&t.name)
+        .bind(t.permission.as_str())
+        .bind(&t.secret_hash)
+        .bind(&t.prefix)
+        .bind(now())
+        .bind(&t.expires)
+        .fetch_one(&self.write)
+        .await
+        .map_err(|e| conflict(e, |_| format!("a token named '{}' already exists", t.name)))?;
+        token_from_row(&row)
+    }
+
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
+        let rows = sqlx::query("SELECT * FROM tokens ORDER BY revoked IS NOT NULL, created, id")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn revoke_token(&self, name: &str) -> Result<TokenRecord> {
+        let row = sqlx::query(
+            "UPDATE tokens SET revoked = ? WHERE name = ? COLLATE NOCASE AND revoked IS NULL RETURNING *",
+        )
+        .bind(now())
+        .bind(name)
+        .fetch_optional(&self.write)
+        .await?;
+        match row {
+            Some(r) => token_from_row(&r),
+            None => Err(StoreError::NotFound(format!("no active token is named '{name}'"))),
+        }
+    }
+
+    async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)> {
+        let row = sqlx::query(
+            "SELECT t.*, (SELECT generation FROM config_state) AS generation \
+             FROM (SELECT 1) LEFT JOIN tokens t ON t.secret_hash = ?",
+        )
+        .bind(hash)
+        .fetch_one(&self.read)
+        .await?;
+        let generation: i64 = row.try_get("generation")?;
+        let id: Option<i64> = row.try_get("id")?;
+        let token = match id {
+            Some(_) => Some(token_from_row(&row)?),
+            None => None,
+        };
+        Ok((token, generation))
+    }
+
+    async fn list_roles(&self) -> Result<Vec<RoleRecord>> {
+        let rows = sqlx::query("SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(RoleRecord { name: r.try_get("name")?, builtin: r.try_get::<i64, _>("builtin")? != 0 }))
+            .collect()
+    }
+
+    async fn add_role(&self, name: &str) -> Result<RoleRecord> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().any(|c| c.is_control() || c == ',') {
+            return Err(StoreError::Invalid("a role name must be non-empty text without commas".to_owned()));
+        }
+        sqlx::query("INSERT INTO roles (name, builtin, created) VALUES (?, 0, ?)")
+            .bind(name)
+            .bind(now())
+            .execute(&self.write)
+            .await
+            .map_err(|e| conflict(e, |_| format!("the role '{name}' already exists")))?;
+        Ok(RoleRecord { name: name.to_owned(), builtin: false })
+    }
+
+    async fn remove_role(&self, name: &str) -> Result<()> {
+        let row = sqlx::query("SELECT name, builtin FROM roles WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.write)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound(format!("no role is named '{name}'")));
+        };
+        if row.try_get::<i64, _>("builtin")? != 0 {
+            return Err(StoreError::Invalid(format!("'{name}' is a built-in role and cannot be removed")));
+        }
+        let canonical: String = row.try_get("name")?;
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = ?")
+            .bind(&canonical)
+            .fetch_one(&self.write)
+            .await?;
+        if users > 0 {
+            return Err(StoreError::Invalid(format!(
+                "{users} user(s) still have the role '{canonical}'; give them another role first"
+            )));
+        }
+        sqlx::query("DELETE FROM roles WHERE name = ?").bind(&canonical).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn settings(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, value FROM settings ORDER BY key").fetch_all(&self.read).await?;
+        rows.iter().map(|r| Ok((r.try_get("key")?, r.try_get("value")?))).collect()
+    }
+
+    async fn config_generation(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT generation FROM config_state").fetch_one(&self.read).await?)
+    }
+
+    async fn append_events(&self, events: &[NewEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        for e in events {
+            let diff = if e.diff.is_empty() { None } else { serde_json::to_string(&e.diff).ok() };
+            let ignored = if e.ignored.is_empty() { None } else { serde_json::to_string(&e.ignored).ok() };
+            sqlx::query(
+                "INSERT INTO events (at, token_name, token_id, client, method, path, status, latency_us, \
+                 resource_type, resource_id, user_name, diff, ignored, error) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&e.at)
+            .bind(&e.token_name)
+            .bind(e.token_id)
+            .bind(&e.client)
+            .bind(&e.method)
+            .bind(&e.path)
+            .bind(i64::from(e.status))
+            .bind(i64::try_from(e.latency_us).unwrap_or(i64::MAX))
+            .bind(&e.resource_type)
+            .bind(&e.resource_id)
+            .bind(&e.user_name)
+            .bind(diff)
+            .bind(ignored)
+            .bind(&e.error)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Last use of each token, once per batch.
+        let mut seen: Vec<(i64, &str)> = Vec::new();
+        for e in events.iter().rev() {
+            if let Some(id) = e.token_id {
+                if !seen.iter().any(|(i, _)| *i == id) {
+                    seen.push((id, &e.at));
+                }
+            }
+        }
+        for (id, at) in seen {
+            sqlx::query("UPDATE tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)")
+                .bind(at)
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_events(&self, q: &EventQuery) -> Result<Vec<EventRecord>> {
+        let mut sql = String::from("SELECT * FROM events WHERE id > ?");
+        if q.errors_only {
+            sql.push_str(" AND status >= 400");
+        }
+        if q.resource_id.is_some() {
+            sql.push_str(" AND resource_id = ?");
+        }
+        sql = format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id");
+        let mut query = sqlx::query(&sql).bind(q.after_id.unwrap_or(0));
+        if let Some(r) = &q.resource_id {
+            query = query.bind(r);
+        }
+        let rows = query.bind(i64::from(q.limit)).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                let json_list = |c: &str| -> Result<Option<String>> { Ok(r.try_get(c)?) };
+                let diff = match json_list("diff")? {
+                    Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    None => Vec::new(),
+                };
+                let ignored = match json_list("ignored")? {
+                    Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    None => Vec::new(),
+                };
+                Ok(EventRecord {
+                    id: r.try_get("id")?,
+                    event: NewEvent {
+                        at: r.try_get("at")?,
+                        token_name: r.try_get("token_name")?,
+                        token_id: r.try_get("token_id")?,
+                        client: r.try_get("client")?,
+                        method: r.try_get("method")?,
+                        path: r.try_get("path")?,
+                        status: u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(0),
+                        latency_us: u64::try_from(r.try_get::<i64, _>("latency_us")?).unwrap_or(0),
+                        resource_type: r.try_get("resource_type")?,
+                        resource_id: r.try_get("resource_id")?,
+                        user_name: r.try_get("user_name")?,
+                        diff,
+                        ignored,
+                        error: r.try_get("error")?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.changes.subscribe()
+    }
+}

@@ -1,0 +1,259 @@
+//! Records read from and written to the store.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use scim_protocol::filter::Filter;
+use scim_protocol::path::AttrPath;
+use scim_protocol::schema::ResourceSchema;
+
+use crate::AttrChange;
+
+/// Timestamps are stored as RFC 3339 UTC with milliseconds, so text order is time order.
+pub fn now() -> String {
+    format_time(chrono::Utc::now())
+}
+
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// How a user came to exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserSource {
+    /// Created by a SCIM request (full provisioning).
+    Scim,
+    /// Created by a first SAML login.
+    Jit,
+    /// Sample data.
+    Demo,
+}
+
+impl UserSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSource::Scim => "scim",
+            UserSource::Jit => "jit",
+            UserSource::Demo => "demo",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "scim" => Some(UserSource::Scim),
+            "jit" => Some(UserSource::Jit),
+            "demo" => Some(UserSource::Demo),
+            _ => None,
+        }
+    }
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserRecord {
+    pub id: String,
+    pub user_name: String,
+    /// The resource in canonical form, without `id`, `meta` and `password`.
+    pub data: Map<String, Value>,
+    pub active: bool,
+    pub role: Option<String>,
+    pub source: UserSource,
+    pub last_login: Option<String>,
+    pub created: String,
+    pub last_modified: String,
+    pub version: i64,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+}
+
+impl UserRecord {
+    /// The weak entity tag of this version (RFC 7644 §3.14).
+    pub fn etag(&self) -> String {
+        format!("W/\"{}\"", self.version)
+    }
+}
+
+/// A user to write; the derived columns come from `data`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserWrite {
+    pub id: String,
+    pub data: Map<String, Value>,
+    pub role: Option<String>,
+    pub source: UserSource,
+    pub last_login: Option<String>,
+    pub password_hash: Option<String>,
+    /// `created` for inserts (defaults to now); ignored on update.
+    pub created: Option<String>,
+}
+
+impl UserWrite {
+    pub fn user_name(&self) -> &str {
+        self.data.get("userName").and_then(Value::as_str).unwrap_or("")
+    }
+    pub fn active(&self) -> bool {
+        self.data.get("active").and_then(Value::as_bool).unwrap_or(true)
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+/// A page of users to read.
+#[derive(Debug, Clone)]
+pub struct ListQuery<'a> {
+    pub schema: &'a ResourceSchema,
+    pub filter: Option<&'a Filter>,
+    pub sort_by: Option<&'a AttrPath>,
+    pub sort_order: SortOrder,
+    /// 1-based (RFC 7644 §3.4.2.4).
+    pub start_index: u64,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserPage {
+    pub total: u64,
+    pub users: Vec<UserRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct UserCounts {
+    pub total: u64,
+    pub active: u64,
+    pub never_logged_in: u64,
+}
+
+/// Token permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Permission {
+    /// Read and write users (Okta's "Manage Users"); includes `UserRead`.
+    UserModify,
+    /// Read users only.
+    UserRead,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::UserModify => "UserModify",
+            Permission::UserRead => "UserRead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.eq_ignore_ascii_case("UserModify") {
+            Some(Permission::UserModify)
+        } else if s.eq_ignore_ascii_case("UserRead") {
+            Some(Permission::UserRead)
+        } else {
+            None
+        }
+    }
+    pub fn can_write(self) -> bool {
+        self == Permission::UserModify
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewToken {
+    pub name: String,
+    pub permission: Permission,
+    pub secret_hash: String,
+    /// The first characters of the secret, to tell tokens apart in lists.
+    pub prefix: String,
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub name: String,
+    pub permission: Permission,
+    pub prefix: String,
+    pub created: String,
+    pub expires: Option<String>,
+    pub last_used: Option<String>,
+    pub revoked: Option<String>,
+}
+
+impl TokenRecord {
+    /// Not revoked and not expired at `now` (an RFC 3339 UTC string from [`now`]).
+    pub fn is_valid_at(&self, now: &str) -> bool {
+        self.revoked.is_none() && self.expires.as_deref().is_none_or(|e| e > now)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoleRecord {
+    pub name: String,
+    pub builtin: bool,
+}
+
+/// Who made a change, for change events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ChangeContext {
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// A committed change, published once on the store's channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeEvent {
+    pub kind: ChangeKind,
+    pub resource_type: String,
+    pub id: String,
+    pub user_name: String,
+    pub version: i64,
+    pub active: bool,
+    pub role: Option<String>,
+    pub diff: Vec<AttrChange>,
+    pub actor: Option<String>,
+    pub at: String,
+}
+
+/// One SCIM request as the event log records it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub at: String,
+    pub token_name: Option<String>,
+    pub token_id: Option<i64>,
+    pub client: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub latency_us: u64,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub user_name: Option<String>,
+    pub diff: Vec<AttrChange>,
+    pub ignored: Vec<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub event: NewEvent,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventQuery {
+    /// Events with an id greater than this.
+    pub after_id: Option<i64>,
+    pub errors_only: bool,
+    pub resource_id: Option<String>,
+    /// The newest `limit` events (returned oldest first).
+    pub limit: u32,
+}
