@@ -18,7 +18,11 @@ use scim_store::{ChangeContext, EventQuery, Permission, Store, UserRecord};
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7643";
 
 #[derive(Debug, Parser)]
-#[command(name = "scim-console", version, about = "SCIM 2.0 service provider and console for Okta and Microsoft Entra ID provisioning")]
+#[command(
+    name = "scim-console",
+    version,
+    about = "SCIM 2.0 service provider and console for Okta and Microsoft Entra ID provisioning"
+)]
 pub struct Cli {
     /// The database: a SQLite file path or sqlite:// URL. Default: a file in the platform data
     /// folder (demo.db for `serve --demo`).
@@ -152,21 +156,26 @@ type Result<T, E = CliError> = std::result::Result<T, E>;
 
 /// The platform data folder (e.g. ~/.local/share/scim-console on Linux).
 pub fn data_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("dev", "scimconsole", "scim-console").map(|d| d.data_dir().to_path_buf())
+    directories::ProjectDirs::from("dev", "scimconsole", "scim-console")
+        .map(|d| d.data_dir().to_path_buf())
 }
 
 fn database_url(cli_db: Option<&str>, demo: bool) -> Result<String> {
     if let Some(db) = cli_db.filter(|d| !d.trim().is_empty()) {
         return Ok(db.to_owned());
     }
-    let dir = data_dir().ok_or_else(|| CliError("cannot find a data folder; pass --db PATH".to_owned()))?;
+    let dir = data_dir()
+        .ok_or_else(|| CliError("cannot find a data folder; pass --db PATH".to_owned()))?;
     let file = if demo { "demo.db" } else { "scim-console.db" };
     Ok(dir.join(file).to_string_lossy().into_owned())
 }
 
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start: {e}");
@@ -192,7 +201,9 @@ async fn open(cli_db: Option<&str>, demo: bool) -> Result<(Arc<dyn Store>, Arc<C
 }
 
 fn cli_ctx() -> ChangeContext {
-    ChangeContext { actor: Some("scim-console".to_owned()) }
+    ChangeContext {
+        actor: Some("scim-console".to_owned()),
+    }
 }
 
 /// Runs one command.
@@ -205,24 +216,51 @@ pub async fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Serve(args) => return serve(store, core, args).await,
-        Command::Token(TokenCommand::Create { name, permission, expires_in_days }) => {
+        Command::Token(TokenCommand::Create {
+            name,
+            permission,
+            expires_in_days,
+        }) => {
             let perm = Permission::parse(&permission).ok_or_else(|| {
-                CliError(format!("unknown permission '{permission}': use UserModify (Manage Users) or UserRead"))
+                CliError(format!(
+                    "unknown permission '{permission}': use UserModify (Manage Users) or UserRead"
+                ))
             })?;
             let (rec, secret) = core.create_token(&name, perm, expires_in_days).await?;
-            let expiry = rec.expires.as_deref().map(|e| format!(", expires {e}")).unwrap_or_default();
-            say(format!("Created token '{}' ({}{expiry}).", rec.name, rec.permission.as_str()))?;
+            let expiry = rec
+                .expires
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default();
+            say(format!(
+                "Created token '{}' ({}{expiry}).",
+                rec.name,
+                rec.permission.as_str()
+            ))?;
             say("Copy the secret now: it is not shown again.".to_owned())?;
             say(secret)?;
         }
         Command::Token(TokenCommand::List) => {
             let tokens = store.list_tokens().await?;
             if tokens.is_empty() {
-                say("No tokens yet: create one with `scim-console token create --name Okta-SCIM`.".to_owned())?;
+                say(
+                    "No tokens yet: create one with `scim-console token create --name Okta-SCIM`."
+                        .to_owned(),
+                )?;
             }
             let now = scim_store::now();
             let soon = scim_store::format_time(chrono::Utc::now() + chrono::Duration::days(14));
-            let mut rows = vec![["NAME", "PERMISSION", "SECRET", "CREATED", "EXPIRES", "LAST USED", "STATUS"].map(String::from).to_vec()];
+            let mut rows = vec![[
+                "NAME",
+                "PERMISSION",
+                "SECRET",
+                "CREATED",
+                "EXPIRES",
+                "LAST USED",
+                "STATUS",
+            ]
+            .map(String::from)
+            .to_vec()];
             for t in tokens {
                 let status = if t.revoked.is_some() {
                     "revoked"
@@ -238,8 +276,14 @@ pub async fn run(cli: Cli) -> Result<()> {
                     t.permission.as_str().to_owned(),
                     format!("{}…", t.prefix),
                     short_time(&t.created),
-                    t.expires.as_deref().map(short_time).unwrap_or_else(|| "never".to_owned()),
-                    t.last_used.as_deref().map(short_time).unwrap_or_else(|| "never".to_owned()),
+                    t.expires
+                        .as_deref()
+                        .map(short_time)
+                        .unwrap_or_else(|| "never".to_owned()),
+                    t.last_used
+                        .as_deref()
+                        .map(short_time)
+                        .unwrap_or_else(|| "never".to_owned()),
                     status.to_owned(),
                 ]);
             }
@@ -249,7 +293,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Token(TokenCommand::Revoke { name }) => {
             let t = store.revoke_token(&name).await?;
-            say(format!("Revoked token '{}'. Requests with it are refused from now on.", t.name))?;
+            say(format!(
+                "Revoked token '{}'. Requests with it are refused from now on.",
+                t.name
+            ))?;
         }
         Command::Role(RoleCommand::Add { name }) => {
             let r = store.add_role(&name).await?;
@@ -269,31 +316,74 @@ pub async fn run(cli: Cli) -> Result<()> {
                 if r.name == rt.default_role {
                     notes.push("default");
                 }
-                let notes = if notes.is_empty() { String::new() } else { format!("  ({})", notes.join(", ")) };
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", notes.join(", "))
+                };
                 say(format!("{}{notes}", r.name))?;
             }
         }
-        Command::User(UserCommand::Jit { email, given_name, family_name, role }) => {
-            let u = core.jit_login(&email, &given_name, &family_name, role.as_deref(), &cli_ctx()).await?;
-            let verb = if u.version == 1 { "Created" } else { "Recorded a login for" };
-            say(format!("{verb} {} ({}, role {}).", u.user_name, u.id, u.role.as_deref().unwrap_or("-")))?;
+        Command::User(UserCommand::Jit {
+            email,
+            given_name,
+            family_name,
+            role,
+        }) => {
+            let u = core
+                .jit_login(
+                    &email,
+                    &given_name,
+                    &family_name,
+                    role.as_deref(),
+                    &cli_ctx(),
+                )
+                .await?;
+            let verb = if u.version == 1 {
+                "Created"
+            } else {
+                "Recorded a login for"
+            };
+            let rt = core.runtime().await?;
+            say(format!(
+                "{verb} {} ({}, role {}).",
+                u.user_name,
+                u.id,
+                effective_role(&u, &rt.default_role)
+            ))?;
         }
         Command::User(UserCommand::List { json }) => {
             let users = all_users(&core).await?;
+            let default_role = core.runtime().await?.default_role.clone();
             if json {
-                let items: Vec<serde_json::Value> = users.iter().map(user_json).collect();
-                let text = serde_json::to_string_pretty(&items).map_err(|e| CliError(e.to_string()))?;
+                let items: Vec<serde_json::Value> =
+                    users.iter().map(|u| user_json(u, &default_role)).collect();
+                let text =
+                    serde_json::to_string_pretty(&items).map_err(|e| CliError(e.to_string()))?;
                 say(text)?;
             } else {
-                let mut rows = vec![["USERNAME", "NAME", "ROLE", "STATUS", "SOURCE", "LAST LOGIN", "LAST CHANGE"].map(String::from).to_vec()];
+                let mut rows = vec![[
+                    "USERNAME",
+                    "NAME",
+                    "ROLE",
+                    "STATUS",
+                    "SOURCE",
+                    "LAST LOGIN",
+                    "LAST CHANGE",
+                ]
+                .map(String::from)
+                .to_vec()];
                 for u in &users {
                     rows.push(vec![
                         u.user_name.clone(),
                         display_name(u),
-                        u.role.clone().unwrap_or_default(),
+                        effective_role(u, &default_role),
                         if u.active { "active" } else { "deactivated" }.to_owned(),
                         u.source.as_str().to_owned(),
-                        u.last_login.as_deref().map(short_time).unwrap_or_else(|| "never".to_owned()),
+                        u.last_login
+                            .as_deref()
+                            .map(short_time)
+                            .unwrap_or_else(|| "never".to_owned()),
                         short_time(&u.last_modified),
                     ]);
                 }
@@ -315,18 +405,31 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Config(ConfigCommand::Get { key }) => {
             let all = store.settings().await?;
             let value_of = |k: &str| {
-                all.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).or_else(|| {
-                    settings::KNOWN.iter().find(|(key, _, _)| *key == k).map(|(_, d, _)| (*d).to_owned())
-                })
+                all.iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| {
+                        settings::KNOWN
+                            .iter()
+                            .find(|(key, _, _)| *key == k)
+                            .map(|(_, d, _)| (*d).to_owned())
+                    })
             };
             match key {
                 Some(k) => match value_of(&k) {
                     Some(v) => say(v)?,
-                    None => return Err(CliError(settings::validate(&k, "", &[]).err().unwrap_or_default())),
+                    None => {
+                        return Err(CliError(
+                            settings::validate(&k, "", &[]).err().unwrap_or_default(),
+                        ))
+                    }
                 },
                 None => {
                     for (k, _, help) in settings::KNOWN {
-                        say(format!("{k} = {}    # {help}", value_of(k).unwrap_or_default()))?;
+                        say(format!(
+                            "{k} = {}    # {help}",
+                            value_of(k).unwrap_or_default()
+                        ))?;
                     }
                 }
             }
@@ -369,16 +472,31 @@ fn display_name(u: &UserRecord) -> String {
         .get("displayName")
         .and_then(|v| v.as_str())
         .map(str::to_owned)
-        .or_else(|| u.data.get("name").and_then(|n| n.get("formatted")).and_then(|v| v.as_str()).map(str::to_owned))
+        .or_else(|| {
+            u.data
+                .get("name")
+                .and_then(|n| n.get("formatted"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
         .unwrap_or_default()
 }
 
-fn user_json(u: &UserRecord) -> serde_json::Value {
+/// The role a user has: the one the IdP set, or the default role.
+fn effective_role(u: &UserRecord, default_role: &str) -> String {
+    match &u.role {
+        Some(r) => r.clone(),
+        None => format!("{default_role} (default)"),
+    }
+}
+
+fn user_json(u: &UserRecord, default_role: &str) -> serde_json::Value {
     serde_json::json!({
         "id": u.id,
         "userName": u.user_name,
         "displayName": display_name(u),
-        "role": u.role,
+        "role": u.role.clone().unwrap_or_else(|| default_role.to_owned()),
+        "roleIsDefault": u.role.is_none(),
         "active": u.active,
         "source": u.source.as_str(),
         "lastLogin": u.last_login,
@@ -390,13 +508,21 @@ fn user_json(u: &UserRecord) -> serde_json::Value {
 
 fn short_time(t: &str) -> String {
     // 2026-11-22T07:01:02.123Z → 2026-11-22 07:01
-    t.get(..16).map(|s| s.replace('T', " ")).unwrap_or_else(|| t.to_owned())
+    t.get(..16)
+        .map(|s| s.replace('T', " "))
+        .unwrap_or_else(|| t.to_owned())
 }
 
 fn table(rows: &[Vec<String>]) -> Vec<String> {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     rows.iter()
         .map(|r| {
@@ -420,17 +546,32 @@ fn format_event(e: &scim_store::EventRecord) -> String {
         ev.path,
         ev.latency_us / 1000,
         ev.token_name.as_deref().unwrap_or("-"),
-        ev.client.as_deref().map(|c| format!("\"{c}\"")).unwrap_or_else(|| "-".to_owned()),
+        ev.client
+            .as_deref()
+            .map(|c| format!("\"{c}\""))
+            .unwrap_or_else(|| "-".to_owned()),
     );
     if let Some(u) = &ev.user_name {
         line.push_str(&format!("  user={u}"));
     }
     for c in &ev.diff {
-        let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "∅".to_owned());
-        line.push_str(&format!("\n    {}: {} → {}", c.path, show(&c.old), show(&c.new)));
+        let show = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "∅".to_owned())
+        };
+        line.push_str(&format!(
+            "\n    {}: {} → {}",
+            c.path,
+            show(&c.old),
+            show(&c.new)
+        ));
     }
     if !ev.ignored.is_empty() {
-        line.push_str(&format!("\n    ignored (not kept by this server): {}", ev.ignored.join(", ")));
+        line.push_str(&format!(
+            "\n    ignored (not kept by this server): {}",
+            ev.ignored.join(", ")
+        ));
     }
     if let Some(err) = &ev.error {
         line.push_str(&format!("\n    error: {err}"));
@@ -454,7 +595,8 @@ async fn log(store: Arc<dyn Store>, args: LogArgs) -> Result<()> {
         {
             let mut out = std::io::stdout().lock();
             for e in &events {
-                writeln!(out, "{}", format_event(e)).map_err(|e| CliError(format!("cannot write to stdout: {e}")))?;
+                writeln!(out, "{}", format_event(e))
+                    .map_err(|e| CliError(format!("cannot write to stdout: {e}")))?;
                 last = last.max(e.id);
             }
             out.flush().map_err(|e| CliError(e.to_string()))?;
@@ -500,7 +642,9 @@ async fn serve(store: Arc<dyn Store>, core: Arc<Core>, args: ServeArgs) -> Resul
         .try_init();
     if let Some(p) = &args.provisioning {
         if Policy::parse(p).is_none() {
-            return Err(CliError(format!("--provisioning must be 'jit' or 'full', not '{p}'")));
+            return Err(CliError(format!(
+                "--provisioning must be 'jit' or 'full', not '{p}'"
+            )));
         }
         core.set_setting(settings::PROVISIONING, p).await?;
     }
@@ -514,7 +658,9 @@ async fn serve(store: Arc<dyn Store>, core: Arc<Core>, args: ServeArgs) -> Resul
     let rt = core.runtime().await?;
     let mut out = std::io::stdout().lock();
     let mut say = |line: String| -> Result<()> {
-        writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| CliError(format!("cannot write to stdout: {e}")))
+        writeln!(out, "{line}")
+            .and_then(|_| out.flush())
+            .map_err(|e| CliError(format!("cannot write to stdout: {e}")))
     };
     if args.demo {
         let seeded = scim_server::demo::seed(&core).await?;

@@ -33,35 +33,57 @@ pub struct Operation {
 /// Parses a PatchOp request body.
 pub fn parse(body: &Value) -> Result<Vec<Operation>> {
     let Value::Object(obj) = body else {
-        return Err(ScimError::invalid_syntax("a PATCH body must be a JSON object"));
+        return Err(ScimError::invalid_syntax(
+            "a PATCH body must be a JSON object",
+        ));
     };
     if let Some(schemas) = get_ci(obj, "schemas") {
-        let ok = schemas
-            .as_array()
-            .is_some_and(|a| a.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP_SCHEMA))));
+        let ok = schemas.as_array().is_some_and(|a| {
+            a.iter().any(|s| {
+                s.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP_SCHEMA))
+            })
+        });
         if !ok {
-            return Err(ScimError::invalid_syntax(format!("'schemas' must contain \"{PATCH_OP_SCHEMA}\"")));
+            return Err(ScimError::invalid_syntax(format!(
+                "'schemas' must contain \"{PATCH_OP_SCHEMA}\""
+            )));
         }
     }
     let Some(ops) = get_ci(obj, "Operations").and_then(Value::as_array) else {
-        return Err(ScimError::invalid_syntax("a PATCH body needs an 'Operations' array"));
+        return Err(ScimError::invalid_syntax(
+            "a PATCH body needs an 'Operations' array",
+        ));
     };
     if ops.is_empty() {
         return Err(ScimError::invalid_syntax("'Operations' is empty"));
     }
-    ops.iter().enumerate().map(|(i, op)| parse_op(i, op)).collect()
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| parse_op(i, op))
+        .collect()
 }
 
 fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    obj.get(key).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 fn parse_op(i: usize, op: &Value) -> Result<Operation> {
     let n = i + 1;
     let Value::Object(o) = op else {
-        return Err(ScimError::invalid_syntax(format!("operation {n} must be an object")));
+        return Err(ScimError::invalid_syntax(format!(
+            "operation {n} must be an object"
+        )));
     };
-    let kind = match get_ci(o, "op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+    let kind = match get_ci(o, "op")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("add") => OpKind::Add,
         Some("remove") => OpKind::Remove,
         Some("replace") => OpKind::Replace,
@@ -70,32 +92,51 @@ fn parse_op(i: usize, op: &Value) -> Result<Operation> {
                 "operation {n}: unknown op '{other}' (expected add, remove or replace)"
             )))
         }
-        None => return Err(ScimError::invalid_syntax(format!("operation {n} has no 'op'"))),
+        None => {
+            return Err(ScimError::invalid_syntax(format!(
+                "operation {n} has no 'op'"
+            )))
+        }
     };
     let path = match get_ci(o, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => Some(PatchPath::parse(s).map_err(|e| {
-            ScimError::invalid_path(format!("operation {n}: {}", e.detail))
-        })?),
-        Some(_) => return Err(ScimError::invalid_path(format!("operation {n}: 'path' must be a string"))),
+        Some(Value::String(s)) => Some(
+            PatchPath::parse(s)
+                .map_err(|e| ScimError::invalid_path(format!("operation {n}: {}", e.detail)))?,
+        ),
+        Some(_) => {
+            return Err(ScimError::invalid_path(format!(
+                "operation {n}: 'path' must be a string"
+            )))
+        }
     };
     let value = get_ci(o, "value").cloned();
     match kind {
         OpKind::Remove if path.is_none() => {
-            return Err(ScimError::no_target(format!("operation {n}: remove needs a 'path'")))
+            return Err(ScimError::no_target(format!(
+                "operation {n}: remove needs a 'path'"
+            )))
         }
         OpKind::Add | OpKind::Replace if value.is_none() => {
-            return Err(ScimError::invalid_syntax(format!("operation {n}: {kind:?} needs a 'value'").to_lowercase()))
+            return Err(ScimError::invalid_syntax(
+                format!("operation {n}: {kind:?} needs a 'value'").to_lowercase(),
+            ))
         }
-        OpKind::Add | OpKind::Replace if path.is_none() && !value.as_ref().is_some_and(Value::is_object) => {
+        OpKind::Add | OpKind::Replace
+            if path.is_none() && !value.as_ref().is_some_and(Value::is_object) =>
+        {
             return Err(ScimError::invalid_syntax(format!(
                 "operation {n}: without a 'path', 'value' must be an object of attributes"
             )))
         }
         _ => {}
     }
-    Ok(Operation { op: kind, path, value })
+    Ok(Operation {
+        op: kind,
+        path,
+        value,
+    })
 }
 
 /// What applying a PATCH produced besides the new resource.
@@ -108,34 +149,70 @@ pub struct Outcome {
 }
 
 /// Applies `ops` to `data` (canonical form). On error `data` is left as it was.
-pub fn apply(schema: &ResourceSchema, data: &mut Map<String, Value>, ops: &[Operation]) -> Result<Outcome> {
+pub fn apply(
+    schema: &ResourceSchema,
+    data: &mut Map<String, Value>,
+    ops: &[Operation],
+) -> Result<Outcome> {
     let mut work = data.clone();
     let mut outcome = Outcome::default();
     for op in ops {
         match &op.path {
-            Some(path) => apply_path(schema, &mut work, op.op, path, op.value.as_ref(), false, &mut outcome)?,
+            Some(path) => apply_path(
+                schema,
+                &mut work,
+                op.op,
+                path,
+                op.value.as_ref(),
+                false,
+                &mut outcome,
+            )?,
             None => {
                 // Checked by `parse`; an object is all that can reach here.
-                let Some(Value::Object(values)) = &op.value else { continue };
+                let Some(Value::Object(values)) = &op.value else {
+                    continue;
+                };
                 for (key, value) in values {
                     if key.eq_ignore_ascii_case("schemas") {
                         continue;
                     }
                     if let Some(Namespace::Extension(ext)) = schema.schema_by_urn(key) {
                         let Value::Object(inner) = value else {
-                            return Err(ScimError::invalid_value(format!("'{key}' must be an object")));
+                            return Err(ScimError::invalid_value(format!(
+                                "'{key}' must be an object"
+                            )));
                         };
                         for (k, v) in inner {
-                            let p = AttrPath { urn: Some(ext.id.clone()), attr: k.clone(), sub_attr: None };
-                            let pp = PatchPath { attr: p, filter: None, sub_attr: None };
+                            let p = AttrPath {
+                                urn: Some(ext.id.clone()),
+                                attr: k.clone(),
+                                sub_attr: None,
+                            };
+                            let pp = PatchPath {
+                                attr: p,
+                                filter: None,
+                                sub_attr: None,
+                            };
                             apply_path(schema, &mut work, op.op, &pp, Some(v), true, &mut outcome)?;
                         }
                         continue;
                     }
                     match AttrPath::parse(key) {
                         Ok(p) => {
-                            let pp = PatchPath { attr: p, filter: None, sub_attr: None };
-                            apply_path(schema, &mut work, op.op, &pp, Some(value), true, &mut outcome)?;
+                            let pp = PatchPath {
+                                attr: p,
+                                filter: None,
+                                sub_attr: None,
+                            };
+                            apply_path(
+                                schema,
+                                &mut work,
+                                op.op,
+                                &pp,
+                                Some(value),
+                                true,
+                                &mut outcome,
+                            )?;
                         }
                         Err(_) => outcome.ignored.push(key.clone()),
                     }
@@ -160,12 +237,21 @@ fn apply_path(
     outcome: &mut Outcome,
 ) -> Result<()> {
     // `urn:…:enterprise:2.0:User` alone names the whole extension object.
-    if let (Some(urn), None, None, None) = (&path.attr.urn, &path.filter, &path.sub_attr, &path.attr.sub_attr) {
+    if let (Some(urn), None, None, None) = (
+        &path.attr.urn,
+        &path.filter,
+        &path.sub_attr,
+        &path.attr.sub_attr,
+    ) {
         if let Some(ext) = schema.extension(&format!("{urn}:{}", path.attr.attr)) {
             return whole_extension(schema, data, ext, op, value, outcome);
         }
     }
-    let top = AttrPath { urn: path.attr.urn.clone(), attr: path.attr.attr.clone(), sub_attr: None };
+    let top = AttrPath {
+        urn: path.attr.urn.clone(),
+        attr: path.attr.attr.clone(),
+        sub_attr: None,
+    };
     let Some((ns, def)) = schema.resolve(&top) else {
         outcome.ignored.push(path.to_string());
         return Ok(());
@@ -181,7 +267,8 @@ fn apply_path(
             }
         },
     };
-    let target_ro = def.mutability == Mutability::ReadOnly || sub.is_some_and(|s| s.mutability == Mutability::ReadOnly);
+    let target_ro = def.mutability == Mutability::ReadOnly
+        || sub.is_some_and(|s| s.mutability == Mutability::ReadOnly);
     if target_ro {
         // Okta's group push replaces `{"id": …, "displayName": …}` without a path: an
         // unchanged read-only value is harmless there.
@@ -204,17 +291,37 @@ fn apply_path(
         return Ok(());
     }
     if op == OpKind::Remove && def.required && sub.is_none() && path.filter.is_none() {
-        return Err(ScimError::mutability(format!("'{}' is required and cannot be removed", def.name)));
+        return Err(ScimError::mutability(format!(
+            "'{}' is required and cannot be removed",
+            def.name
+        )));
     }
     let key = def.name.clone();
     let container = namespace_map(data, ns);
     let result = match (&path.filter, sub) {
         (None, None) => whole_attribute(container, &key, def, op, value, &mut outcome.ignored),
-        (None, Some(sd)) => sub_attribute(container, &key, def, sd, op, value, &mut outcome.ignored),
-        (Some(f), sd) => filtered(schema, ns, container, &key, def, f, sd, op, value, &mut outcome.ignored),
+        (None, Some(sd)) => {
+            sub_attribute(container, &key, def, sd, op, value, &mut outcome.ignored)
+        }
+        (Some(f), sd) => filtered(
+            schema,
+            ns,
+            container,
+            &key,
+            def,
+            f,
+            sd,
+            op,
+            value,
+            &mut outcome.ignored,
+        ),
     };
     if let Namespace::Extension(ext) = ns {
-        if data.get(&ext.id).and_then(Value::as_object).is_some_and(Map::is_empty) {
+        if data
+            .get(&ext.id)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
             data.remove(&ext.id);
         }
     }
@@ -234,20 +341,35 @@ fn whole_extension(
         return Ok(());
     }
     let Some(Value::Object(values)) = value else {
-        return Err(ScimError::invalid_value(format!("the value for '{}' must be an object", ext.id)));
+        return Err(ScimError::invalid_value(format!(
+            "the value for '{}' must be an object",
+            ext.id
+        )));
     };
     for (k, v) in values {
         if k.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        let attr = AttrPath { urn: Some(ext.id.clone()), attr: k.clone(), sub_attr: None };
-        let pp = PatchPath { attr, filter: None, sub_attr: None };
+        let attr = AttrPath {
+            urn: Some(ext.id.clone()),
+            attr: k.clone(),
+            sub_attr: None,
+        };
+        let pp = PatchPath {
+            attr,
+            filter: None,
+            sub_attr: None,
+        };
         apply_path(schema, data, op, &pp, Some(v), true, outcome)?;
     }
     Ok(())
 }
 
-fn current<'a>(data: &'a Map<String, Value>, ns: Namespace<'_>, def: &AttrDef) -> Option<&'a Value> {
+fn current<'a>(
+    data: &'a Map<String, Value>,
+    ns: Namespace<'_>,
+    def: &AttrDef,
+) -> Option<&'a Value> {
     match ns {
         Namespace::Core => data.get(&def.name),
         Namespace::Extension(ext) => data.get(&ext.id)?.get(&def.name),
@@ -266,7 +388,10 @@ fn whole_attribute(
         // Entra's old style: `remove` of `members` with a value list removes those members.
         if let (true, Some(Value::Array(items))) = (def.multi_valued, value) {
             if let Some(Value::Array(existing)) = c.get_mut(key) {
-                let doomed: Vec<&Value> = items.iter().filter_map(|i| i.get("value").or(Some(i))).collect();
+                let doomed: Vec<&Value> = items
+                    .iter()
+                    .filter_map(|i| i.get("value").or(Some(i)))
+                    .collect();
                 existing.retain(|e| !doomed.iter().any(|d| e.get("value").unwrap_or(e) == *d));
                 if existing.is_empty() {
                     c.remove(key);
@@ -287,7 +412,9 @@ fn whole_attribute(
     };
     match (op, def.multi_valued, def.ty) {
         (OpKind::Add, true, _) => {
-            let Value::Array(new_items) = new else { unreachable_multi() };
+            let Value::Array(new_items) = new else {
+                unreachable_multi()
+            };
             match c.get_mut(key) {
                 Some(Value::Array(existing)) => {
                     for item in new_items {
@@ -389,14 +516,20 @@ fn filtered(
     ignored: &mut Vec<String>,
 ) -> Result<()> {
     if !def.multi_valued {
-        return Err(ScimError::invalid_path(format!("'{key}' is not multi-valued; a value filter does not apply")));
+        return Err(ScimError::invalid_path(format!(
+            "'{key}' is not multi-valued; a value filter does not apply"
+        )));
     }
     let urn = match ns {
         Namespace::Core => None,
         Namespace::Extension(ext) => Some(ext.id.clone()),
     };
     let probe = Filter::ValuePath {
-        path: AttrPath { urn: urn.clone(), attr: key.to_owned(), sub_attr: None },
+        path: AttrPath {
+            urn: urn.clone(),
+            attr: key.to_owned(),
+            sub_attr: None,
+        },
         filter: Box::new(f.clone()),
     };
     let matches_element = |element: &Value| {
@@ -417,7 +550,12 @@ fn filtered(
         Some(other) => vec![other],
         None => Vec::new(),
     };
-    let hits: Vec<usize> = items.iter().enumerate().filter(|(_, e)| matches_element(e)).map(|(i, _)| i).collect();
+    let hits: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches_element(e))
+        .map(|(i, _)| i)
+        .collect();
     let outcome = (|| -> Result<()> {
         match (op, sd) {
             (OpKind::Remove, None) => {
@@ -456,8 +594,12 @@ fn filtered(
                 }
             }
             (_, None) => {
-                let element_def = AttrDef { multi_valued: false, ..def.clone() };
-                let new = resource::coerce(&element_def, value.unwrap_or(&Value::Null), key, ignored)?;
+                let element_def = AttrDef {
+                    multi_valued: false,
+                    ..def.clone()
+                };
+                let new =
+                    resource::coerce(&element_def, value.unwrap_or(&Value::Null), key, ignored)?;
                 if hits.is_empty() {
                     let mut element = element_from_filter(f, key)?;
                     if let Some(Value::Object(n)) = new {
@@ -491,7 +633,11 @@ fn element_from_filter(f: &Filter, key: &str) -> Result<Map<String, Value>> {
     fn collect(f: &Filter, out: &mut Map<String, Value>) -> bool {
         match f {
             Filter::And(a, b) => collect(a, out) && collect(b, out),
-            Filter::Compare { path, op: CompareOp::Eq, value } if path.sub_attr.is_none() && path.urn.is_none() => {
+            Filter::Compare {
+                path,
+                op: CompareOp::Eq,
+                value,
+            } if path.sub_attr.is_none() && path.urn.is_none() => {
                 let v = match value {
                     CompValue::Null => return false,
                     CompValue::Bool(b) => Value::Bool(*b),
@@ -508,6 +654,10 @@ fn element_from_filter(f: &Filter, key: &str) -> Result<Map<String, Value>> {
     if collect(f, &mut out) {
         Ok(out)
     } else {
-        Err(ScimError::new(400, Some(ScimType::NoTarget), format!("no value of '{key}' matches the filter {f}")))
+        Err(ScimError::new(
+            400,
+            Some(ScimType::NoTarget),
+            format!("no value of '{key}' matches the filter {f}"),
+        ))
     }
 }

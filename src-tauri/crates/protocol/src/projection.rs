@@ -24,16 +24,27 @@ struct Selected {
 
 fn parse_list(schema: &ResourceSchema, list: Option<&str>) -> Result<Vec<Selected>> {
     let mut out = Vec::new();
-    for part in list.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for part in list
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         // A bare extension URN selects the whole extension object.
         if let Some(Namespace::Extension(ext)) = schema.schema_by_urn(part) {
-            out.push(Selected { ns_key: Some(ext.id.clone()), attr: String::new(), sub: None });
+            out.push(Selected {
+                ns_key: Some(ext.id.clone()),
+                attr: String::new(),
+                sub: None,
+            });
             continue;
         }
         let path = AttrPath::parse(part)?;
         // Unknown attributes select nothing (RFC 7644 does not make them an error, and IdPs
         // ask for attributes of their own).
-        let Some((ns, def)) = schema.resolve(&path) else { continue };
+        let Some((ns, def)) = schema.resolve(&path) else {
+            continue;
+        };
         let sub = match &path.sub_attr {
             Some(s) => match def.sub(s) {
                 Some(sd) => Some(sd.name.clone()),
@@ -45,14 +56,25 @@ fn parse_list(schema: &ResourceSchema, list: Option<&str>) -> Result<Vec<Selecte
             Namespace::Core => None,
             Namespace::Extension(ext) => Some(ext.id.clone()),
         };
-        out.push(Selected { ns_key, attr: def.name.clone(), sub });
+        out.push(Selected {
+            ns_key,
+            attr: def.name.clone(),
+            sub,
+        });
     }
     Ok(out)
 }
 
 impl Projection {
-    pub fn parse(schema: &ResourceSchema, attributes: Option<&str>, excluded: Option<&str>) -> Result<Self> {
-        Ok(Projection { include: parse_list(schema, attributes)?, exclude: parse_list(schema, excluded)? })
+    pub fn parse(
+        schema: &ResourceSchema,
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Result<Self> {
+        Ok(Projection {
+            include: parse_list(schema, attributes)?,
+            exclude: parse_list(schema, excluded)?,
+        })
     }
 
     pub fn is_identity(&self) -> bool {
@@ -64,7 +86,9 @@ impl Projection {
         if self.is_identity() {
             return resource;
         }
-        let Value::Object(mut obj) = resource else { return resource };
+        let Value::Object(mut obj) = resource else {
+            return resource;
+        };
         if !self.include.is_empty() {
             let mut out = Map::new();
             for (k, v) in &obj {
@@ -85,7 +109,11 @@ impl Projection {
             .extensions
             .iter()
             .map(|(s, _)| s.id.clone())
-            .filter(|id| obj.get(id).and_then(Value::as_object).is_some_and(Map::is_empty))
+            .filter(|id| {
+                obj.get(id)
+                    .and_then(Value::as_object)
+                    .is_some_and(Map::is_empty)
+            })
             .collect();
         for id in &empty_exts {
             obj.remove(id);
@@ -93,7 +121,10 @@ impl Projection {
         if let Some(Value::Array(schemas)) = obj.get("schemas").cloned() {
             let kept: Vec<Value> = schemas
                 .into_iter()
-                .filter(|s| s.as_str().is_some_and(|id| id == schema.core.id || obj.contains_key(id)))
+                .filter(|s| {
+                    s.as_str()
+                        .is_some_and(|id| id == schema.core.id || obj.contains_key(id))
+                })
                 .collect();
             obj.insert("schemas".to_owned(), Value::Array(kept));
         }
@@ -102,7 +133,11 @@ impl Projection {
 }
 
 fn def_of<'a>(schema: &'a ResourceSchema, ns_key: Option<&str>, attr: &str) -> Option<&'a AttrDef> {
-    let path = AttrPath { urn: ns_key.map(str::to_owned), attr: attr.to_owned(), sub_attr: None };
+    let path = AttrPath {
+        urn: ns_key.map(str::to_owned),
+        attr: attr.to_owned(),
+        sub_attr: None,
+    };
     schema.resolve(&path).map(|(_, d)| d)
 }
 
@@ -110,14 +145,21 @@ fn always_returned(schema: &ResourceSchema, ns_key: Option<&str>, attr: &str) ->
     def_of(schema, ns_key, attr).is_some_and(|d| d.returned == Returned::Always)
 }
 
-fn container<'a>(obj: &'a Map<String, Value>, ns_key: Option<&str>) -> Option<&'a Map<String, Value>> {
+fn container<'a>(
+    obj: &'a Map<String, Value>,
+    ns_key: Option<&str>,
+) -> Option<&'a Map<String, Value>> {
     match ns_key {
         None => Some(obj),
         Some(k) => obj.get(k).and_then(Value::as_object),
     }
 }
 
-fn container_mut<'a>(obj: &'a mut Map<String, Value>, ns_key: Option<&str>, create: bool) -> Option<&'a mut Map<String, Value>> {
+fn container_mut<'a>(
+    obj: &'a mut Map<String, Value>,
+    ns_key: Option<&str>,
+    create: bool,
+) -> Option<&'a mut Map<String, Value>> {
     match ns_key {
         None => Some(obj),
         Some(k) => {
@@ -129,17 +171,28 @@ fn container_mut<'a>(obj: &'a mut Map<String, Value>, ns_key: Option<&str>, crea
     }
 }
 
-fn copy_selected(from: &Map<String, Value>, to: &mut Map<String, Value>, sel: &Selected, schema: &ResourceSchema) {
-    let Some(src) = container(from, sel.ns_key.as_deref()) else { return };
+fn copy_selected(
+    from: &Map<String, Value>,
+    to: &mut Map<String, Value>,
+    sel: &Selected,
+    schema: &ResourceSchema,
+) {
+    let Some(src) = container(from, sel.ns_key.as_deref()) else {
+        return;
+    };
     if sel.attr.is_empty() {
         if let Some(k) = &sel.ns_key {
             to.insert(k.clone(), Value::Object(src.clone()));
         }
         return;
     }
-    let Some(value) = src.get(&sel.attr) else { return };
+    let Some(value) = src.get(&sel.attr) else {
+        return;
+    };
     let _ = schema;
-    let Some(dst) = container_mut(to, sel.ns_key.as_deref(), true) else { return };
+    let Some(dst) = container_mut(to, sel.ns_key.as_deref(), true) else {
+        return;
+    };
     match &sel.sub {
         None => {
             dst.insert(sel.attr.clone(), value.clone());
@@ -192,7 +245,10 @@ fn pick_sub(value: &Value, sub: &str) -> Option<Value> {
                     Value::Object(m)
                 })
                 .collect();
-            if picked.iter().all(|p| p.as_object().is_some_and(Map::is_empty)) {
+            if picked
+                .iter()
+                .all(|p| p.as_object().is_some_and(Map::is_empty))
+            {
                 None
             } else {
                 Some(Value::Array(picked))
@@ -212,7 +268,9 @@ fn remove_selected(obj: &mut Map<String, Value>, sel: &Selected, schema: &Resour
     if sel.sub.is_none() && always_returned(schema, sel.ns_key.as_deref(), &sel.attr) {
         return;
     }
-    let Some(c) = container_mut(obj, sel.ns_key.as_deref(), false) else { return };
+    let Some(c) = container_mut(obj, sel.ns_key.as_deref(), false) else {
+        return;
+    };
     match &sel.sub {
         None => {
             c.remove(&sel.attr);

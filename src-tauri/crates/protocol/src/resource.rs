@@ -25,7 +25,9 @@ pub struct Normalized {
 /// Brings a POST/PUT body into canonical form.
 pub fn normalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
     let Value::Object(obj) = input else {
-        return Err(ScimError::invalid_syntax("the request body must be a JSON object"));
+        return Err(ScimError::invalid_syntax(
+            "the request body must be a JSON object",
+        ));
     };
     let mut out = Normalized::default();
     for (key, value) in obj {
@@ -36,7 +38,11 @@ pub fn normalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
             match (ns, value) {
                 (Namespace::Extension(ext), Value::Object(inner)) => {
                     for (k, v) in inner {
-                        let path = AttrPath { urn: Some(ext.id.clone()), attr: k.clone(), sub_attr: None };
+                        let path = AttrPath {
+                            urn: Some(ext.id.clone()),
+                            attr: k.clone(),
+                            sub_attr: None,
+                        };
                         put_attr(schema, &path, v, &mut out)?;
                     }
                 }
@@ -66,7 +72,12 @@ pub fn normalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
 }
 
 /// Places one top-level attribute (given by `path`, without sub-attribute) into `out`.
-fn put_attr(schema: &ResourceSchema, path: &AttrPath, value: &Value, out: &mut Normalized) -> Result<()> {
+fn put_attr(
+    schema: &ResourceSchema,
+    path: &AttrPath,
+    value: &Value,
+    out: &mut Normalized,
+) -> Result<()> {
     let Some((ns, def)) = schema.resolve(path) else {
         out.ignored.push(path.to_string());
         return Ok(());
@@ -93,7 +104,12 @@ fn put_attr(schema: &ResourceSchema, path: &AttrPath, value: &Value, out: &mut N
         }
     }
     if let Namespace::Extension(ext) = ns {
-        if out.data.get(&ext.id).and_then(Value::as_object).is_some_and(Map::is_empty) {
+        if out
+            .data
+            .get(&ext.id)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
             out.data.remove(&ext.id);
         }
     }
@@ -101,11 +117,16 @@ fn put_attr(schema: &ResourceSchema, path: &AttrPath, value: &Value, out: &mut N
 }
 
 /// The object an attribute of `ns` lives in: the resource itself, or its extension object.
-pub fn namespace_map<'a>(data: &'a mut Map<String, Value>, ns: Namespace<'_>) -> &'a mut Map<String, Value> {
+pub fn namespace_map<'a>(
+    data: &'a mut Map<String, Value>,
+    ns: Namespace<'_>,
+) -> &'a mut Map<String, Value> {
     match ns {
         Namespace::Core => data,
         Namespace::Extension(ext) => {
-            let slot = data.entry(ext.id.clone()).or_insert_with(|| Value::Object(Map::new()));
+            let slot = data
+                .entry(ext.id.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
             if !slot.is_object() {
                 *slot = Value::Object(Map::new());
             }
@@ -126,14 +147,22 @@ pub fn check_required(schema: &ResourceSchema, data: &Map<String, Value>) -> Res
             Some(_) => true,
         };
         if !present {
-            return Err(ScimError::invalid_value(format!("'{}' is required", def.name)));
+            return Err(ScimError::invalid_value(format!(
+                "'{}' is required",
+                def.name
+            )));
         }
     }
     Ok(())
 }
 
 /// Checks and converts a value for attribute `def`; `None` means "unassigned" (null, empty).
-pub fn coerce(def: &AttrDef, value: &Value, at: &str, ignored: &mut Vec<String>) -> Result<Option<Value>> {
+pub fn coerce(
+    def: &AttrDef,
+    value: &Value,
+    at: &str,
+    ignored: &mut Vec<String>,
+) -> Result<Option<Value>> {
     if !def.multi_valued {
         return coerce_single(def, value, at, ignored);
     }
@@ -149,7 +178,11 @@ pub fn coerce(def: &AttrDef, value: &Value, at: &str, ignored: &mut Vec<String>)
         }
     }
     enforce_single_primary(&mut out);
-    Ok(if out.is_empty() { None } else { Some(Value::Array(out)) })
+    Ok(if out.is_empty() {
+        None
+    } else {
+        Some(Value::Array(out))
+    })
 }
 
 /// RFC 7643 §2.4: `primary: true` appears at most once; the value set last wins, which is also
@@ -182,7 +215,12 @@ fn type_error(at: &str, expected: &str, got: &Value) -> ScimError {
     ScimError::invalid_value(format!("'{at}' must be {expected}, not {kind}"))
 }
 
-fn coerce_single(def: &AttrDef, value: &Value, at: &str, ignored: &mut Vec<String>) -> Result<Option<Value>> {
+fn coerce_single(
+    def: &AttrDef,
+    value: &Value,
+    at: &str,
+    ignored: &mut Vec<String>,
+) -> Result<Option<Value>> {
     if value.is_null() {
         return Ok(None);
     }
@@ -231,7 +269,9 @@ fn coerce_single(def: &AttrDef, value: &Value, at: &str, ignored: &mut Vec<Strin
             other => return Err(type_error(at, "a string", other)),
         },
         AttrType::DateTime => match value {
-            Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => Value::String(s.clone()),
+            Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {
+                Value::String(s.clone())
+            }
             Value::String(s) => {
                 return Err(ScimError::invalid_value(format!(
                     "'{at}' must be an RFC 3339 date-time such as 2024-05-13T04:42:34Z, not '{s}'"
@@ -255,11 +295,16 @@ fn coerce_single(def: &AttrDef, value: &Value, at: &str, ignored: &mut Vec<Strin
     Ok(Some(v))
 }
 
-/// Checks the role attribute against the defined roles (case-insensitive), writes it back in
-/// the role's own spelling, and gives a user without a role the default one.
-pub fn apply_role(data: &mut Map<String, Value>, role_attr: &str, roles: &[String], default_role: &str) -> Result<String> {
+/// Checks the role attribute against the defined roles (case-insensitive) and writes it back
+/// in the role's own spelling. Returns the role the user was given, or `None` when the
+/// resource carries none (the user then has the default role, whatever it is at the time).
+pub fn apply_role(
+    data: &mut Map<String, Value>,
+    role_attr: &str,
+    roles: &[String],
+) -> Result<Option<String>> {
     let role = match data.get(role_attr) {
-        None => default_role.to_owned(),
+        None => return Ok(None),
         Some(Value::String(s)) => match roles.iter().find(|r| r.eq_ignore_ascii_case(s.trim())) {
             Some(r) => r.clone(),
             None => {
@@ -272,7 +317,7 @@ pub fn apply_role(data: &mut Map<String, Value>, role_attr: &str, roles: &[Strin
         Some(other) => return Err(type_error(role_attr, "a string", other)),
     };
     data.insert(role_attr.to_owned(), Value::String(role.clone()));
-    Ok(role)
+    Ok(Some(role))
 }
 
 /// `meta` of a stored resource.

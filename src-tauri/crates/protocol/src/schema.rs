@@ -198,11 +198,17 @@ impl AttrDef {
 
     /// The sub-attribute called `name` (case-insensitive).
     pub fn sub(&self, name: &str) -> Option<&AttrDef> {
-        self.sub_attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.sub_attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
     pub fn info(&self) -> AttrInfo {
-        AttrInfo { ty: self.ty, case_exact: self.case_exact, multi_valued: self.multi_valued }
+        AttrInfo {
+            ty: self.ty,
+            case_exact: self.case_exact,
+            multi_valued: self.multi_valued,
+        }
     }
 
     /// The RFC 7643 §7 representation used by `/Schemas`.
@@ -225,8 +231,12 @@ impl AttrDef {
             v["referenceTypes"] = serde_json::json!(self.reference_types);
         }
         if !self.sub_attributes.is_empty() {
-            v["subAttributes"] =
-                self.sub_attributes.iter().map(AttrDef::to_json).collect::<Vec<_>>().into();
+            v["subAttributes"] = self
+                .sub_attributes
+                .iter()
+                .map(AttrDef::to_json)
+                .collect::<Vec<_>>()
+                .into();
         }
         v
     }
@@ -243,7 +253,9 @@ pub struct Schema {
 
 impl Schema {
     pub fn attr(&self, name: &str) -> Option<&AttrDef> {
-        self.attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
     pub fn to_json(&self, base_url: &str) -> serde_json::Value {
@@ -263,7 +275,8 @@ impl Schema {
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
@@ -316,10 +329,11 @@ impl ResourceSchema {
             Some(urn) => self.schema_by_urn(urn)?,
         };
         let def = match ns {
-            Namespace::Core => self
-                .core
-                .attr(&path.attr)
-                .or_else(|| self.common.iter().find(|a| a.name.eq_ignore_ascii_case(&path.attr))),
+            Namespace::Core => self.core.attr(&path.attr).or_else(|| {
+                self.common
+                    .iter()
+                    .find(|a| a.name.eq_ignore_ascii_case(&path.attr))
+            }),
             Namespace::Extension(s) => s.attr(&path.attr),
         }?;
         Some((ns, def))
@@ -361,7 +375,10 @@ impl AttributeTypes for ResourceSchema {
         let def = self.resolve_leaf(path)?;
         let (_, top) = self.resolve(path)?;
         // `emails.value` is multi-valued through its parent: filters treat it as such.
-        Some(AttrInfo { multi_valued: top.multi_valued, ..def.info() })
+        Some(AttrInfo {
+            multi_valued: top.multi_valued,
+            ..def.info()
+        })
     }
 }
 
@@ -371,8 +388,12 @@ fn multi_complex(name: &str, description: &str, value: AttrDef, types: &[&str]) 
         description,
         vec![
             value,
-            AttrDef::string("display", "A human-readable name, primarily used for display."),
-            AttrDef::string("type", "A label indicating the attribute's function.").canonical(types),
+            AttrDef::string(
+                "display",
+                "A human-readable name, primarily used for display.",
+            ),
+            AttrDef::string("type", "A label indicating the attribute's function.")
+                .canonical(types),
             AttrDef::boolean("primary", "Whether this is the preferred value."),
         ],
     )
@@ -387,17 +408,25 @@ pub fn common_attributes() -> Vec<AttrDef> {
             .read_only()
             .returned(Returned::Always)
             .unique(),
-        AttrDef::string("externalId", "Identifier assigned by the provisioning client.").case_exact(),
+        AttrDef::string(
+            "externalId",
+            "Identifier assigned by the provisioning client.",
+        )
+        .case_exact(),
         AttrDef::complex(
             "meta",
             "Resource metadata.",
             vec![
-                AttrDef::string("resourceType", "The resource type.").case_exact().read_only(),
+                AttrDef::string("resourceType", "The resource type.")
+                    .case_exact()
+                    .read_only(),
                 AttrDef::date_time("created", "When the resource was added.").read_only(),
                 AttrDef::date_time("lastModified", "When the resource was last updated.")
                     .read_only(),
                 AttrDef::reference("location", &["uri"], "The resource's URI.").read_only(),
-                AttrDef::string("version", "The resource's entity tag.").case_exact().read_only(),
+                AttrDef::string("version", "The resource's entity tag.")
+                    .case_exact()
+                    .read_only(),
             ],
         )
         .read_only(),
@@ -406,7 +435,10 @@ pub fn common_attributes() -> Vec<AttrDef> {
 
 /// The role attribute: a string in the core User namespace whose values are the defined roles.
 pub fn role_attribute(name: &str, roles: &[String]) -> AttrDef {
-    let mut a = AttrDef::string(name, "The user's role in the application; one of the defined roles.");
+    let mut a = AttrDef::string(
+        name,
+        "The user's role in the application; one of the defined roles.",
+    );
     a.canonical_values = roles.to_vec();
     a
 }
@@ -419,9 +451,12 @@ pub fn user_schema(role_attr: &str, roles: &[String]) -> ResourceSchema {
         name: "User".to_owned(),
         description: "User Account".to_owned(),
         attributes: vec![
-            A::string("userName", "Unique identifier for the user, typically an email address.")
-                .required()
-                .unique(),
+            A::string(
+                "userName",
+                "Unique identifier for the user, typically an email address.",
+            )
+            .required()
+            .unique(),
             A::complex(
                 "name",
                 "The components of the user's real name.",
@@ -436,12 +471,25 @@ pub fn user_schema(role_attr: &str, roles: &[String]) -> ResourceSchema {
             ),
             A::string("displayName", "The name of the user, suitable for display."),
             A::string("nickName", "The casual way to address the user."),
-            A::reference("profileUrl", &["external"], "A URI to the user's online profile."),
+            A::reference(
+                "profileUrl",
+                &["external"],
+                "A URI to the user's online profile.",
+            ),
             A::string("title", "The user's title, such as 'Vice President'."),
-            A::string("userType", "The relationship between the organization and the user."),
-            A::string("preferredLanguage", "The user's preferred written or spoken language."),
+            A::string(
+                "userType",
+                "The relationship between the organization and the user.",
+            ),
+            A::string(
+                "preferredLanguage",
+                "The user's preferred written or spoken language.",
+            ),
             A::string("locale", "The user's default location, e.g. 'en-US'."),
-            A::string("timezone", "The user's time zone in IANA format, e.g. 'America/Denver'."),
+            A::string(
+                "timezone",
+                "The user's time zone in IANA format, e.g. 'America/Denver'.",
+            ),
             A::boolean("active", "The user's administrative status."),
             A::string("password", "The user's cleartext password; never returned.")
                 .mutability(Mutability::WriteOnly)
@@ -506,7 +554,12 @@ pub fn user_schema(role_attr: &str, roles: &[String]) -> ResourceSchema {
                 A::string("value", "The entitlement."),
                 &[],
             ),
-            multi_complex("roles", "Roles of the user.", A::string("value", "The role."), &[]),
+            multi_complex(
+                "roles",
+                "Roles of the user.",
+                A::string("value", "The role."),
+                &[],
+            ),
             multi_complex(
                 "x509Certificates",
                 "X.509 certificates of the user.",
@@ -521,7 +574,10 @@ pub fn user_schema(role_attr: &str, roles: &[String]) -> ResourceSchema {
         name: "EnterpriseUser".to_owned(),
         description: "Enterprise User".to_owned(),
         attributes: vec![
-            A::string("employeeNumber", "A string identifier, typically numeric or alphanumeric."),
+            A::string(
+                "employeeNumber",
+                "A string identifier, typically numeric or alphanumeric.",
+            ),
             A::string("costCenter", "The name of a cost center."),
             A::string("organization", "The name of an organization."),
             A::string("division", "The name of a division."),

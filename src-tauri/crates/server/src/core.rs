@@ -47,12 +47,19 @@ impl Core {
     pub async fn new(store: Arc<dyn Store>) -> Result<Arc<Core>> {
         let generation = store.config_generation().await?;
         let runtime = load_runtime(store.as_ref(), generation).await?;
-        Ok(Arc::new(Core { store, runtime: RwLock::new(Arc::new(runtime)) }))
+        Ok(Arc::new(Core {
+            store,
+            runtime: RwLock::new(Arc::new(runtime)),
+        }))
     }
 
     /// The configuration at `generation`, reloaded if it is newer than what is cached.
     pub async fn runtime_at(&self, generation: i64) -> Result<Arc<Runtime>> {
-        let cached = self.runtime.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let cached = self
+            .runtime
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if cached.generation == generation {
             return Ok(cached);
         }
@@ -76,7 +83,12 @@ impl Core {
     }
 
     /// `POST /Users`.
-    pub async fn create_user(&self, rt: &Runtime, body: &Value, ctx: &ChangeContext) -> Result<(UserRecord, WriteOutcome)> {
+    pub async fn create_user(
+        &self,
+        rt: &Runtime,
+        body: &Value,
+        ctx: &ChangeContext,
+    ) -> Result<(UserRecord, WriteOutcome)> {
         if rt.policy == Policy::Jit {
             return Err(ApiError::forbidden(
                 "this application provisions users just in time: a user is created at their first \
@@ -86,7 +98,7 @@ impl Core {
         }
         let mut n = resource::normalize(&rt.user_schema, body)?;
         n.data.entry("active").or_insert(Value::Bool(true));
-        let role = apply_role(&mut n.data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+        let role = apply_role(&mut n.data, &rt.role_attr, &rt.roles)?;
         let password_hash = match n.password {
             Some(p) => Some(hash_password(p).await?),
             None => None,
@@ -94,7 +106,7 @@ impl Core {
         let write = UserWrite {
             id: uuid::Uuid::new_v4().to_string(),
             data: n.data,
-            role: Some(role),
+            role,
             source: UserSource::Scim,
             last_login: None,
             password_hash,
@@ -102,7 +114,13 @@ impl Core {
         };
         let rec = self.store.insert_user(write, ctx).await?;
         let diff = scim_store::diff(&Map::new(), &rec.data);
-        Ok((rec, WriteOutcome { diff, ignored: n.ignored }))
+        Ok((
+            rec,
+            WriteOutcome {
+                diff,
+                ignored: n.ignored,
+            },
+        ))
     }
 
     /// `PUT /Users/{id}`.
@@ -115,14 +133,16 @@ impl Core {
         ctx: &ChangeContext,
     ) -> Result<(UserRecord, WriteOutcome)> {
         let mut n = resource::normalize(&rt.user_schema, body)?;
-        apply_role(&mut n.data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+        apply_role(&mut n.data, &rt.role_attr, &rt.roles)?;
         let password_hash = match n.password.take() {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
         let ignored = n.ignored;
-        self.write_user(None, id, if_match, ctx, ignored, rt, |_old| Ok((n.data.clone(), password_hash.clone())))
-            .await
+        self.write_user(None, id, if_match, ctx, ignored, rt, |_old| {
+            Ok((n.data.clone(), password_hash.clone()))
+        })
+        .await
     }
 
     /// `PATCH /Users/{id}`.
@@ -150,7 +170,13 @@ impl Core {
                 Ok((data, password_hash.clone()))
             })
             .await?;
-        Ok((rec, WriteOutcome { diff: out.diff, ignored }))
+        Ok((
+            rec,
+            WriteOutcome {
+                diff: out.diff,
+                ignored,
+            },
+        ))
     }
 
     /// Reads, changes and conditionally writes a user, retrying if another request won the race
@@ -176,15 +202,21 @@ impl Core {
             };
             check_if_match(if_match, &old)?;
             let (mut data, password_hash) = change(&old)?;
-            let role = apply_role(&mut data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+            let role = apply_role(&mut data, &rt.role_attr, &rt.roles)?;
             if data == old.data && password_hash.is_none() {
                 // Nothing changes: no new version, no change event.
-                return Ok((old, WriteOutcome { diff: Vec::new(), ignored }));
+                return Ok((
+                    old,
+                    WriteOutcome {
+                        diff: Vec::new(),
+                        ignored,
+                    },
+                ));
             }
             let write = UserWrite {
                 id: old.id.clone(),
                 data,
-                role: Some(role),
+                role,
                 source: old.source,
                 last_login: old.last_login.clone(),
                 password_hash: password_hash.or_else(|| old.password_hash.clone()),
@@ -199,11 +231,20 @@ impl Core {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::status(409, "the user is being changed by other requests; try again"))
+        Err(ApiError::status(
+            409,
+            "the user is being changed by other requests; try again",
+        ))
     }
 
     /// `DELETE /Users/{id}`.
-    pub async fn delete_user(&self, rt: &Runtime, id: &str, if_match: Option<&str>, ctx: &ChangeContext) -> Result<UserRecord> {
+    pub async fn delete_user(
+        &self,
+        rt: &Runtime,
+        id: &str,
+        if_match: Option<&str>,
+        ctx: &ChangeContext,
+    ) -> Result<UserRecord> {
         if rt.policy == Policy::Jit {
             return Err(ApiError::forbidden(
                 "this application does not delete users provisioned by SCIM: they are only \
@@ -227,7 +268,9 @@ impl Core {
     ) -> Result<UserRecord> {
         let email = email.trim();
         if !looks_like_email(email) {
-            return Err(ApiError::Scim(ScimError::invalid_value(format!("'{email}' is not an email address"))));
+            return Err(ApiError::Scim(ScimError::invalid_value(format!(
+                "'{email}' is not an email address"
+            ))));
         }
         let rt = self.runtime().await?;
         let now = scim_store::now();
@@ -236,10 +279,10 @@ impl Core {
             if let Some(r) = role {
                 data.insert(rt.role_attr.clone(), Value::String(r.to_owned()));
             }
-            let role = apply_role(&mut data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+            let role = apply_role(&mut data, &rt.role_attr, &rt.roles)?;
             let mut w = write_of(&old);
             w.data = data;
-            w.role = Some(role);
+            w.role = role;
             w.last_login = Some(now);
             return Ok(self.store.update_user(&old, w, ctx).await?);
         }
@@ -247,11 +290,11 @@ impl Core {
         if let Some(r) = role {
             data.insert(rt.role_attr.clone(), Value::String(r.to_owned()));
         }
-        let role = apply_role(&mut data, &rt.role_attr, &rt.roles, &rt.default_role)?;
+        let role = apply_role(&mut data, &rt.role_attr, &rt.roles)?;
         let write = UserWrite {
             id: uuid::Uuid::new_v4().to_string(),
             data,
-            role: Some(role),
+            role,
             source: UserSource::Jit,
             last_login: Some(now),
             password_hash: None,
@@ -263,15 +306,28 @@ impl Core {
     // ---- tokens, roles, settings --------------------------------------------------------
 
     /// Creates a token; the secret is returned once and only its hash is kept.
-    pub async fn create_token(&self, name: &str, permission: Permission, expires_in_days: Option<u32>) -> Result<(TokenRecord, String)> {
+    pub async fn create_token(
+        &self,
+        name: &str,
+        permission: Permission,
+        expires_in_days: Option<u32>,
+    ) -> Result<(TokenRecord, String)> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(ApiError::Scim(ScimError::invalid_value("a token needs a name")));
+            return Err(ApiError::Scim(ScimError::invalid_value(
+                "a token needs a name",
+            )));
         }
         let expires = match expires_in_days {
             None => None,
-            Some(0) => return Err(ApiError::Scim(ScimError::invalid_value("the expiry must be at least one day"))),
-            Some(d) => Some(scim_store::format_time(chrono::Utc::now() + chrono::Duration::days(i64::from(d)))),
+            Some(0) => {
+                return Err(ApiError::Scim(ScimError::invalid_value(
+                    "the expiry must be at least one day",
+                )))
+            }
+            Some(d) => Some(scim_store::format_time(
+                chrono::Utc::now() + chrono::Duration::days(i64::from(d)),
+            )),
         };
         let secret = tokens::generate();
         let rec = self
@@ -322,7 +378,11 @@ fn write_of(rec: &UserRecord) -> UserWrite {
 pub fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
         }
         None => false,
     }
@@ -346,7 +406,9 @@ pub fn new_profile(email: &str, given_name: &str, family_name: &str) -> Map<Stri
 
 /// If-Match (RFC 7644 §3.14): `*` or one of the listed entity tags must be current.
 pub fn check_if_match(if_match: Option<&str>, rec: &UserRecord) -> Result<()> {
-    let Some(header) = if_match else { return Ok(()) };
+    let Some(header) = if_match else {
+        return Ok(());
+    };
     let current = rec.etag();
     let ok = header.split(',').map(str::trim).any(|t| {
         t == "*" || t == current || t.trim_start_matches("W/") == current.trim_start_matches("W/")
@@ -356,7 +418,9 @@ pub fn check_if_match(if_match: Option<&str>, rec: &UserRecord) -> Result<()> {
     } else {
         Err(ApiError::status(
             412,
-            format!("the user has changed: its version is {current}, the request expected {header}"),
+            format!(
+                "the user has changed: its version is {current}, the request expected {header}"
+            ),
         ))
     }
 }
@@ -377,13 +441,19 @@ async fn hash_password(password: String) -> Result<String> {
 }
 
 async fn load_runtime(store: &dyn Store, generation: i64) -> Result<Runtime> {
-    let roles: Vec<String> = store.list_roles().await?.into_iter().map(|r| r.name).collect();
+    let roles: Vec<String> = store
+        .list_roles()
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     let all = store.settings().await?;
     let get = |k: &str| all.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let policy = get(settings::PROVISIONING)
         .and_then(|p| Policy::parse(&p))
         .unwrap_or(Policy::Jit);
-    let role_attr = get(settings::ROLE_ATTRIBUTE).unwrap_or_else(|| settings::DEFAULT_ROLE_ATTRIBUTE.to_owned());
+    let role_attr = get(settings::ROLE_ATTRIBUTE)
+        .unwrap_or_else(|| settings::DEFAULT_ROLE_ATTRIBUTE.to_owned());
     let default_role = get(settings::DEFAULT_ROLE)
         .and_then(|d| roles.iter().find(|r| r.eq_ignore_ascii_case(&d)).cloned())
         .unwrap_or_else(|| settings::DEFAULT_DEFAULT_ROLE.to_owned());

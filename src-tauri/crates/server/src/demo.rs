@@ -13,12 +13,42 @@ const GIVEN: &[&str] = &[
     "Tomás", "Hana", "Felix", "Leila", "Samuel", "Nora", "Arjun", "Elena", "Kwame",
 ];
 const FAMILY: &[&str] = &[
-    "Martinez", "Okafor", "Schmidt", "Nguyen", "Haddad", "Rossi", "Kowalski", "Tanaka",
-    "Johansson", "Silva", "Dubois", "Patel", "O'Brien", "Andersen", "Moreau", "Kim", "Costa",
-    "Fischer", "Mensah", "Novak",
+    "Martinez",
+    "Okafor",
+    "Schmidt",
+    "Nguyen",
+    "Haddad",
+    "Rossi",
+    "Kowalski",
+    "Tanaka",
+    "Johansson",
+    "Silva",
+    "Dubois",
+    "Patel",
+    "O'Brien",
+    "Andersen",
+    "Moreau",
+    "Kim",
+    "Costa",
+    "Fischer",
+    "Mensah",
+    "Novak",
 ];
-const DEPARTMENTS: &[&str] = &["Security Operations", "Detection Engineering", "IT", "Compliance", "Incident Response"];
-const TITLES: &[&str] = &["Security Analyst", "Detection Engineer", "SOC Lead", "IT Administrator", "Compliance Manager", "Threat Hunter"];
+const DEPARTMENTS: &[&str] = &[
+    "Security Operations",
+    "Detection Engineering",
+    "IT",
+    "Compliance",
+    "Incident Response",
+];
+const TITLES: &[&str] = &[
+    "Security Analyst",
+    "Detection Engineer",
+    "SOC Lead",
+    "IT Administrator",
+    "Compliance Manager",
+    "Threat Hunter",
+];
 
 /// How many sample users demo mode adds to an empty directory.
 pub const DEMO_USERS: usize = 36;
@@ -54,10 +84,18 @@ pub async fn seed(core: &Core) -> Result<usize, ApiError> {
             1 | 2 | 3 => "Analyst",
             _ => "ReadOnlyAnalyst",
         };
-        let role = rt.roles.iter().find(|r| r.eq_ignore_ascii_case(role)).cloned().unwrap_or_else(|| rt.default_role.clone());
+        let role = rt
+            .roles
+            .iter()
+            .find(|r| r.eq_ignore_ascii_case(role))
+            .cloned()
+            .unwrap_or_else(|| rt.default_role.clone());
         data.insert(rt.role_attr.clone(), Value::String(role.clone()));
         data.insert("title".to_owned(), json!(TITLES[i % TITLES.len()]));
-        data.insert("externalId".to_owned(), json!(format!("00u{:017x}", 0x5eed_0000_u64 + i as u64 * 7919)));
+        data.insert(
+            "externalId".to_owned(),
+            json!(format!("00u{:017x}", 0x5eed_0000_u64 + i as u64 * 7919)),
+        );
         data.insert("locale".to_owned(), json!("en-US"));
         data.insert(
             scim_protocol::ENTERPRISE_USER_SCHEMA.to_owned(),
@@ -73,7 +111,11 @@ pub async fn seed(core: &Core) -> Result<usize, ApiError> {
             id: uuid::Uuid::new_v4().to_string(),
             data,
             role: Some(role),
-            source: if never { UserSource::Demo } else { UserSource::Jit },
+            source: if never {
+                UserSource::Demo
+            } else {
+                UserSource::Jit
+            },
             last_login: (!never).then(|| format_time(now - chrono::Duration::hours(days_ago * 5))),
             password_hash: None,
             created: Some(format_time(created)),

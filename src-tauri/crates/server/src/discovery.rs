@@ -39,7 +39,10 @@ fn list(resources: Vec<Value>) -> Value {
     })
 }
 
-async fn service_provider_config(State(state): State<AppState>, Extension(rt): Extension<Arc<Runtime>>) -> Response {
+async fn service_provider_config(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+) -> Response {
     let base = state.base_url(&rt);
     scim_json(
         StatusCode::OK,
@@ -67,9 +70,15 @@ async fn service_provider_config(State(state): State<AppState>, Extension(rt): E
     )
 }
 
-async fn resource_types(State(state): State<AppState>, Extension(rt): Extension<Arc<Runtime>>) -> Response {
+async fn resource_types(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+) -> Response {
     let base = state.base_url(&rt);
-    let items = offered(&rt).into_iter().map(|r| r.resource_type_json(&base)).collect();
+    let items = offered(&rt)
+        .into_iter()
+        .map(|r| r.resource_type_json(&base))
+        .collect();
     scim_json(StatusCode::OK, &list(items))
 }
 
@@ -97,9 +106,15 @@ fn all_schemas(rt: &Runtime, base: &str) -> Vec<(String, Value)> {
     out
 }
 
-async fn schemas(State(state): State<AppState>, Extension(rt): Extension<Arc<Runtime>>) -> Response {
+async fn schemas(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+) -> Response {
     let base = state.base_url(&rt);
-    let items = all_schemas(&rt, &base).into_iter().map(|(_, v)| v).collect();
+    let items = all_schemas(&rt, &base)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
     scim_json(StatusCode::OK, &list(items))
 }
 

@@ -35,7 +35,9 @@ impl ApiError {
     pub fn to_scim(&self) -> ScimError {
         match self {
             ApiError::Scim(e) => e.clone(),
-            ApiError::Internal(_) => ScimError::new(500, None, "internal server error; see the server log"),
+            ApiError::Internal(_) => {
+                ScimError::new(500, None, "internal server error; see the server log")
+            }
         }
     }
 }
@@ -50,7 +52,9 @@ impl From<StoreError> for ApiError {
                 "the resource was modified by another request; read it again and retry",
             )),
             StoreError::NotFound(msg) => ApiError::not_found(msg),
-            StoreError::Invalid(msg) => ApiError::Scim(ScimError::new(400, Some(ScimType::InvalidValue), msg)),
+            StoreError::Invalid(msg) => {
+                ApiError::Scim(ScimError::new(400, Some(ScimType::InvalidValue), msg))
+            }
             StoreError::Scim(e) => ApiError::Scim(e),
             other => ApiError::Internal(other.to_string()),
         }
@@ -61,7 +65,8 @@ impl From<StoreError> for ApiError {
 pub fn scim_json(status: StatusCode, body: &serde_json::Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut resp = (status, bytes).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     resp
 }
 
@@ -74,8 +79,10 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = scim_json(status, &e.to_json());
         if e.status == 401 {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"SCIM\""));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"SCIM\""),
+            );
         }
         // The event log shows what went wrong, in the words the client got.
         resp.extensions_mut().insert(ErrorDetail(e.detail.clone()));

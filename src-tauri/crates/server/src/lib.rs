@@ -82,14 +82,29 @@ impl AppState {
 }
 
 /// The router for a server whose local address is `local_base` (`http://127.0.0.1:PORT`).
-pub fn router(core: Arc<Core>, events: EventLog, options: ServerOptions, local_base: String) -> Router {
-    let state = AppState { core, events, options: Arc::new(options), local_base: Arc::new(local_base) };
+pub fn router(
+    core: Arc<Core>,
+    events: EventLog,
+    options: ServerOptions,
+    local_base: String,
+) -> Router {
+    let state = AppState {
+        core,
+        events,
+        options: Arc::new(options),
+        local_base: Arc::new(local_base),
+    };
     let scim = scim::routes()
         .merge(discovery::routes())
         .fallback(scim::unknown_endpoint)
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate_and_log))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            authenticate_and_log,
+        ))
         .with_state(state);
-    Router::new().nest("/scim/v2", scim).layer(tower_http::trace::TraceLayer::new_for_http())
+    Router::new()
+        .nest("/scim/v2", scim)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// Serves until `shutdown` completes, then flushes the event log.
@@ -101,7 +116,9 @@ pub async fn serve(
 ) -> Result<(), ApiError> {
     let core = Core::new(store.clone()).await?;
     let events = EventLog::start(store);
-    let addr = listener.local_addr().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let app = router(core, events.clone(), options, format!("http://{addr}"));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -114,16 +131,30 @@ pub async fn serve(
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Authenticates every SCIM request and records it in the event log, whatever its outcome.
-async fn authenticate_and_log(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+async fn authenticate_and_log(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
     // The full path as the client sent it, not the part below the `/scim/v2` nest.
-    let uri = req.extensions().get::<axum::extract::OriginalUri>().map(|o| o.0.clone()).unwrap_or_else(|| req.uri().clone());
-    let path = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned());
+    let uri = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| req.uri().clone());
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| uri.path().to_owned());
     let client = req
         .headers()
         .get(header::USER_AGENT)
@@ -139,8 +170,15 @@ async fn authenticate_and_log(State(state): State<AppState>, mut req: Request, n
         }
         Err(e) => e.into_response(),
     };
-    let info = response.extensions().get::<EventInfo>().cloned().unwrap_or_default();
-    let error = response.extensions().get::<error::ErrorDetail>().map(|d| d.0.clone());
+    let info = response
+        .extensions()
+        .get::<EventInfo>()
+        .cloned()
+        .unwrap_or_default();
+    let error = response
+        .extensions()
+        .get::<error::ErrorDetail>()
+        .map(|d| d.0.clone());
     state.events.record(NewEvent {
         at: scim_store::now(),
         token_name: principal.as_ref().map(|p| p.token_name.clone()),
@@ -160,7 +198,10 @@ async fn authenticate_and_log(State(state): State<AppState>, mut req: Request, n
     response
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Principal, Arc<Runtime>), ApiError> {
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Principal, Arc<Runtime>), ApiError> {
     let Some(secret) = bearer(headers) else {
         return Err(ApiError::unauthorized(
             "authentication required: send 'Authorization: Bearer <token>' with an API token",
@@ -170,13 +211,28 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Principa
     let token = match token {
         Some(t) if t.is_valid_at(&scim_store::now()) => t,
         Some(t) if t.revoked.is_some() => {
-            return Err(ApiError::unauthorized(format!("the token '{}' has been revoked", t.name)))
+            return Err(ApiError::unauthorized(format!(
+                "the token '{}' has been revoked",
+                t.name
+            )))
         }
-        Some(t) => return Err(ApiError::unauthorized(format!("the token '{}' has expired", t.name))),
+        Some(t) => {
+            return Err(ApiError::unauthorized(format!(
+                "the token '{}' has expired",
+                t.name
+            )))
+        }
         None => return Err(ApiError::unauthorized("the bearer token is not valid")),
     };
     let rt = state.core.runtime_at(generation).await?;
-    Ok((Principal { token_id: token.id, token_name: token.name, permission: token.permission }, rt))
+    Ok((
+        Principal {
+            token_id: token.id,
+            token_name: token.name,
+            permission: token.permission,
+        },
+        rt,
+    ))
 }
 
 /// 204/304 and the like carry no body.

@@ -28,7 +28,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/Users/.search", post(search_users))
         // RFC 7644 §3.4.3: a search at the root covers every resource type offered.
         .route("/.search", post(search_users))
-        .route("/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
+        .route(
+            "/Users/{id}",
+            get(get_user)
+                .put(replace_user)
+                .patch(patch_user)
+                .delete(delete_user),
+        )
 }
 
 /// A JSON request body, capped at [`MAX_BODY_BYTES`], with SCIM errors for what is wrong.
@@ -53,9 +59,13 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
         if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
             return Err(too_large());
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| too_large())?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::Scim(ScimError::invalid_syntax("the request body is empty")));
+            return Err(ApiError::Scim(ScimError::invalid_syntax(
+                "the request body is empty",
+            )));
         }
         serde_json::from_slice(&bytes).map(ScimBody).map_err(|e| {
             ApiError::Scim(ScimError::invalid_syntax(format!(
@@ -79,7 +89,9 @@ fn require_write(p: &Principal) -> Result<(), ApiError> {
 }
 
 fn ctx(p: &Principal) -> ChangeContext {
-    ChangeContext { actor: Some(p.token_name.clone()) }
+    ChangeContext {
+        actor: Some(p.token_name.clone()),
+    }
 }
 
 fn if_match(headers: &HeaderMap) -> Option<&str> {
@@ -102,7 +114,14 @@ fn rendered(state: &AppState, rt: &Runtime, u: &UserRecord, projection: &Project
 }
 
 /// A single user, with its ETag (and Location when created).
-fn user_response(status: StatusCode, state: &AppState, rt: &Runtime, u: &UserRecord, projection: &Projection, info: EventInfo) -> Response {
+fn user_response(
+    status: StatusCode,
+    state: &AppState,
+    rt: &Runtime,
+    u: &UserRecord,
+    projection: &Projection,
+    info: EventInfo,
+) -> Response {
     let body = rendered(state, rt, u, projection);
     let mut resp = scim_json(status, &body);
     if let Ok(v) = HeaderValue::from_str(&u.etag()) {
@@ -137,7 +156,10 @@ struct Params(Vec<(String, String)>);
 
 impl Params {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -157,7 +179,9 @@ fn int_param(name: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-            ApiError::Scim(ScimError::invalid_value(format!("'{name}' must be an integer, not '{s}'")))
+            ApiError::Scim(ScimError::invalid_value(format!(
+                "'{name}' must be an integer, not '{s}'"
+            )))
         }),
     }
 }
@@ -186,12 +210,21 @@ async fn search_users(
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let Value::Object(obj) = &body else {
-        return Err(ApiError::Scim(ScimError::invalid_syntax("a SearchRequest must be a JSON object")));
+        return Err(ApiError::Scim(ScimError::invalid_syntax(
+            "a SearchRequest must be a JSON object",
+        )));
     };
-    let get = |k: &str| obj.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v);
+    let get = |k: &str| {
+        obj.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    };
     if let Some(schemas) = get("schemas") {
         let ok = schemas.as_array().is_some_and(|a| {
-            a.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST_SCHEMA)))
+            a.iter().any(|s| {
+                s.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST_SCHEMA))
+            })
         });
         if !ok {
             return Err(ApiError::Scim(ScimError::invalid_syntax(format!(
@@ -205,19 +238,29 @@ async fn search_users(
             Some(Value::String(s)) => Ok(Some(s.clone())),
             // `attributes` is an array of strings in a SearchRequest.
             Some(Value::Array(items)) => Ok(Some(
-                items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
             )),
-            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!("'{k}' has the wrong type")))),
+            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!(
+                "'{k}' has the wrong type"
+            )))),
         }
     };
     let int = |k: &str| -> Result<Option<i64>, ApiError> {
         match get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
-                ApiError::Scim(ScimError::invalid_value(format!("'{k}' must be an integer")))
+                ApiError::Scim(ScimError::invalid_value(format!(
+                    "'{k}' must be an integer"
+                )))
             }),
             Some(Value::String(s)) => int_param(k, Some(s)),
-            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!("'{k}' must be an integer")))),
+            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!(
+                "'{k}' must be an integer"
+            )))),
         }
     };
     let search = Search {
@@ -234,11 +277,17 @@ async fn search_users(
 
 async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Response, ApiError> {
     let schema = &rt.user_schema;
-    let parsed: Option<Filter> = match s.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+    let parsed: Option<Filter> = match s.filter.as_deref().map(str::trim).filter(|f| !f.is_empty())
+    {
         Some(f) => Some(filter::parse(f)?),
         None => None,
     };
-    let sort_by = match s.sort_by.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+    let sort_by = match s
+        .sort_by
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
         Some(v) => Some(AttrPath::parse(v).map_err(|e| {
             ApiError::Scim(ScimError::invalid_value(format!("sortBy: {}", e.detail)))
         })?),
@@ -256,7 +305,9 @@ async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Respons
     };
     // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
     let start_index = u64::try_from(s.start_index.unwrap_or(1).max(1)).unwrap_or(1);
-    let count = u64::try_from(s.count.unwrap_or(100).max(0)).unwrap_or(0).min(MAX_RESULTS);
+    let count = u64::try_from(s.count.unwrap_or(100).max(0))
+        .unwrap_or(0)
+        .min(MAX_RESULTS);
     let projection = Projection::parse(schema, s.attributes.as_deref(), s.excluded.as_deref())?;
     let page = state
         .core
@@ -270,7 +321,11 @@ async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Respons
             count,
         })
         .await?;
-    let resources: Vec<Value> = page.users.iter().map(|u| rendered(state, rt, u, &projection)).collect();
+    let resources: Vec<Value> = page
+        .users
+        .iter()
+        .map(|u| rendered(state, rt, u, &projection))
+        .collect();
     let body = json!({
         "schemas": [LIST_RESPONSE_SCHEMA],
         "totalResults": page.total,
@@ -289,7 +344,11 @@ async fn get_user(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let p = Params(params);
-    let projection = Projection::parse(&rt.user_schema, p.get("attributes"), p.get("excludedAttributes"))?;
+    let projection = Projection::parse(
+        &rt.user_schema,
+        p.get("attributes"),
+        p.get("excludedAttributes"),
+    )?;
     let u = state.core.get_user(&id).await?;
     let etag = u.etag();
     let not_modified = headers
@@ -303,7 +362,14 @@ async fn get_user(
         }
         return Ok(with_info(resp, info_for(&u)));
     }
-    Ok(user_response(StatusCode::OK, &state, &rt, &u, &projection, info_for(&u)))
+    Ok(user_response(
+        StatusCode::OK,
+        &state,
+        &rt,
+        &u,
+        &projection,
+        info_for(&u),
+    ))
 }
 
 async fn create_user(
@@ -318,22 +384,42 @@ async fn create_user(
         Ok(r) => r,
         Err(e) => return Ok(with_info(e.into_response(), attempted(&body, &rt))),
     };
-    let info = EventInfo { diff: outcome.diff, ignored: outcome.ignored, ..info_for(&u) };
-    Ok(user_response(StatusCode::CREATED, &state, &rt, &u, &Projection::default(), info))
+    let info = EventInfo {
+        diff: outcome.diff,
+        ignored: outcome.ignored,
+        ..info_for(&u)
+    };
+    Ok(user_response(
+        StatusCode::CREATED,
+        &state,
+        &rt,
+        &u,
+        &Projection::default(),
+        info,
+    ))
 }
 
 /// For a failed write, the user the request was about, as far as the body says.
 fn attempted(body: &Value, rt: &Runtime) -> EventInfo {
     EventInfo {
         resource_type: Some("User".to_owned()),
-        user_name: body.get("userName").and_then(Value::as_str).map(str::to_owned),
-        ignored: scim_protocol::resource::normalize(&rt.user_schema, body).map(|n| n.ignored).unwrap_or_default(),
+        user_name: body
+            .get("userName")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        ignored: scim_protocol::resource::normalize(&rt.user_schema, body)
+            .map(|n| n.ignored)
+            .unwrap_or_default(),
         ..EventInfo::default()
     }
 }
 
 fn failed_for(id: &str) -> EventInfo {
-    EventInfo { resource_type: Some("User".to_owned()), resource_id: Some(id.to_owned()), ..EventInfo::default() }
+    EventInfo {
+        resource_type: Some("User".to_owned()),
+        resource_id: Some(id.to_owned()),
+        ..EventInfo::default()
+    }
 }
 
 async fn replace_user(
@@ -346,10 +432,25 @@ async fn replace_user(
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
     let ScimBody(body) = body?;
-    match state.core.replace_user(&rt, &id, &body, if_match(&headers), &ctx(&principal)).await {
+    match state
+        .core
+        .replace_user(&rt, &id, &body, if_match(&headers), &ctx(&principal))
+        .await
+    {
         Ok((u, outcome)) => {
-            let info = EventInfo { diff: outcome.diff, ignored: outcome.ignored, ..info_for(&u) };
-            Ok(user_response(StatusCode::OK, &state, &rt, &u, &Projection::default(), info))
+            let info = EventInfo {
+                diff: outcome.diff,
+                ignored: outcome.ignored,
+                ..info_for(&u)
+            };
+            Ok(user_response(
+                StatusCode::OK,
+                &state,
+                &rt,
+                &u,
+                &Projection::default(),
+                info,
+            ))
         }
         Err(e) => {
             let mut info = attempted(&body, &rt);
@@ -369,10 +470,25 @@ async fn patch_user(
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
     let ScimBody(body) = body?;
-    match state.core.patch_user(&rt, &id, &body, if_match(&headers), &ctx(&principal)).await {
+    match state
+        .core
+        .patch_user(&rt, &id, &body, if_match(&headers), &ctx(&principal))
+        .await
+    {
         Ok((u, outcome)) => {
-            let info = EventInfo { diff: outcome.diff, ignored: outcome.ignored, ..info_for(&u) };
-            Ok(user_response(StatusCode::OK, &state, &rt, &u, &Projection::default(), info))
+            let info = EventInfo {
+                diff: outcome.diff,
+                ignored: outcome.ignored,
+                ..info_for(&u)
+            };
+            Ok(user_response(
+                StatusCode::OK,
+                &state,
+                &rt,
+                &u,
+                &Projection::default(),
+                info,
+            ))
         }
         Err(e) => Ok(with_info(e.into_response(), failed_for(&id))),
     }
@@ -386,9 +502,16 @@ async fn delete_user(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
-    match state.core.delete_user(&rt, &id, if_match(&headers), &ctx(&principal)).await {
+    match state
+        .core
+        .delete_user(&rt, &id, if_match(&headers), &ctx(&principal))
+        .await
+    {
         Ok(old) => {
-            let info = EventInfo { diff: scim_store::diff(&old.data, &Default::default()), ..info_for(&old) };
+            let info = EventInfo {
+                diff: scim_store::diff(&old.data, &Default::default()),
+                ..info_for(&old)
+            };
             Ok(with_info(empty(StatusCode::NO_CONTENT), info))
         }
         Err(e) => Ok(with_info(e.into_response(), failed_for(&id))),
@@ -396,10 +519,18 @@ async fn delete_user(
 }
 
 /// Anything else under `/scim/v2`.
-pub(crate) async fn unknown_endpoint(Extension(rt): Extension<Arc<Runtime>>, req: Request<Body>) -> ApiError {
+pub(crate) async fn unknown_endpoint(
+    Extension(rt): Extension<Arc<Runtime>>,
+    req: Request<Body>,
+) -> ApiError {
     let path = req.uri().path();
     let tail = path.rsplit("/scim/v2").next().unwrap_or(path);
-    if tail.trim_start_matches('/').split('/').next().is_some_and(|s| s.eq_ignore_ascii_case("Groups")) {
+    if tail
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .is_some_and(|s| s.eq_ignore_ascii_case("Groups"))
+    {
         return match rt.policy {
             Policy::Jit => ApiError::not_found(
                 "groups are not offered: with just-in-time provisioning, roles come from the role attribute",
@@ -408,7 +539,11 @@ pub(crate) async fn unknown_endpoint(Extension(rt): Extension<Arc<Runtime>>, req
         };
     }
     if tail.eq_ignore_ascii_case("/Bulk") {
-        return ApiError::Scim(ScimError::new(501, None, "bulk operations are not supported"));
+        return ApiError::Scim(ScimError::new(
+            501,
+            None,
+            "bulk operations are not supported",
+        ));
     }
     if tail.eq_ignore_ascii_case("/Me") {
         return ApiError::Scim(ScimError::new(501, None, "/Me is not supported"));

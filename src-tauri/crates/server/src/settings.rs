@@ -44,10 +44,31 @@ impl Policy {
 
 /// Attributes of the core User schema, which the role attribute must not shadow.
 const RESERVED: &[&str] = &[
-    "id", "externalId", "meta", "schemas", "userName", "name", "displayName", "nickName",
-    "profileUrl", "title", "userType", "preferredLanguage", "locale", "timezone", "active",
-    "password", "emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements",
-    "roles", "x509Certificates",
+    "id",
+    "externalId",
+    "meta",
+    "schemas",
+    "userName",
+    "name",
+    "displayName",
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "active",
+    "password",
+    "emails",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "groups",
+    "entitlements",
+    "roles",
+    "x509Certificates",
 ];
 
 /// Checks a setting's value; returns it normalised, or a sentence saying what is wrong.
@@ -67,7 +88,9 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
                 ));
             }
             if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(value)) {
-                return Err(format!("'{value}' is a standard SCIM User attribute; choose another name"));
+                return Err(format!(
+                    "'{value}' is a standard SCIM User attribute; choose another name"
+                ));
             }
             Ok(value.to_owned())
         }
@@ -75,7 +98,12 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
             .iter()
             .find(|r| r.eq_ignore_ascii_case(value))
             .cloned()
-            .ok_or_else(|| format!("'{value}' is not a defined role; defined roles are: {}", roles.join(", "))),
+            .ok_or_else(|| {
+                format!(
+                    "'{value}' is not a defined role; defined roles are: {}",
+                    roles.join(", ")
+                )
+            }),
         PUBLIC_URL => {
             if value.is_empty() {
                 return Ok(String::new());
@@ -83,7 +111,9 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
             let rest = value
                 .strip_prefix("https://")
                 .or_else(|| value.strip_prefix("http://"))
-                .ok_or_else(|| format!("'{value}' must start with https:// (or http:// for a local test)"))?;
+                .ok_or_else(|| {
+                    format!("'{value}' must start with https:// (or http:// for a local test)")
+                })?;
             if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
                 return Err(format!("'{value}' has no host name"));
             }
@@ -94,7 +124,11 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
         }
         other => Err(format!(
             "unknown setting '{other}'; known settings are: {}",
-            KNOWN.iter().map(|(k, _, _)| *k).collect::<Vec<_>>().join(", ")
+            KNOWN
+                .iter()
+                .map(|(k, _, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -102,7 +136,13 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
 /// What an identity provider will object to in a base URL, in plain words.
 pub fn url_warnings(url: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let host = url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
     if url.contains('_') {
         out.push("Okta rejects base URLs that contain '_'".to_owned());
     }

@@ -50,7 +50,10 @@ struct Scalar {
 enum Source {
     Single(Scalar),
     /// `from` is a FROM clause yielding the elements as `e`; `elem` reads the compared scalar.
-    Multi { from: String, elem: Scalar },
+    Multi {
+        from: String,
+        elem: Scalar,
+    },
     /// A constant set of strings (`schemas`, `meta.resourceType`), compared case-insensitively.
     Schemas,
     /// No such attribute: it is absent from every resource.
@@ -89,7 +92,11 @@ fn json_scalar(expr_of: &str, path: &str, def: &AttrDef) -> Scalar {
     } else {
         (raw, Fold::Exact)
     };
-    Scalar { expr, ty: def.ty, fold }
+    Scalar {
+        expr,
+        ty: def.ty,
+        fold,
+    }
 }
 
 /// The sub-attribute a comparison on a complex attribute reads: the named one, or `value`.
@@ -102,7 +109,11 @@ fn leaf_def<'a>(def: &'a AttrDef, sub: Option<&str>) -> Option<&'a AttrDef> {
 }
 
 fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
-    let top = AttrPath { urn: path.urn.clone(), attr: path.attr.clone(), sub_attr: None };
+    let top = AttrPath {
+        urn: path.urn.clone(),
+        attr: path.attr.clone(),
+        sub_attr: None,
+    };
     let Some((ns, def)) = schema.resolve(&top) else {
         if path.urn.is_none() && path.attr.eq_ignore_ascii_case("schemas") {
             return Source::Schemas;
@@ -114,7 +125,9 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
     match (core, def.name.as_str(), sub) {
         (true, "id", None) => return column("id", AttrType::String, Fold::Exact),
         (true, "externalId", None) => return column("external_id", AttrType::String, Fold::Exact),
-        (true, "userName", None) => return column("user_name_key", AttrType::String, Fold::KeyColumn),
+        (true, "userName", None) => {
+            return column("user_name_key", AttrType::String, Fold::KeyColumn)
+        }
         (true, "displayName", None) => {
             return column("display_name_key", AttrType::String, Fold::KeyColumn)
         }
@@ -125,12 +138,16 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
                 Some("resourceType") => {
                     column(&sql_quote(&schema.name), AttrType::String, Fold::Exact)
                 }
-                Some("version") => column("('W/\"' || version || '\"')", AttrType::String, Fold::Exact),
+                Some("version") => {
+                    column("('W/\"' || version || '\"')", AttrType::String, Fold::Exact)
+                }
                 _ => Source::Absent,
             }
         }
         (true, "emails", _) => {
-            let Some(leaf) = leaf_def(def, sub) else { return Source::Absent };
+            let Some(leaf) = leaf_def(def, sub) else {
+                return Source::Absent;
+            };
             let (expr, fold) = match leaf.name.as_str() {
                 "value" => ("e.value_key", Fold::KeyColumn),
                 "type" => ("lower(e.type)", Fold::AsciiLower),
@@ -140,14 +157,23 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
             };
             return Source::Multi {
                 from: EMAILS_FROM.to_owned(),
-                elem: Scalar { expr: expr.to_owned(), ty: leaf.ty, fold },
+                elem: Scalar {
+                    expr: expr.to_owned(),
+                    ty: leaf.ty,
+                    fold,
+                },
             };
         }
         _ => {}
     }
-    let Some(leaf) = leaf_def(def, sub) else { return Source::Absent };
+    let Some(leaf) = leaf_def(def, sub) else {
+        return Source::Absent;
+    };
     if def.multi_valued {
-        let from = format!("json_each(users.data, {}) e", sql_quote(&json_path(ns, &def.name, None)));
+        let from = format!(
+            "json_each(users.data, {}) e",
+            sql_quote(&json_path(ns, &def.name, None))
+        );
         let elem = if def.ty == AttrType::Complex {
             json_scalar("e.value", &format!("$.{}", json_key(&leaf.name)), leaf)
         } else {
@@ -157,12 +183,24 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
         };
         return Source::Multi { from, elem };
     }
-    let sub_name = if def.ty == AttrType::Complex { Some(leaf.name.as_str()) } else { None };
-    Source::Single(json_scalar("users.data", &json_path(ns, &def.name, sub_name), leaf))
+    let sub_name = if def.ty == AttrType::Complex {
+        Some(leaf.name.as_str())
+    } else {
+        None
+    };
+    Source::Single(json_scalar(
+        "users.data",
+        &json_path(ns, &def.name, sub_name),
+        leaf,
+    ))
 }
 
 fn column(expr: &str, ty: AttrType, fold: Fold) -> Source {
-    Source::Single(Scalar { expr: expr.to_owned(), ty, fold })
+    Source::Single(Scalar {
+        expr: expr.to_owned(),
+        ty,
+        fold,
+    })
 }
 
 /// Translates `filter` into a WHERE clause over `users`.
@@ -183,7 +221,11 @@ fn write_filter(
         Filter::And(a, b) | Filter::Or(a, b) => {
             out.sql.push('(');
             write_filter(schema, a, within, out)?;
-            out.sql.push_str(if matches!(f, Filter::And(..)) { " AND " } else { " OR " });
+            out.sql.push_str(if matches!(f, Filter::And(..)) {
+                " AND "
+            } else {
+                " OR "
+            });
             write_filter(schema, b, within, out)?;
             out.sql.push(')');
         }
@@ -193,12 +235,20 @@ fn write_filter(
             out.sql.push(')');
         }
         Filter::Present(path) => write_leaf(schema, path, None, within, out),
-        Filter::Compare { path, op, value } => write_leaf(schema, path, Some((op, value)), within, out),
+        Filter::Compare { path, op, value } => {
+            write_leaf(schema, path, Some((op, value)), within, out)
+        }
         Filter::ValuePath { path, filter } => {
             if within.is_some() {
-                return Err(ScimError::invalid_filter("a value path cannot be nested in another"));
+                return Err(ScimError::invalid_filter(
+                    "a value path cannot be nested in another",
+                ));
             }
-            let top = AttrPath { urn: path.urn.clone(), attr: path.attr.clone(), sub_attr: None };
+            let top = AttrPath {
+                urn: path.urn.clone(),
+                attr: path.attr.clone(),
+                sub_attr: None,
+            };
             let from = match schema.resolve(&top) {
                 Some((_, def)) if !def.multi_valued => {
                     return Err(ScimError::invalid_filter(format!(
@@ -207,15 +257,23 @@ fn write_filter(
                 }
                 Some((Namespace::Core, def)) if def.name == "emails" => EMAILS_FROM.to_owned(),
                 Some((ns, def)) => {
-                    format!("json_each(users.data, {}) e", sql_quote(&json_path(ns, &def.name, None)))
+                    format!(
+                        "json_each(users.data, {}) e",
+                        sql_quote(&json_path(ns, &def.name, None))
+                    )
                 }
                 None => {
                     out.sql.push('0');
                     return Ok(());
                 }
             };
-            let glue = if from.contains(" WHERE ") { " AND " } else { " WHERE " };
-            out.sql.push_str(&format!("EXISTS (SELECT 1 FROM {from}{glue}"));
+            let glue = if from.contains(" WHERE ") {
+                " AND "
+            } else {
+                " WHERE "
+            };
+            out.sql
+                .push_str(&format!("EXISTS (SELECT 1 FROM {from}{glue}"));
             write_filter(schema, filter, Some(&top), out)?;
             out.sql.push(')');
         }
@@ -232,7 +290,11 @@ fn write_leaf(
 ) {
     // Inside `emails[...]`, `type` means `emails.type` of the element in scope.
     if let Some(parent) = within {
-        let full = AttrPath { urn: parent.urn.clone(), attr: parent.attr.clone(), sub_attr: Some(path.attr.clone()) };
+        let full = AttrPath {
+            urn: parent.urn.clone(),
+            attr: parent.attr.clone(),
+            sub_attr: Some(path.attr.clone()),
+        };
         match source(schema, &full) {
             Source::Multi { elem, .. } => write_scalar(&elem, cmp, out),
             _ => write_absent(cmp, out),
@@ -242,14 +304,22 @@ fn write_leaf(
     match source(schema, path) {
         Source::Single(s) => write_scalar(&s, cmp, out),
         Source::Multi { from, elem } => {
-            let glue = if from.contains(" WHERE ") { " AND " } else { " WHERE " };
+            let glue = if from.contains(" WHERE ") {
+                " AND "
+            } else {
+                " WHERE "
+            };
             // `ne` is `not eq`, also across the elements of a multi-valued attribute.
             let (negate, cmp) = match cmp {
                 Some((CompareOp::Ne, v)) => (true, Some((&CompareOp::Eq, v))),
                 Some((op, CompValue::Null)) if *op == CompareOp::Eq => (true, None),
                 other => (false, other),
             };
-            out.sql.push_str(if negate { "(NOT EXISTS (SELECT 1 FROM " } else { "(EXISTS (SELECT 1 FROM " });
+            out.sql.push_str(if negate {
+                "(NOT EXISTS (SELECT 1 FROM "
+            } else {
+                "(EXISTS (SELECT 1 FROM "
+            });
             out.sql.push_str(&from);
             out.sql.push_str(glue);
             write_scalar(&elem, cmp, out);
@@ -308,7 +378,10 @@ fn write_scalar(s: &Scalar, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql
     let e = &s.expr;
     let Some((op, value)) = cmp else {
         // `pr`: assigned and not empty.
-        let extra = if matches!(s.ty, AttrType::String | AttrType::Reference | AttrType::Binary) {
+        let extra = if matches!(
+            s.ty,
+            AttrType::String | AttrType::Reference | AttrType::Binary
+        ) {
             format!(" AND {e} <> ''")
         } else {
             String::new()
@@ -338,7 +411,8 @@ fn write_scalar(s: &Scalar, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql
         (AttrType::String | AttrType::Reference | AttrType::Binary, CompValue::String(v)) => {
             Bind::Text(fold_value(v, s.fold))
         }
-        (AttrType::DateTime, CompValue::String(v)) => match chrono::DateTime::parse_from_rfc3339(v) {
+        (AttrType::DateTime, CompValue::String(v)) => match chrono::DateTime::parse_from_rfc3339(v)
+        {
             Ok(t) => Bind::Text(format_time(t.with_timezone(&chrono::Utc))),
             Err(_) => {
                 out.sql.push('0');
@@ -377,7 +451,11 @@ fn write_scalar(s: &Scalar, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql
         CompareOp::Ne => unreachable!("handled above"),
     };
     // `?1` is numbered per fragment; renumber to a plain placeholder bound twice.
-    let (sql, times) = if sql.contains("?1") { (sql.replace("?1", "?"), 2) } else { (sql, 1) };
+    let (sql, times) = if sql.contains("?1") {
+        (sql.replace("?1", "?"), 2)
+    } else {
+        (sql, 1)
+    };
     let empty_affix = matches!(op, CompareOp::Sw | CompareOp::Ew | CompareOp::Co)
         && matches!(&bind, Bind::Text(t) if t.is_empty());
     if empty_affix {
@@ -402,7 +480,10 @@ pub(crate) fn sort_expr(schema: &ResourceSchema, path: &AttrPath) -> Option<Stri
             } else {
                 "json_extract(e.value, '$.primary') DESC"
             };
-            Some(format!("(SELECT {} FROM {from} ORDER BY {primary} LIMIT 1)", elem.expr))
+            Some(format!(
+                "(SELECT {} FROM {from} ORDER BY {primary} LIMIT 1)",
+                elem.expr
+            ))
         }
         Source::Schemas | Source::Absent => None,
     }

@@ -54,7 +54,12 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts a new user; `Conflict` when the userName is taken (case-insensitively).
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord>;
     /// Replaces `old` with `new` if `old.version` is still current, else `VersionMismatch`.
-    async fn update_user(&self, old: &UserRecord, new: UserWrite, ctx: &ChangeContext) -> Result<UserRecord>;
+    async fn update_user(
+        &self,
+        old: &UserRecord,
+        new: UserWrite,
+        ctx: &ChangeContext,
+    ) -> Result<UserRecord>;
     /// Deletes `old` if `old.version` is still current.
     async fn delete_user(&self, old: &UserRecord, ctx: &ChangeContext) -> Result<()>;
     /// Inserts many users in one transaction (demo data, benchmarks); no change events.
@@ -121,7 +126,12 @@ pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<AttrChang
 }
 
 /// `prefix` already ends with its separator (`name.`, `urn:…:User:`), or is empty.
-fn diff_into(prefix: &str, old: &Map<String, Value>, new: &Map<String, Value>, out: &mut Vec<AttrChange>) {
+fn diff_into(
+    prefix: &str,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    out: &mut Vec<AttrChange>,
+) {
     let nested = |k: &str| {
         if prefix.is_empty() && k.starts_with("urn:") {
             format!("{k}:")
@@ -138,8 +148,16 @@ fn diff_into(prefix: &str, old: &Map<String, Value>, new: &Map<String, Value>, o
             // side is absent, so a diff names `name.givenName`, not a whole object.
             (Value::Object(o), Some(Value::Object(n))) => diff_into(&nested(k), o, n, out),
             (Value::Object(o), None) => diff_into(&nested(k), o, &empty, out),
-            (_, None) => out.push(AttrChange { path: path(), old: Some(ov.clone()), new: None }),
-            (_, Some(nv)) => out.push(AttrChange { path: path(), old: Some(ov.clone()), new: Some(nv.clone()) }),
+            (_, None) => out.push(AttrChange {
+                path: path(),
+                old: Some(ov.clone()),
+                new: None,
+            }),
+            (_, Some(nv)) => out.push(AttrChange {
+                path: path(),
+                old: Some(ov.clone()),
+                new: Some(nv.clone()),
+            }),
         }
     }
     for (k, nv) in new {
@@ -148,7 +166,11 @@ fn diff_into(prefix: &str, old: &Map<String, Value>, new: &Map<String, Value>, o
         }
         match nv {
             Value::Object(n) => diff_into(&nested(k), &empty, n, out),
-            _ => out.push(AttrChange { path: format!("{prefix}{k}"), old: None, new: Some(nv.clone()) }),
+            _ => out.push(AttrChange {
+                path: format!("{prefix}{k}"),
+                old: None,
+                new: Some(nv.clone()),
+            }),
         }
     }
 }

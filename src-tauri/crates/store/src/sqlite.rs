@@ -56,10 +56,20 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let (changes, _) = broadcast::channel(1024);
-        Ok(SqliteStore { read, write, changes })
+        Ok(SqliteStore {
+            read,
+            write,
+            changes,
+        })
     }
 
-    fn publish(&self, kind: ChangeKind, rec: &UserRecord, diff: Vec<crate::AttrChange>, ctx: &ChangeContext) {
+    fn publish(
+        &self,
+        kind: ChangeKind,
+        rec: &UserRecord,
+        diff: Vec<crate::AttrChange>,
+        ctx: &ChangeContext,
+    ) {
         // No receivers is fine: nobody is watching.
         let _ = self.changes.send(ChangeEvent {
             kind,
@@ -115,7 +125,9 @@ fn token_from_row(row: &SqliteRow) -> Result<TokenRecord> {
 /// Maps a unique-constraint violation to `Conflict` with words a person understands.
 fn conflict(e: sqlx::Error, what: impl FnOnce(&str) -> String) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what(db.message())),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(what(db.message()))
+        }
         _ => StoreError::Database(e),
     }
 }
@@ -162,7 +174,10 @@ fn derive(u: &UserWrite) -> Result<Derived> {
 }
 
 async fn write_emails(conn: &mut sqlx::SqliteConnection, seq: i64, d: &Derived) -> Result<()> {
-    sqlx::query("DELETE FROM user_emails WHERE user_seq = ?").bind(seq).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM user_emails WHERE user_seq = ?")
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
     for (value, key, ty, display, primary) in &d.emails {
         sqlx::query(
             "INSERT INTO user_emails (user_seq, value, value_key, type, display, is_primary) \
@@ -213,10 +228,12 @@ impl Store for SqliteStore {
     }
 
     async fn find_user_by_user_name(&self, user_name: &str) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_name_key = ?"))
-            .bind(user_name.to_lowercase())
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE user_name_key = ?"
+        ))
+        .bind(user_name.to_lowercase())
+        .fetch_optional(&self.read)
+        .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -231,13 +248,17 @@ impl Store for SqliteStore {
         };
         let mut args = SqliteArguments::default();
         bind_all(&mut args, binds)?;
-        let total: i64 = sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM users {where_clause}"), args)
-            .fetch_one(&self.read)
-            .await?;
+        let total: i64 =
+            sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM users {where_clause}"), args)
+                .fetch_one(&self.read)
+                .await?;
         let total = u64::try_from(total).unwrap_or(0);
         let offset = q.start_index.saturating_sub(1);
         if q.count == 0 || offset >= total {
-            return Ok(UserPage { total, users: Vec::new() });
+            return Ok(UserPage {
+                total,
+                users: Vec::new(),
+            });
         }
         let sort = q.sort_by.and_then(|p| filter_sql::sort_expr(q.schema, p));
         let sql = match (&sort, where_sql.is_some()) {
@@ -248,10 +269,16 @@ impl Store for SqliteStore {
                  ORDER BY seq"
             ),
             (None, true) => {
-                format!("SELECT {USER_COLUMNS} FROM users {where_clause} ORDER BY seq LIMIT ? OFFSET ?")
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users {where_clause} ORDER BY seq LIMIT ? OFFSET ?"
+                )
             }
             (Some(expr), _) => {
-                let dir = if q.sort_order == SortOrder::Descending { "DESC" } else { "ASC" };
+                let dir = if q.sort_order == SortOrder::Descending {
+                    "DESC"
+                } else {
+                    "ASC"
+                };
                 // Unassigned values sort last either way; `seq` keeps the order stable.
                 format!(
                     "SELECT {USER_COLUMNS} FROM users {where_clause} \
@@ -263,8 +290,10 @@ impl Store for SqliteStore {
         bind_all(&mut args, binds)?;
         let limit = i64::try_from(q.count).unwrap_or(i64::MAX);
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        args.add(limit).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        args.add(offset).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        args.add(limit)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        args.add(offset)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let rows = sqlx::query_with(&sql, args).fetch_all(&self.read).await?;
         let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
         Ok(UserPage { total, users })
@@ -277,8 +306,13 @@ impl Store for SqliteStore {
         )
         .fetch_one(&self.read)
         .await?;
-        let n = |c: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(c)?).unwrap_or(0)) };
-        Ok(UserCounts { total: n("total")?, active: n("active")?, never_logged_in: n("never")? })
+        let n =
+            |c: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(c)?).unwrap_or(0)) };
+        Ok(UserCounts {
+            total: n("total")?,
+            active: n("active")?,
+            never_logged_in: n("never")?,
+        })
     }
 
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
@@ -326,7 +360,12 @@ impl Store for SqliteStore {
         Ok(rec)
     }
 
-    async fn update_user(&self, old: &UserRecord, new: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
+    async fn update_user(
+        &self,
+        old: &UserRecord,
+        new: UserWrite,
+        ctx: &ChangeContext,
+    ) -> Result<UserRecord> {
         let d = derive(&new)?;
         let now = now();
         let mut tx = self.write.begin().await?;
@@ -457,7 +496,9 @@ impl Store for SqliteStore {
         .await?;
         match row {
             Some(r) => token_from_row(&r),
-            None => Err(StoreError::NotFound(format!("no active token is named '{name}'"))),
+            None => Err(StoreError::NotFound(format!(
+                "no active token is named '{name}'"
+            ))),
         }
     }
 
@@ -479,18 +520,26 @@ impl Store for SqliteStore {
     }
 
     async fn list_roles(&self) -> Result<Vec<RoleRecord>> {
-        let rows = sqlx::query("SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name")
-            .fetch_all(&self.read)
-            .await?;
+        let rows =
+            sqlx::query("SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name")
+                .fetch_all(&self.read)
+                .await?;
         rows.iter()
-            .map(|r| Ok(RoleRecord { name: r.try_get("name")?, builtin: r.try_get::<i64, _>("builtin")? != 0 }))
+            .map(|r| {
+                Ok(RoleRecord {
+                    name: r.try_get("name")?,
+                    builtin: r.try_get::<i64, _>("builtin")? != 0,
+                })
+            })
             .collect()
     }
 
     async fn add_role(&self, name: &str) -> Result<RoleRecord> {
         let name = name.trim();
         if name.is_empty() || name.chars().any(|c| c.is_control() || c == ',') {
-            return Err(StoreError::Invalid("a role name must be non-empty text without commas".to_owned()));
+            return Err(StoreError::Invalid(
+                "a role name must be non-empty text without commas".to_owned(),
+            ));
         }
         sqlx::query("INSERT INTO roles (name, builtin, created) VALUES (?, 0, ?)")
             .bind(name)
@@ -498,7 +547,10 @@ impl Store for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(|e| conflict(e, |_| format!("the role '{name}' already exists")))?;
-        Ok(RoleRecord { name: name.to_owned(), builtin: false })
+        Ok(RoleRecord {
+            name: name.to_owned(),
+            builtin: false,
+        })
     }
 
     async fn remove_role(&self, name: &str) -> Result<()> {
@@ -510,7 +562,9 @@ impl Store for SqliteStore {
             return Err(StoreError::NotFound(format!("no role is named '{name}'")));
         };
         if row.try_get::<i64, _>("builtin")? != 0 {
-            return Err(StoreError::Invalid(format!("'{name}' is a built-in role and cannot be removed")));
+            return Err(StoreError::Invalid(format!(
+                "'{name}' is a built-in role and cannot be removed"
+            )));
         }
         let canonical: String = row.try_get("name")?;
         let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = ?")
@@ -522,15 +576,20 @@ impl Store for SqliteStore {
                 "{users} user(s) still have the role '{canonical}'; give them another role first"
             )));
         }
-        sqlx::query("DELETE FROM roles WHERE name = ?").bind(&canonical).execute(&self.write).await?;
+        sqlx::query("DELETE FROM roles WHERE name = ?")
+            .bind(&canonical)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -546,12 +605,18 @@ impl Store for SqliteStore {
     }
 
     async fn settings(&self) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT key, value FROM settings ORDER BY key").fetch_all(&self.read).await?;
-        rows.iter().map(|r| Ok((r.try_get("key")?, r.try_get("value")?))).collect()
+        let rows = sqlx::query("SELECT key, value FROM settings ORDER BY key")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+            .collect()
     }
 
     async fn config_generation(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT generation FROM config_state").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT generation FROM config_state")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     async fn append_events(&self, events: &[NewEvent]) -> Result<()> {
@@ -560,8 +625,16 @@ impl Store for SqliteStore {
         }
         let mut tx = self.write.begin().await?;
         for e in events {
-            let diff = if e.diff.is_empty() { None } else { serde_json::to_string(&e.diff).ok() };
-            let ignored = if e.ignored.is_empty() { None } else { serde_json::to_string(&e.ignored).ok() };
+            let diff = if e.diff.is_empty() {
+                None
+            } else {
+                serde_json::to_string(&e.diff).ok()
+            };
+            let ignored = if e.ignored.is_empty() {
+                None
+            } else {
+                serde_json::to_string(&e.ignored).ok()
+            };
             sqlx::query(
                 "INSERT INTO events (at, token_name, token_id, client, method, path, status, latency_us, \
                  resource_type, resource_id, user_name, diff, ignored, error) \
@@ -623,11 +696,15 @@ impl Store for SqliteStore {
             .map(|r| {
                 let json_list = |c: &str| -> Result<Option<String>> { Ok(r.try_get(c)?) };
                 let diff = match json_list("diff")? {
-                    Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    Some(s) => {
+                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    }
                     None => Vec::new(),
                 };
                 let ignored = match json_list("ignored")? {
-                    Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    Some(s) => {
+                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    }
                     None => Vec::new(),
                 };
                 Ok(EventRecord {

@@ -88,10 +88,16 @@ pub struct UserWrite {
 
 impl UserWrite {
     pub fn user_name(&self) -> &str {
-        self.data.get("userName").and_then(Value::as_str).unwrap_or("")
+        self.data
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
     pub fn active(&self) -> bool {
-        self.data.get("active").and_then(Value::as_bool).unwrap_or(true)
+        self.data
+            .get("active")
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
     }
 }
 
