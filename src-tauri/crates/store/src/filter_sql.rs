@@ -301,6 +301,22 @@ fn write_leaf(
         }
         return;
     }
+    // A complex attribute without a `value` to compare is only ever present or absent.
+    let has_value = schema
+        .resolve(path)
+        .is_some_and(|(_, d)| d.sub("value").is_some());
+    if cmp.is_none() || !has_value {
+        if let Some(present) = complex_presence(schema, path) {
+            let sql = match cmp {
+                None | Some((CompareOp::Ne, CompValue::Null)) => present,
+                Some((CompareOp::Eq, CompValue::Null)) => format!("(NOT {present})"),
+                Some((CompareOp::Ne, _)) => "1".to_owned(),
+                Some(_) => "0".to_owned(),
+            };
+            out.sql.push_str(&sql);
+            return;
+        }
+    }
     match source(schema, path) {
         Source::Single(s) => write_scalar(&s, cmp, out),
         Source::Multi { from, elem } => {
@@ -309,10 +325,13 @@ fn write_leaf(
             } else {
                 " WHERE "
             };
-            // `ne` is `not eq`, also across the elements of a multi-valued attribute.
+            // `ne` is `not eq`, also across the elements of a multi-valued attribute; `eq null`
+            // means no element has a value.
+            let not_null = Some((&CompareOp::Ne, &CompValue::Null));
             let (negate, cmp) = match cmp {
+                Some((CompareOp::Eq, CompValue::Null)) => (true, not_null),
+                Some((CompareOp::Ne, CompValue::Null)) => (false, not_null),
                 Some((CompareOp::Ne, v)) => (true, Some((&CompareOp::Eq, v))),
-                Some((op, CompValue::Null)) if *op == CompareOp::Eq => (true, None),
                 other => (false, other),
             };
             out.sql.push_str(if negate {
@@ -330,6 +349,26 @@ fn write_leaf(
     }
 }
 
+/// `name pr`, `emails pr`: a complex attribute named without a sub-attribute is present when
+/// it holds anything (stored resources never keep empty objects or arrays).
+fn complex_presence(schema: &ResourceSchema, path: &AttrPath) -> Option<String> {
+    if path.sub_attr.is_some() {
+        return None;
+    }
+    let (ns, def) = schema.resolve(path)?;
+    if def.ty != AttrType::Complex {
+        return None;
+    }
+    Some(match (ns, def.name.as_str()) {
+        (Namespace::Core, "emails") => format!("EXISTS (SELECT 1 FROM {EMAILS_FROM})"),
+        (Namespace::Core, "meta") => "1".to_owned(),
+        _ => format!(
+            "(json_type(users.data, {}) IS NOT NULL)",
+            sql_quote(&json_path(ns, &def.name, None))
+        ),
+    })
+}
+
 fn write_absent(cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql) {
     let v = match cmp {
         Some((CompareOp::Ne, CompValue::Null)) | None => "0",
@@ -339,29 +378,63 @@ fn write_absent(cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql) {
     out.sql.push_str(v);
 }
 
+/// `schemas` holds the core URN and the URN of each extension the resource has; each is
+/// compared in Rust, and only "has the extension" is left to SQL.
 fn write_schemas(schema: &ResourceSchema, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql) {
-    let eq = |urn: &str, out: &mut Sql| {
-        if urn.eq_ignore_ascii_case(&schema.core.id) {
-            out.sql.push('1');
-        } else if let Some(ext) = schema.extension(urn) {
-            out.sql.push_str(&format!(
+    let Some((op, value)) = cmp else {
+        out.sql.push('1');
+        return;
+    };
+    let (negate, op) = if *op == CompareOp::Ne {
+        (true, CompareOp::Eq)
+    } else {
+        (false, *op)
+    };
+    let CompValue::String(v) = value else {
+        // `schemas` is never null and never equals a non-string.
+        out.sql.push(if negate { '1' } else { '0' });
+        return;
+    };
+    let mut terms = Vec::new();
+    if text_matches(op, &schema.core.id, v) {
+        terms.push("1".to_owned());
+    }
+    for (ext, _) in &schema.extensions {
+        if text_matches(op, &ext.id, v) {
+            terms.push(format!(
                 "(json_type(users.data, {}) IS NOT NULL)",
                 sql_quote(&format!("$.{}", json_key(&ext.id)))
             ));
-        } else {
-            out.sql.push('0');
         }
+    }
+    let any = if terms.is_empty() {
+        "0".to_owned()
+    } else {
+        format!("({})", terms.join(" OR "))
     };
-    match cmp {
-        None | Some((CompareOp::Ne, CompValue::Null)) => out.sql.push('1'),
-        Some((CompareOp::Eq, CompValue::String(s))) => eq(s, out),
-        Some((CompareOp::Ne, CompValue::String(s))) => {
-            out.sql.push_str("(NOT ");
-            eq(s, out);
-            out.sql.push(')');
-        }
-        Some((CompareOp::Ne, _)) => out.sql.push('1'),
-        _ => out.sql.push('0'),
+    if negate {
+        out.sql.push_str(&format!("(NOT {any})"));
+    } else {
+        out.sql.push_str(&any);
+    }
+}
+
+/// A case-insensitive string comparison, as the evaluator makes it.
+fn text_matches(op: CompareOp, attr: &str, value: &str) -> bool {
+    let (a, v) = (
+        scim_protocol::filter::fold_case(attr),
+        scim_protocol::filter::fold_case(value),
+    );
+    match op {
+        CompareOp::Eq => a == v,
+        CompareOp::Ne => a != v,
+        CompareOp::Co => a.contains(&v),
+        CompareOp::Sw => a.starts_with(&v),
+        CompareOp::Ew => a.ends_with(&v),
+        CompareOp::Gt => a > v,
+        CompareOp::Ge => a >= v,
+        CompareOp::Lt => a < v,
+        CompareOp::Le => a <= v,
     }
 }
 
@@ -414,8 +487,14 @@ fn write_scalar(s: &Scalar, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql
         (AttrType::DateTime, CompValue::String(v)) => match chrono::DateTime::parse_from_rfc3339(v)
         {
             Ok(t) => Bind::Text(format_time(t.with_timezone(&chrono::Utc))),
+            // Not a date: compared as text, case-folded, as the evaluator does.
             Err(_) => {
-                out.sql.push('0');
+                let folded = Scalar {
+                    expr: format!("lower({e})"),
+                    ty: AttrType::String,
+                    fold: Fold::AsciiLower,
+                };
+                write_scalar(&folded, Some((op, value)), out);
                 return;
             }
         },
