@@ -12,6 +12,10 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{NewEvent, Store};
 
 const BATCH: usize = 512;
+/// The log keeps the newest this many events; older ones are pruned as new ones arrive.
+pub const RETAINED_EVENTS: u64 = 200_000;
+/// Pruning runs after about this many new events, so it stays off the common path.
+const PRUNE_EVERY: usize = 10_000;
 
 enum Msg {
     Event(Box<NewEvent>),
@@ -31,6 +35,7 @@ impl EventLog {
         tokio::spawn(async move {
             let mut batch: Vec<NewEvent> = Vec::with_capacity(BATCH);
             let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
+            let mut since_prune = 0usize;
             while let Some(first) = rx.recv().await {
                 let mut next = Some(first);
                 // Gather what is already queued, up to a batch.
@@ -52,7 +57,14 @@ impl EventLog {
                             tracing::error!(error = %e, retry_error = %e2, lost = batch.len(), "could not write the event log");
                         }
                     }
+                    since_prune += batch.len();
                     batch.clear();
+                    if since_prune >= PRUNE_EVERY {
+                        since_prune = 0;
+                        if let Err(e) = store.prune_events(RETAINED_EVENTS).await {
+                            tracing::warn!(error = %e, "could not prune the event log");
+                        }
+                    }
                 }
                 for w in waiters.drain(..) {
                     let _ = w.send(());

@@ -542,7 +542,8 @@ fn write_scalar(s: &Scalar, cmp: Option<(&CompareOp, &CompValue)>, out: &mut Sql
         out.sql.push_str(&format!("({e} IS NOT NULL)"));
         return;
     }
-    out.sql.push_str(&format!("COALESCE({sql}, 0)"));
+    // Guarded rather than COALESCE(…): the index on a column stays usable for `col = ?`.
+    out.sql.push_str(&format!("({e} IS NOT NULL AND {sql})"));
     for _ in 0..times {
         out.binds.push(bind.clone());
     }

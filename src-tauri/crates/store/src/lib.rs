@@ -87,6 +87,8 @@ pub trait Store: Send + Sync + 'static {
     // Event log.
     async fn append_events(&self, events: &[NewEvent]) -> Result<()>;
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
+    /// Deletes all but the newest `keep` events; returns how many went.
+    async fn prune_events(&self, keep: u64) -> Result<u64>;
 
     /// Live changes committed through this store.
     fn subscribe(&self) -> broadcast::Receiver<ChangeEvent>;

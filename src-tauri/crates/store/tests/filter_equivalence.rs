@@ -256,7 +256,7 @@ fn check(f: &Fixture, flt: &Filter) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 600, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn sql_translation_agrees_with_the_evaluator(flt in filter_strategy()) {

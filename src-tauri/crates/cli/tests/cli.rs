@@ -1,0 +1,355 @@
+//! The `scim-console` command line, run as a process against a real SQLite file, with a real
+//! server of the same binary running on the same database.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_scim-console");
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("SCIM_CONSOLE_DB")
+        .output()
+        .expect("run scim-console")
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "scim-console {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn last_line(s: &str) -> String {
+    s.lines().last().unwrap_or_default().to_owned()
+}
+
+struct Served {
+    child: Child,
+    base: String,
+    stdout_head: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &Path, extra: &[&str]) -> Served {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .arg("--db")
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut head = Vec::new();
+    let base = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                head.push(line.clone());
+                if let Some(b) = line.strip_prefix("SCIM base URL: ") {
+                    break b.to_owned();
+                }
+            }
+            _ => panic!("the server exited before printing its base URL: {head:?}"),
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Served {
+        child,
+        base,
+        stdout_head: head,
+    }
+}
+
+fn db_in(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("console.db")
+}
+
+async fn get(base: &str, token: &str, path: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[test]
+fn db_option_goes_before_or_after_the_subcommand_and_from_the_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["role", "add", "Auditor"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let out = Command::new(BIN)
+        .args(["role", "list", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Auditor"));
+    let out = Command::new(BIN)
+        .args(["role", "list"])
+        .env("SCIM_CONSOLE_DB", &db)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Auditor") && text.contains("ReadOnlyAnalyst  (built-in, default)"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_created_and_revoked_by_the_cli_take_effect_in_a_running_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let server = serve(&db, &[]);
+    let created = ok(&db, &["token", "create", "--name", "Okta-SCIM"]);
+    let secret = last_line(&created);
+    assert!(
+        secret.starts_with("scim_") && !secret.contains(' '),
+        "secret alone on the last line: {created}"
+    );
+    let (status, body) = get(&server.base, &secret, "/Users?startIndex=1&count=2").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totalResults"], 0);
+
+    let list = ok(&db, &["token", "list"]);
+    assert!(
+        list.contains("Okta-SCIM") && list.contains("UserModify") && list.contains("active"),
+        "{list}"
+    );
+    assert!(!list.contains(&secret), "the secret must never be listed");
+
+    ok(&db, &["token", "revoke", "Okta-SCIM"]);
+    let (status, body) = get(&server.base, &secret, "/Users").await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap_or("").contains("revoked"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_settings_and_jit_users_from_the_cli_are_seen_by_a_running_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let secret = last_line(&ok(&db, &["token", "create", "--name", "t"]));
+    let server = serve(&db, &["--provisioning", "jit"]);
+    assert!(
+        server
+            .stdout_head
+            .iter()
+            .any(|l| l == "Provisioning policy: jit"),
+        "{:?}",
+        server.stdout_head
+    );
+
+    ok(&db, &["role", "add", "Auditor"]);
+    let (_, schema) = get(
+        &server.base,
+        &secret,
+        "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+    )
+    .await;
+    let role = schema["attributes"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .find(|a| a["name"] == "pantherRole")
+        .cloned()
+        .expect("role attribute");
+    assert_eq!(
+        role["canonicalValues"],
+        serde_json::json!(["Admin", "Analyst", "ReadOnlyAnalyst", "Auditor"])
+    );
+
+    let made = ok(
+        &db,
+        &[
+            "user",
+            "jit",
+            "--email",
+            "Jane@Example.com",
+            "--given-name",
+            "Jane",
+            "--family-name",
+            "Doe",
+            "--role",
+            "auditor",
+        ],
+    );
+    assert!(made.starts_with("Created Jane@Example.com"), "{made}");
+    let (_, found) = get(
+        &server.base,
+        &secret,
+        "/Users?filter=userName%20eq%20%22jane%40example.com%22",
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["pantherRole"], "Auditor");
+
+    let json: Value = serde_json::from_str(&ok(&db, &["user", "list", "--json"])).expect("json");
+    assert_eq!(json[0]["userName"], "Jane@Example.com");
+    assert_eq!(json[0]["source"], "jit");
+    assert!(json[0]["lastLogin"].is_string());
+
+    // The policy switches without a restart.
+    let body = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "new@example.com"});
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}/Users", server.base))
+        .bearer_auth(&secret)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        ok(&db, &["config", "set", "provisioning", "full"]).trim(),
+        "provisioning = full"
+    );
+    let r = client
+        .post(format!("{}/Users", server.base))
+        .bearer_auth(&secret)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201);
+    assert_eq!(ok(&db, &["config", "get", "provisioning"]).trim(), "full");
+
+    // Removing a role someone has is refused in plain words.
+    let out = run(&db, &["role", "remove", "Auditor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("still have the role 'Auditor'"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_shows_requests_newest_last_and_can_show_only_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let secret = last_line(&ok(&db, &["token", "create", "--name", "Okta-SCIM"]));
+    let server = serve(&db, &[]);
+    get(&server.base, &secret, "/Users?startIndex=1&count=2").await;
+    let (status, _) = get(&server.base, &secret, "/Users/does-not-exist").await;
+    assert_eq!(status, 404);
+    drop(server); // stops the server, which writes its last events
+    let log = ok(&db, &["log"]);
+    let lines: Vec<&str> = log.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].contains("200")
+            && lines[0].contains("/scim/v2/Users?startIndex=1&count=2")
+            && lines[0].contains("token=Okta-SCIM"),
+        "{log}"
+    );
+    assert!(lines[1].contains("404"), "{log}");
+    let errors = ok(&db, &["log", "--errors"]);
+    assert!(
+        errors.contains("404")
+            && !errors.contains(" 200 ")
+            && errors.contains("no user has the id"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn demo_mode_seeds_users_and_prints_a_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let server = serve(&db, &["--demo"]);
+    assert!(
+        server
+            .stdout_head
+            .iter()
+            .any(|l| l.starts_with("Demo mode: added 36 sample users")),
+        "{:?}",
+        server.stdout_head
+    );
+    assert!(server
+        .stdout_head
+        .iter()
+        .any(|l| l.starts_with("Demo token (UserModify): scim_")));
+    drop(server);
+    let users = ok(&db, &["user", "list"]);
+    assert!(
+        users.contains("deactivated") && users.contains("active") && users.contains("never"),
+        "{users}"
+    );
+    assert!(users.trim_end().ends_with("36 user(s)"), "{users}");
+}
+
+#[test]
+fn bad_input_gets_plain_words_and_a_failing_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    for (args, expected) in [
+        (
+            &["token", "create", "--name", "x", "--permission", "Admin"][..],
+            "unknown permission 'Admin'",
+        ),
+        (
+            &["config", "set", "provisioning", "sometimes"][..],
+            "provisioning must be 'jit' or 'full'",
+        ),
+        (
+            &["config", "set", "default-role", "Boss"][..],
+            "'Boss' is not a defined role",
+        ),
+        (
+            &["config", "set", "colour", "blue"][..],
+            "unknown setting 'colour'",
+        ),
+        (
+            &[
+                "user",
+                "jit",
+                "--email",
+                "not-an-email",
+                "--given-name",
+                "A",
+                "--family-name",
+                "B",
+            ][..],
+            "is not an email address",
+        ),
+        (
+            &["token", "revoke", "nobody"][..],
+            "no active token is named 'nobody'",
+        ),
+        (&["role", "remove", "Admin"][..], "built-in role"),
+    ] {
+        let out = run(&db, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    ok(&db, &["token", "create", "--name", "dup"]);
+    let out = run(&db, &["token", "create", "--name", "dup"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a token named 'dup' already exists"));
+}
