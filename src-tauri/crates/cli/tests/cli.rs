@@ -42,7 +42,8 @@ struct Served {
 
 impl Drop for Served {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM: the server stops cleanly and writes its last events.
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let _ = self.child.wait();
     }
 }
@@ -258,7 +259,7 @@ async fn the_log_shows_requests_newest_last_and_can_show_only_errors() {
     get(&server.base, &secret, "/Users?startIndex=1&count=2").await;
     let (status, _) = get(&server.base, &secret, "/Users/does-not-exist").await;
     assert_eq!(status, 404);
-    drop(server); // stops the server, which writes its last events
+    drop(server); // SIGTERM: the server stops and writes its last events
     let log = ok(&db, &["log"]);
     let lines: Vec<&str> = log.lines().filter(|l| !l.starts_with(' ')).collect();
     assert_eq!(lines.len(), 2, "{log}");
