@@ -46,12 +46,13 @@ pub async fn start(demo: bool) -> Result<(), String> {
     };
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     lines.push(format!("SCIM base URL: http://{addr}/scim/v2"));
-    let mut out = std::io::stdout().lock();
-    for l in lines {
-        let _ = writeln!(out, "{l}");
+    {
+        let mut out = std::io::stdout().lock();
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+        let _ = out.flush();
     }
-    let _ = out.flush();
-    drop(out);
     scim_server::serve(
         listener,
         store,

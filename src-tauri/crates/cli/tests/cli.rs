@@ -43,7 +43,10 @@ struct Served {
 impl Drop for Served {
     fn drop(&mut self) {
         // SIGTERM: the server stops cleanly and writes its last events.
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let _ = self.child.wait();
     }
 }

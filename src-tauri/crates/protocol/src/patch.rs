@@ -386,7 +386,13 @@ fn whole_attribute(
 ) -> Result<()> {
     if op == OpKind::Remove {
         // Entra's old style: `remove` of `members` with a value list removes those members.
-        if let (true, Some(Value::Array(items))) = (def.multi_valued, value) {
+        // A single value (not in a list) removes that value too, never the whole attribute.
+        let listed = match value {
+            Some(Value::Array(items)) => Some(items.clone()),
+            Some(Value::Null) | None => None,
+            Some(one) => Some(vec![one.clone()]),
+        };
+        if let (true, Some(items)) = (def.multi_valued, listed) {
             if let Some(Value::Array(existing)) = c.get_mut(key) {
                 let doomed: Vec<&Value> = items
                     .iter()
@@ -403,6 +409,32 @@ fn whole_attribute(
         return Ok(());
     }
     let coerced = resource::coerce(def, value.unwrap_or(&Value::Null), key, ignored)?;
+    if let (false, AttrType::Complex, Some(given)) =
+        (def.multi_valued, def.ty, value.and_then(single_object))
+    {
+        // A singular complex attribute given an object merges it (RFC 7644 §3.5.2.1/3): the
+        // sub-attributes given replace, the others stay, and one given as `null` is unassigned
+        // (RFC 7643 §2.5). Without this, `{"givenName": null, "familyName": "X"}` kept the old
+        // givenName, and a value holding only nulls or unknown names removed the whole `name`.
+        let mut merged = match c.get(key) {
+            Some(Value::Object(existing)) => existing.clone(),
+            _ => Map::new(),
+        };
+        if let Some(Value::Object(new)) = coerced {
+            merged.extend(new);
+        }
+        for (k, v) in given {
+            if let (Value::Null, Some(sd)) = (v, def.sub(k)) {
+                merged.remove(&sd.name);
+            }
+        }
+        if merged.is_empty() {
+            c.remove(key);
+        } else {
+            c.insert(key.to_owned(), Value::Object(merged));
+        }
+        return Ok(());
+    }
     let Some(new) = coerced else {
         // Setting an attribute to null or [] unassigns it (RFC 7644 §3.5.2.3).
         if op == OpKind::Replace {
@@ -440,6 +472,16 @@ fn whole_attribute(
         }
     }
     Ok(())
+}
+
+/// The object a singular complex value is given as: the object itself, or the only element of
+/// a one-element list (see [`resource::coerce`]).
+fn single_object(value: &Value) -> Option<&Map<String, Value>> {
+    match value {
+        Value::Object(o) => Some(o),
+        Value::Array(items) if items.len() == 1 => items[0].as_object(),
+        _ => None,
+    }
 }
 
 fn unreachable_multi() -> ! {
@@ -556,7 +598,8 @@ fn filtered(
         .filter(|(_, e)| matches_element(e))
         .map(|(i, _)| i)
         .collect();
-    let outcome = (|| -> Result<()> {
+    // The indices of the elements this operation set or created, for `primary` below.
+    let outcome = (|| -> Result<Vec<usize>> {
         match (op, sd) {
             (OpKind::Remove, None) => {
                 let mut i = 0;
@@ -565,6 +608,7 @@ fn filtered(
                     i += 1;
                     keep
                 });
+                Ok(Vec::new())
             }
             (OpKind::Remove, Some(sd)) => {
                 for &i in &hits {
@@ -572,16 +616,20 @@ fn filtered(
                         o.remove(&sd.name);
                     }
                 }
+                Ok(Vec::new())
             }
             (_, Some(sd)) => {
                 let at = format!("{key}.{}", sd.name);
                 let new = resource::coerce(sd, value.unwrap_or(&Value::Null), &at, ignored)?;
                 if hits.is_empty() {
                     let mut element = element_from_filter(f, key)?;
-                    if let Some(v) = new {
-                        element.insert(sd.name.clone(), v);
-                    }
-                    items.push(Value::Object(element));
+                    // Unassigning a sub-attribute of a value that does not exist changes
+                    // nothing; it used to create a value holding only the filter's attributes.
+                    let Some(v) = new else {
+                        return Ok(Vec::new());
+                    };
+                    element.insert(sd.name.clone(), v);
+                    Ok(push_created(def, key, element, &mut items, ignored)?)
                 } else {
                     for &i in &hits {
                         if let Some(Value::Object(o)) = items.get_mut(i) {
@@ -591,6 +639,7 @@ fn filtered(
                             };
                         }
                     }
+                    Ok(hits.clone())
                 }
             }
             (_, None) => {
@@ -602,10 +651,12 @@ fn filtered(
                     resource::coerce(&element_def, value.unwrap_or(&Value::Null), key, ignored)?;
                 if hits.is_empty() {
                     let mut element = element_from_filter(f, key)?;
-                    if let Some(Value::Object(n)) = new {
-                        element.extend(n);
-                    }
-                    items.push(Value::Object(element));
+                    // As above: a null value for a value that does not exist is a no-op.
+                    let Some(Value::Object(n)) = new else {
+                        return Ok(Vec::new());
+                    };
+                    element.extend(n);
+                    Ok(push_created(def, key, element, &mut items, ignored)?)
                 } else {
                     for &i in hits.iter().rev() {
                         match &new {
@@ -615,15 +666,67 @@ fn filtered(
                             }
                         }
                     }
+                    Ok(if new.is_some() {
+                        hits.clone()
+                    } else {
+                        Vec::new()
+                    })
                 }
             }
         }
-        Ok(())
     })();
+    if let Ok(touched) = &outcome {
+        demote_other_primaries(&mut items, touched);
+    }
     if !items.is_empty() {
         c.insert(key.to_owned(), Value::Array(items));
     }
-    outcome
+    outcome.map(|_| ())
+}
+
+/// Appends a value created from a filter that matched nothing, in canonical form, unless an
+/// equal value is already there: the value given can contradict the filter (`emails[value eq
+/// "old@x"].value` set to "new@x"), and a retried request then appended a duplicate each time.
+/// Returns the index of the value, for `primary`.
+fn push_created(
+    def: &AttrDef,
+    key: &str,
+    element: Map<String, Value>,
+    items: &mut Vec<Value>,
+    ignored: &mut Vec<String>,
+) -> Result<Vec<usize>> {
+    let element_def = AttrDef {
+        multi_valued: false,
+        ..def.clone()
+    };
+    let Some(created) = resource::coerce(&element_def, &Value::Object(element), key, ignored)?
+    else {
+        return Ok(Vec::new());
+    };
+    if let Some(i) = items.iter().position(|e| *e == created) {
+        return Ok(vec![i]);
+    }
+    items.push(created);
+    Ok(vec![items.len() - 1])
+}
+
+/// RFC 7644 §3.5.2: a value made `primary` by this operation takes the flag from the others.
+/// The final re-normalization keeps only the *last* primary value in array order, so without
+/// this, `emails[type eq "work"].primary = true` on the first of two emails was undone when
+/// the second one was already primary.
+fn demote_other_primaries(items: &mut [Value], touched: &[usize]) {
+    let is_primary = |v: &Value| v.get("primary").and_then(Value::as_bool) == Some(true);
+    if !touched
+        .iter()
+        .any(|&i| items.get(i).is_some_and(is_primary))
+    {
+        return;
+    }
+    for (i, item) in items.iter_mut().enumerate() {
+        if !touched.contains(&i) && is_primary(item) {
+            item["primary"] = Value::Bool(false);
+        }
+    }
 }
 
 /// Entra replaces `emails[type eq "work"].value` on users who have no work email yet: when the

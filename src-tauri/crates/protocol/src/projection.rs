@@ -11,6 +11,11 @@ use crate::schema::{AttrDef, Namespace, ResourceSchema, Returned};
 pub struct Projection {
     include: Vec<Selected>,
     exclude: Vec<Selected>,
+    /// `attributes` named something, even if nothing it named is defined: the response is then
+    /// restricted to the always-returned attributes. (Before, `attributes=shoeSize` left
+    /// `include` empty and returned the whole resource, although unknown names "select
+    /// nothing".)
+    restricted: bool,
 }
 
 /// One selected attribute, resolved to where it lives in the JSON.
@@ -71,14 +76,16 @@ impl Projection {
         attributes: Option<&str>,
         excluded: Option<&str>,
     ) -> Result<Self> {
+        let restricted = attributes.is_some_and(|a| a.split(',').any(|s| !s.trim().is_empty()));
         Ok(Projection {
             include: parse_list(schema, attributes)?,
             exclude: parse_list(schema, excluded)?,
+            restricted,
         })
     }
 
     pub fn is_identity(&self) -> bool {
-        self.include.is_empty() && self.exclude.is_empty()
+        !self.restricted && self.include.is_empty() && self.exclude.is_empty()
     }
 
     /// Applies the projection to a rendered resource.
@@ -89,7 +96,7 @@ impl Projection {
         let Value::Object(mut obj) = resource else {
             return resource;
         };
-        if !self.include.is_empty() {
+        if self.restricted || !self.include.is_empty() {
             let mut out = Map::new();
             for (k, v) in &obj {
                 if k == "schemas" || always_returned(schema, None, k) {
@@ -278,6 +285,11 @@ fn remove_selected(obj: &mut Map<String, Value>, sel: &Selected, schema: &Resour
         Some(sub) => match c.get_mut(&sel.attr) {
             Some(Value::Object(o)) => {
                 o.remove(sub);
+                // `excludedAttributes=name.givenName,name.familyName` must not leave
+                // `"name": {}` behind.
+                if o.is_empty() {
+                    c.remove(&sel.attr);
+                }
             }
             Some(Value::Array(items)) => {
                 for item in items {

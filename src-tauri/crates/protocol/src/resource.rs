@@ -164,6 +164,19 @@ pub fn coerce(
     ignored: &mut Vec<String>,
 ) -> Result<Option<Value>> {
     if !def.multi_valued {
+        // Entra sends the singular complex `manager` as a one-element list,
+        // `[{"$ref": null, "value": "<id>"}]`: a single-valued attribute takes the only element
+        // of a list, `[]` unassigns it like `null`, and a longer list is an error.
+        if let Value::Array(items) = value {
+            return match items.as_slice() {
+                [] => Ok(None),
+                [one] => coerce_single(def, one, at, ignored),
+                _ => Err(ScimError::invalid_value(format!(
+                    "'{at}' is single-valued and takes one value, not a list of {}",
+                    items.len()
+                ))),
+            };
+        }
         return coerce_single(def, value, at, ignored);
     }
     let items: Vec<&Value> = match value {

@@ -743,35 +743,32 @@ fn errors_name_what_was_expected_and_where() {
 
 #[test]
 fn nesting_is_limited() {
+    let too_deep = format!("nested more than {MAX_DEPTH} levels deep");
+    let too_deep = too_deep.as_str();
+    let at_limit = format!("position {}", MAX_DEPTH - 1);
     let nested = |n: usize| format!("{}a pr{}", "(".repeat(n), ")".repeat(n));
     // n parentheses around a leaf: depth n + 1.
     assert!(filter::parse(&nested(MAX_DEPTH - 1)).is_ok());
-    assert_error(&nested(MAX_DEPTH), &["nested more than 32 levels deep"]);
-    assert_error(
-        &nested(100_000),
-        &["nested more than 32 levels deep", "position 31"],
-    );
+    assert_error(&nested(MAX_DEPTH), &[too_deep]);
+    assert_error(&nested(100_000), &[too_deep, at_limit.as_str()]);
 
     let nots = |n: usize| format!("{}a pr{}", "not (".repeat(n), ")".repeat(n));
     assert!(filter::parse(&nots(MAX_DEPTH - 1)).is_ok());
-    assert_error(&nots(MAX_DEPTH), &["nested more than 32 levels deep"]);
-    assert_error(&nots(50_000), &["nested more than 32 levels deep"]);
+    assert_error(&nots(MAX_DEPTH), &[too_deep]);
+    assert_error(&nots(50_000), &[too_deep]);
 
     // A flat chain of n terms has height n.
     let chain = |n: usize, kw: &str| vec!["a pr"; n].join(kw);
     for kw in [" and ", " or "] {
         let ok = parse(&chain(MAX_DEPTH, kw));
         assert_eq!(filter::parse(&ok.to_string()), Ok(ok));
-        assert_error(
-            &chain(MAX_DEPTH + 1, kw),
-            &["nested more than 32 levels deep"],
-        );
-        assert_error(&chain(100_000, kw), &["nested more than 32 levels deep"]);
+        assert_error(&chain(MAX_DEPTH + 1, kw), &[too_deep]);
+        assert_error(&chain(100_000, kw), &[too_deep]);
     }
     let brackets = format!("emails[{}]", "(".repeat(100_000));
-    assert_error(&brackets, &["nested more than 32 levels deep"]);
+    assert_error(&brackets, &[too_deep]);
     let unclosed = "(".repeat(100_000);
-    assert_error(&unclosed, &["nested more than 32 levels deep"]);
+    assert_error(&unclosed, &[too_deep]);
 }
 
 #[test]

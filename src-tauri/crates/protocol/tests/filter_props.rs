@@ -287,7 +287,7 @@ fn vocabulary_filter() -> BoxedStrategy<Filter> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn printed_filters_parse_back(f in any_filter()) {
