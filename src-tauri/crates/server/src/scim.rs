@@ -18,6 +18,7 @@ use scim_protocol::schema::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA};
 use scim_protocol::ScimError;
 use scim_store::{ChangeContext, ListQuery, SortOrder, UserRecord};
 
+use crate::core::WriteOutcome;
 use crate::error::{scim_json, ApiError};
 use crate::settings::Policy;
 use crate::{empty, AppState, EventInfo, Principal, Runtime, MAX_BODY_BYTES, MAX_RESULTS};
@@ -380,22 +381,13 @@ async fn create_user(
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
     let ScimBody(body) = body?;
-    let (u, outcome) = match state.core.create_user(&rt, &body, &ctx(&principal)).await {
-        Ok(r) => r,
-        Err(e) => return Ok(with_info(e.into_response(), attempted(&body, &rt))),
-    };
-    let info = EventInfo {
-        diff: outcome.diff,
-        ignored: outcome.ignored,
-        ..info_for(&u)
-    };
-    Ok(user_response(
-        StatusCode::CREATED,
+    let result = state.core.create_user(&rt, &body, &ctx(&principal)).await;
+    Ok(written(
         &state,
         &rt,
-        &u,
-        &Projection::default(),
-        info,
+        StatusCode::CREATED,
+        result,
+        attempted(&body, &rt),
     ))
 }
 
@@ -422,6 +414,28 @@ fn failed_for(id: &str) -> EventInfo {
     }
 }
 
+/// The response to a write: the user as it now is, or the error with what the event log
+/// should know of the attempt.
+fn written(
+    state: &AppState,
+    rt: &Runtime,
+    status: StatusCode,
+    result: Result<(UserRecord, WriteOutcome), ApiError>,
+    on_error: EventInfo,
+) -> Response {
+    match result {
+        Ok((u, outcome)) => {
+            let info = EventInfo {
+                diff: outcome.diff,
+                ignored: outcome.ignored,
+                ..info_for(&u)
+            };
+            user_response(status, state, rt, &u, &Projection::default(), info)
+        }
+        Err(e) => with_info(e.into_response(), on_error),
+    }
+}
+
 async fn replace_user(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
@@ -432,32 +446,15 @@ async fn replace_user(
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
     let ScimBody(body) = body?;
-    match state
+    let result = state
         .core
         .replace_user(&rt, &id, &body, if_match(&headers), &ctx(&principal))
-        .await
-    {
-        Ok((u, outcome)) => {
-            let info = EventInfo {
-                diff: outcome.diff,
-                ignored: outcome.ignored,
-                ..info_for(&u)
-            };
-            Ok(user_response(
-                StatusCode::OK,
-                &state,
-                &rt,
-                &u,
-                &Projection::default(),
-                info,
-            ))
-        }
-        Err(e) => {
-            let mut info = attempted(&body, &rt);
-            info.resource_id = Some(id);
-            Ok(with_info(e.into_response(), info))
-        }
-    }
+        .await;
+    let on_error = EventInfo {
+        resource_id: Some(id),
+        ..attempted(&body, &rt)
+    };
+    Ok(written(&state, &rt, StatusCode::OK, result, on_error))
 }
 
 async fn patch_user(
@@ -470,28 +467,17 @@ async fn patch_user(
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
     let ScimBody(body) = body?;
-    match state
+    let result = state
         .core
         .patch_user(&rt, &id, &body, if_match(&headers), &ctx(&principal))
-        .await
-    {
-        Ok((u, outcome)) => {
-            let info = EventInfo {
-                diff: outcome.diff,
-                ignored: outcome.ignored,
-                ..info_for(&u)
-            };
-            Ok(user_response(
-                StatusCode::OK,
-                &state,
-                &rt,
-                &u,
-                &Projection::default(),
-                info,
-            ))
-        }
-        Err(e) => Ok(with_info(e.into_response(), failed_for(&id))),
-    }
+        .await;
+    Ok(written(
+        &state,
+        &rt,
+        StatusCode::OK,
+        result,
+        failed_for(&id),
+    ))
 }
 
 async fn delete_user(

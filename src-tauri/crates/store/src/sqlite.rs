@@ -195,6 +195,36 @@ async fn write_emails(conn: &mut sqlx::SqliteConnection, seq: i64, d: &Derived) 
     Ok(())
 }
 
+async fn insert_row(
+    conn: &mut sqlx::SqliteConnection,
+    user: &UserWrite,
+    d: &Derived,
+    created: &str,
+    modified: &str,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO users (id, user_name, user_name_key, external_id, display_name_key, active, \
+         role, source, last_login, created, last_modified, version, password_hash, data) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING seq",
+    )
+    .bind(&user.id)
+    .bind(user.user_name())
+    .bind(&d.user_name_key)
+    .bind(&d.external_id)
+    .bind(&d.display_name_key)
+    .bind(user.active())
+    .bind(&user.role)
+    .bind(user.source.as_str())
+    .bind(&user.last_login)
+    .bind(created)
+    .bind(modified)
+    .bind(&user.password_hash)
+    .bind(&d.data)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| conflict(e, user_name_taken(user.user_name())))
+}
+
 fn user_name_taken(user_name: &str) -> impl FnOnce(&str) -> String + '_ {
     move |msg: &str| {
         if msg.contains("users.id") {
@@ -331,27 +361,7 @@ impl Store for SqliteStore {
         let now = now();
         let created = user.created.clone().unwrap_or_else(|| now.clone());
         let mut tx = self.write.begin().await?;
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO users (id, user_name, user_name_key, external_id, display_name_key, active, \
-             role, source, last_login, created, last_modified, version, password_hash, data) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING seq",
-        )
-        .bind(&user.id)
-        .bind(user.user_name())
-        .bind(&d.user_name_key)
-        .bind(&d.external_id)
-        .bind(&d.display_name_key)
-        .bind(user.active())
-        .bind(&user.role)
-        .bind(user.source.as_str())
-        .bind(&user.last_login)
-        .bind(&created)
-        .bind(&now)
-        .bind(&user.password_hash)
-        .bind(&d.data)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| conflict(e, user_name_taken(user.user_name())))?;
+        let seq = insert_row(&mut tx, &user, &d, &created, &now).await?;
         write_emails(&mut tx, seq, &d).await?;
         tx.commit().await?;
         let rec = UserRecord {
@@ -445,27 +455,7 @@ impl Store for SqliteStore {
         for user in &users {
             let d = derive(user)?;
             let created = user.created.clone().unwrap_or_else(|| now.clone());
-            let seq: i64 = sqlx::query_scalar(
-                "INSERT INTO users (id, user_name, user_name_key, external_id, display_name_key, active, \
-                 role, source, last_login, created, last_modified, version, password_hash, data) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING seq",
-            )
-            .bind(&user.id)
-            .bind(user.user_name())
-            .bind(&d.user_name_key)
-            .bind(&d.external_id)
-            .bind(&d.display_name_key)
-            .bind(user.active())
-            .bind(&user.role)
-            .bind(user.source.as_str())
-            .bind(&user.last_login)
-            .bind(&created)
-            .bind(&created)
-            .bind(&user.password_hash)
-            .bind(&d.data)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| conflict(e, user_name_taken(user.user_name())))?;
+            let seq = insert_row(&mut tx, user, &d, &created, &created).await?;
             write_emails(&mut tx, seq, &d).await?;
             n += 1;
         }
