@@ -200,6 +200,15 @@ async fn open(cli_db: Option<&str>, demo: bool) -> Result<(Arc<dyn Store>, Arc<C
     Ok((store, core))
 }
 
+/// Prints a line on stdout and flushes it: what other tools read (the base URL, a secret) must
+/// reach them at once.
+fn say(line: impl std::fmt::Display) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|_| out.flush())
+        .map_err(|e| CliError(format!("cannot write to stdout: {e}")))
+}
+
 fn cli_ctx() -> ChangeContext {
     ChangeContext {
         actor: Some("scim-console".to_owned()),
@@ -210,10 +219,6 @@ fn cli_ctx() -> ChangeContext {
 pub async fn run(cli: Cli) -> Result<()> {
     let demo = matches!(&cli.command, Command::Serve(a) if a.demo);
     let (store, core) = open(cli.db.as_deref(), demo).await?;
-    let mut out = std::io::stdout().lock();
-    let mut say = |line: String| -> Result<()> {
-        writeln!(out, "{line}").map_err(|e| CliError(format!("cannot write to stdout: {e}")))
-    };
     match cli.command {
         Command::Serve(args) => return serve(store, core, args).await,
         Command::Token(TokenCommand::Create {
@@ -435,7 +440,6 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Log(args) => {
-            drop(say);
             return log(store, args).await;
         }
     }
@@ -656,12 +660,6 @@ async fn serve(store: Arc<dyn Store>, core: Arc<Core>, args: ServeArgs) -> Resul
         .map_err(|e| CliError(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| CliError(e.to_string()))?;
     let rt = core.runtime().await?;
-    let mut out = std::io::stdout().lock();
-    let mut say = |line: String| -> Result<()> {
-        writeln!(out, "{line}")
-            .and_then(|_| out.flush())
-            .map_err(|e| CliError(format!("cannot write to stdout: {e}")))
-    };
     if args.demo {
         let seeded = scim_server::demo::seed(&core).await?;
         if seeded > 0 {
@@ -678,8 +676,6 @@ async fn serve(store: Arc<dyn Store>, core: Arc<Core>, args: ServeArgs) -> Resul
         }
     }
     say(format!("SCIM base URL: http://{addr}/scim/v2"))?;
-    drop(say);
-    drop(out);
     scim_server::serve(listener, store, ServerOptions::default(), shutdown_signal()).await?;
     Ok(())
 }

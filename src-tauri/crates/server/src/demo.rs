@@ -81,7 +81,7 @@ pub async fn seed(core: &Core) -> Result<usize, ApiError> {
         // A realistic spread: a few admins, mostly analysts, some read-only.
         let role = match i % 6 {
             0 => "Admin",
-            1 | 2 | 3 => "Analyst",
+            1..=3 => "Analyst",
             _ => "ReadOnlyAnalyst",
         };
         let role = rt

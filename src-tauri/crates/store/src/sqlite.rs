@@ -132,12 +132,15 @@ fn conflict(e: sqlx::Error, what: impl FnOnce(&str) -> String) -> StoreError {
     }
 }
 
+/// One row of `user_emails`: value, folded value, type, display, primary.
+type EmailRow = (String, String, Option<String>, Option<String>, bool);
+
 struct Derived {
     user_name_key: String,
     external_id: Option<String>,
     display_name_key: Option<String>,
     data: String,
-    emails: Vec<(String, String, Option<String>, Option<String>, bool)>,
+    emails: Vec<EmailRow>,
 }
 
 fn derive(u: &UserWrite) -> Result<Derived> {
