@@ -357,3 +357,69 @@ fn bad_input_gets_plain_words_and_a_failing_exit_code() {
     let out = run(&db, &["token", "create", "--name", "dup"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("a token named 'dup' already exists"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renaming_the_role_attribute_keeps_every_users_role() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let secret = last_line(&ok(&db, &["token", "create", "--name", "t"]));
+    ok(
+        &db,
+        &[
+            "user",
+            "jit",
+            "--email",
+            "a@example.com",
+            "--given-name",
+            "A",
+            "--family-name",
+            "B",
+            "--role",
+            "Admin",
+        ],
+    );
+    ok(
+        &db,
+        &[
+            "user",
+            "jit",
+            "--email",
+            "c@example.com",
+            "--given-name",
+            "C",
+            "--family-name",
+            "D",
+        ],
+    );
+    let server = serve(&db, &[]);
+    assert_eq!(
+        ok(&db, &["config", "set", "role-attribute", "appRole"]).trim(),
+        "role-attribute = appRole"
+    );
+    let (_, list) = get(&server.base, &secret, "/Users?sortBy=userName").await;
+    let users = list["Resources"].as_array().expect("resources");
+    assert_eq!(users[0]["appRole"], "Admin", "{list}");
+    assert!(users[0].get("pantherRole").is_none(), "{list}");
+    assert!(
+        users[1].get("appRole").is_none(),
+        "a user with the default role has no explicit role: {list}"
+    );
+    let (_, schema) = get(
+        &server.base,
+        &secret,
+        "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+    )
+    .await;
+    let names: Vec<&str> = schema["attributes"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"appRole") && !names.contains(&"pantherRole"),
+        "{names:?}"
+    );
+    let out = run(&db, &["config", "set", "role-attribute", "userName"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard SCIM User attribute"));
+}

@@ -347,6 +347,12 @@ impl Core {
         let rt = self.runtime().await?;
         let value = settings::validate(key, value, &rt.roles)
             .map_err(|m| ApiError::Scim(ScimError::invalid_value(m)))?;
+        if key == settings::ROLE_ATTRIBUTE && value != rt.role_attr {
+            // Users keep their roles under the new name.
+            self.store
+                .rename_user_attribute(&rt.role_attr, &value)
+                .await?;
+        }
         self.store.set_setting(key, &value).await?;
         Ok(value)
     }

@@ -62,6 +62,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<UserRecord>;
     /// Deletes `old` if `old.version` is still current.
     async fn delete_user(&self, old: &UserRecord, ctx: &ChangeContext) -> Result<()>;
+    /// Renames a top-level attribute in every user that has it (the role attribute's name is a
+    /// setting), bumping their versions; returns how many users changed.
+    async fn rename_user_attribute(&self, old: &str, new: &str) -> Result<u64>;
     /// Inserts many users in one transaction (demo data, benchmarks); no change events.
     async fn bulk_insert_users(&self, users: Vec<UserWrite>) -> Result<u64>;
 

@@ -451,6 +451,20 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn rename_user_attribute(&self, old: &str, new: &str) -> Result<u64> {
+        let (old_path, new_path) = (format!("$.\"{old}\""), format!("$.\"{new}\""));
+        let done = sqlx::query(
+            "UPDATE users SET data = json_set(json_remove(data, ?1), ?2, json_extract(data, ?1)), \
+             version = version + 1, last_modified = ?3 WHERE json_type(data, ?1) IS NOT NULL",
+        )
+        .bind(&old_path)
+        .bind(&new_path)
+        .bind(now())
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn bulk_insert_users(&self, users: Vec<UserWrite>) -> Result<u64> {
         let now = now();
         let mut tx = self.write.begin().await?;
