@@ -526,3 +526,136 @@ async fn every_response_is_application_scim_json() {
         assert_scim_json(&headers, &format!("{method} {path} ({status}): {resp}"));
     }
 }
+
+// ---- Entra's default attribute mappings -----------------------------------------------------
+
+/// Entra's default User mappings update title, phone numbers, the work address (one
+/// sub-attribute per operation, all on the same element) and enterprise attributes with `Add`.
+async fn patch_default_mappings(policy: &str) {
+    let srv = TestServer::start_entra(policy).await;
+    let user = entra_user(&srv, "jane@contoso.com").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let body = patch_body(json!([
+        {"op": "Add", "path": "title", "value": "Manager"},
+        {"op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+1 555 0100"},
+        {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555 0101"},
+        {"op": "Add", "path": "addresses[type eq \"work\"].streetAddress", "value": "1 Main St"},
+        {"op": "Add", "path": "addresses[type eq \"work\"].locality", "value": "Springfield"},
+        {"op": "Add", "path": "addresses[type eq \"work\"].postalCode", "value": "12345"},
+        {"op": "Add", "path": "addresses[type eq \"work\"].country", "value": "US"},
+        {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Sales"},
+        {"op": "Replace", "path": "preferredLanguage", "value": "en-US"}
+    ]));
+    let (status, _h, got) = srv.patch(&format!("/Users/{id}"), &body).await;
+    assert_eq!(status, 200, "Entra default mappings: {got:#}");
+    assert_eq!(got["title"], "Manager", "{got:#}");
+    assert_eq!(got["preferredLanguage"], "en-US", "{got:#}");
+    let phones = got["phoneNumbers"].as_array().cloned().unwrap_or_default();
+    assert_eq!(phones.len(), 2, "two phone numbers: {got:#}");
+    assert!(
+        phones
+            .iter()
+            .any(|p| p["type"] == "work" && p["value"] == "+1 555 0100"),
+        "{got:#}"
+    );
+    assert!(
+        phones
+            .iter()
+            .any(|p| p["type"] == "mobile" && p["value"] == "+1 555 0101"),
+        "{got:#}"
+    );
+    let addresses = got["addresses"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        addresses.len(),
+        1,
+        "the four address operations target one work address: {got:#}"
+    );
+    let a = &addresses[0];
+    assert_eq!(a["type"], "work", "{got:#}");
+    assert_eq!(a["streetAddress"], "1 Main St", "{got:#}");
+    assert_eq!(a["locality"], "Springfield", "{got:#}");
+    assert_eq!(a["postalCode"], "12345", "{got:#}");
+    assert_eq!(a["country"], "US", "{got:#}");
+    assert_eq!(enterprise(&got, "department"), "Sales", "{got:#}");
+
+    // The next cycle changes one value of each.
+    let body = patch_body(json!([
+        {"op": "Replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "+1 555 0199"},
+        {"op": "Replace", "path": "addresses[type eq \"work\"].locality", "value": "Shelbyville"}
+    ]));
+    let (status, _h, got) = srv.patch(&format!("/Users/{id}"), &body).await;
+    assert_eq!(status, 200, "{got:#}");
+    let phones = got["phoneNumbers"].as_array().cloned().unwrap_or_default();
+    assert_eq!(phones.len(), 2, "{got:#}");
+    assert!(
+        phones
+            .iter()
+            .any(|p| p["type"] == "work" && p["value"] == "+1 555 0199"),
+        "{got:#}"
+    );
+    assert_eq!(got["addresses"][0]["locality"], "Shelbyville", "{got:#}");
+    assert_eq!(got["addresses"][0]["streetAddress"], "1 Main St", "{got:#}");
+}
+
+/// Entra sustains 25 requests/s and may update one user from overlapping cycles: concurrent
+/// PATCHes must not lose each other's changes.
+async fn concurrent_patches_lose_nothing(policy: &str) {
+    concurrent_patches(policy, false).await
+}
+
+/// The same, stricter: a single user's concurrent PATCHes are all applied (a SQLite file has
+/// one writer, so they can be serialised rather than refused).
+async fn concurrent_patches_all_succeed(policy: &str) {
+    concurrent_patches(policy, true).await
+}
+
+async fn concurrent_patches(policy: &str, all_must_succeed: bool) {
+    let srv = TestServer::start_entra(policy).await;
+    let user = entra_user(&srv, "busy@contoso.com").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let n = 10;
+    let results = futures::future::join_all((0..n).map(|i| {
+        let srv = &srv;
+        let id = id.clone();
+        async move {
+            let body = patch_body(json!([
+                {"op": "Add", "path": "entitlements", "value": [{"value": format!("ent-{i}")}]}
+            ]));
+            srv.patch(&format!("/Users/{id}"), &body).await
+        }
+    }))
+    .await;
+    let ok = results.iter().filter(|(s, _, _)| *s == 200).count();
+    for (status, _h, body) in &results {
+        assert!(
+            *status == 200 || *status == 409,
+            "a concurrent PATCH either applies or says to retry: {status} {body:#}"
+        );
+    }
+    let (_s, _h, got) = srv.get(&format!("/Users/{id}")).await;
+    let ents = got["entitlements"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        ents.len(),
+        ok,
+        "every PATCH answered 200 is applied (no lost update): {got:#}"
+    );
+    if all_must_succeed {
+        assert_eq!(
+            ok,
+            n,
+            "all {n} concurrent PATCHes should succeed; {} did not: {:#?}",
+            n - ok,
+            results
+                .iter()
+                .filter(|(s, _, _)| *s != 200)
+                .map(|(s, _, b)| (s, b))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+both_policies!(
+    patch_default_mappings,
+    concurrent_patches_lose_nothing,
+    concurrent_patches_all_succeed
+);

@@ -39,6 +39,8 @@ both_policies!(
     unknown_id_is_404,
     bad_authorization_is_401,
     groups_endpoint_is_a_scim_error,
+    user_without_role_gets_default_role,
+    lookup_with_special_characters,
 );
 
 // ---- connector test -------------------------------------------------------------------------
@@ -178,10 +180,6 @@ async fn push_new_user_full_creates_and_never_returns_password() {
         "{body:#}"
     );
     assert_eq!(body["meta"]["resourceType"], "User", "{body:#}");
-    assert_eq!(
-        body["pantherRole"], "ReadOnlyAnalyst",
-        "a user without a role gets the default role: {body:#}"
-    );
     let location = body["meta"]["location"].as_str().unwrap_or_default();
     assert_eq!(
         location,
@@ -229,6 +227,62 @@ async fn push_new_user_full_creates_and_never_returns_password() {
         .get("/Users?filter=userName%20eq%20%22jane.doe%40example.com%22&startIndex=1&count=100")
         .await;
     assert_eq!(assert_list(&list), 1, "{list:#}");
+}
+
+/// DESIGN.md: "A user without a role gets the default role". The SCIM representation carries
+/// only a role the identity provider set, so that removing the role attribute really removes it;
+/// the role the user has in the application is then the default role, whatever it is.
+async fn user_without_role_gets_default_role(policy: &str) {
+    let srv = TestServer::start(policy).await;
+    let user = srv.provision("jane@example.com", "Jane", "Doe").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    assert!(
+        user.get("pantherRole").is_none(),
+        "no role was set: {user:#}"
+    );
+    let rec = srv.store.get_user(&id).await.unwrap().unwrap();
+    assert_eq!(rec.role, None, "no explicit role stored");
+    let rt = srv.core.runtime().await.unwrap();
+    assert_eq!(
+        rt.effective_role(&rec),
+        "ReadOnlyAnalyst",
+        "the default role applies"
+    );
+
+    // The default-role setting is honoured, also for users who already exist.
+    srv.core
+        .set_setting("default-role", "Analyst")
+        .await
+        .expect("set default-role");
+    let rt = srv.core.runtime().await.unwrap();
+    assert_eq!(rt.effective_role(&rec), "Analyst");
+
+    // A role set by the IdP wins; removing it returns the user to the default role.
+    let set = json!({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "pantherRole", "value": "admin"}]});
+    let (status, _h, body) = srv.patch(&format!("/Users/{id}"), &set).await;
+    assert_eq!(status, 200, "{body:#}");
+    assert_eq!(
+        body["pantherRole"], "Admin",
+        "stored in the role's own spelling: {body:#}"
+    );
+    let rec = srv.store.get_user(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (rec.role.as_deref(), rt.effective_role(&rec)),
+        (Some("Admin"), "Admin")
+    );
+    let (status, _body, names) = srv.filter_user_names("pantherRole eq \"Admin\"").await;
+    assert_eq!((status, names), (200, vec!["jane@example.com".to_owned()]));
+
+    let remove =
+        json!({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "remove", "path": "pantherRole"}]});
+    let (status, _h, body) = srv.patch(&format!("/Users/{id}"), &remove).await;
+    assert_eq!(status, 200, "{body:#}");
+    assert!(body.get("pantherRole").is_none(), "{body:#}");
+    let rec = srv.store.get_user(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (rec.role.as_deref(), rt.effective_role(&rec)),
+        (None, "Analyst")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -709,4 +763,68 @@ async fn jit_role_change_by_patch_and_unknown_role_refused() {
     assert_scim_error(status, &body, 400, Some("invalidValue"));
     let (_s, _h, got) = srv.get(&format!("/Users/{id}")).await;
     assert_eq!(got["pantherRole"], "Admin", "{got:#}");
+}
+
+/// Okta percent-encodes the whole filter; `+` and `'` in a userName must survive.
+async fn lookup_with_special_characters(policy: &str) {
+    let srv = TestServer::start(policy).await;
+    let plus = srv.provision("jane+scim@example.com", "Jane", "Doe").await;
+    let quote = srv.provision("o'brien@example.com", "Pat", "O'Brien").await;
+    for (path, want) in [
+        (
+            "/Users?filter=userName%20eq%20%22jane%2Bscim%40example.com%22&startIndex=1&count=100",
+            &plus,
+        ),
+        (
+            "/Users?filter=userName%20eq%20%22O%27Brien%40example.com%22&startIndex=1&count=100",
+            &quote,
+        ),
+    ] {
+        let (status, _h, body) = srv.get(path).await;
+        assert_eq!(status, 200, "{path}: {body:#}");
+        assert_eq!(assert_list(&body), 1, "{path}: {body:#}");
+        assert_eq!(resources(&body)[0]["id"], want["id"], "{path}: {body:#}");
+    }
+    // A '+' that is not percent-encoded is a space in a query string: no match, no error.
+    let (status, _h, body) = srv
+        .get("/Users?filter=userName%20eq%20%22jane+scim%40example.com%22")
+        .await;
+    assert_eq!(status, 200, "{body:#}");
+    assert_eq!(assert_list(&body), 0, "{body:#}");
+}
+
+/// Okta may push the same user twice at once (retries, two assignments): exactly one is
+/// created, the other gets 409 uniqueness, never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_duplicate_pushes_create_one_user() {
+    let srv = TestServer::start("full").await;
+    let names = [
+        "race@example.com",
+        "RACE@example.com",
+        "Race@Example.com",
+        "race@EXAMPLE.COM",
+        "rAcE@example.com",
+    ];
+    let results = futures::future::join_all(names.iter().map(|n| {
+        let srv = &srv;
+        async move {
+            srv.post(
+                "/Users",
+                &okta_user_body(n, "Race", "Condition", &okta_id()),
+            )
+            .await
+        }
+    }))
+    .await;
+    let created = results.iter().filter(|(s, _, _)| *s == 201).count();
+    assert_eq!(
+        created,
+        1,
+        "exactly one user is created: {:#?}",
+        results.iter().map(|(s, _, b)| (s, b)).collect::<Vec<_>>()
+    );
+    for (status, _h, body) in results.iter().filter(|(s, _, _)| *s != 201) {
+        assert_scim_error(*status, body, 409, Some("uniqueness"));
+    }
+    assert_eq!(srv.store.count_users().await.unwrap().total, 1);
 }

@@ -464,10 +464,8 @@ async fn filters_over_http() {
             vec!["alice"],
         ),
         ("pantherRole eq \"Admin\"", vec!["alice"]),
-        (
-            "pantherRole eq \"readonlyanalyst\"",
-            vec!["carol", "dave", "eve"],
-        ),
+        ("pantherRole eq \"analyst\"", vec!["bob"]),
+        ("pantherRole pr and active eq false", vec!["bob"]),
         ("meta.resourceType eq \"User\"", ALL.to_vec()),
         (id_filter.as_str(), vec!["alice"]),
         ("userName eq \"nobody@example.com\"", vec![]),
@@ -596,6 +594,7 @@ async fn invalid_filter_is_400_invalid_filter() {
         "userName eq \"unterminated",
         "not title pr",
         "userName eq \"a\")",
+        "emails[type eq \"work\"].value eq \"x\"",
     ] {
         let (status, h, body) = srv.list(&[("filter", filter)]).await;
         assert_scim_error(status, &body, 400, Some("invalidFilter"));
@@ -1000,6 +999,17 @@ async fn etags_and_conditional_requests() {
     );
     assert_eq!(etag(&h), e2, "the version did not move");
 
+    // `If-Match: *` matches any version.
+    let (status, h, body) = srv
+        .with_headers(
+            Method::PATCH,
+            &path,
+            Some(&patch_body(json!([{"op": "replace", "path": "displayName", "value": "Version Two"}, {"op": "replace", "path": "nickName", "value": "v2"}]))),
+            &[("If-Match", "*")],
+        )
+        .await;
+    assert_eq!(status, 200, "If-Match: * → applies: {body:#}");
+    let e2 = etag(&h);
     // Current If-Match works.
     let (status, h, body) = srv
         .with_headers(
@@ -1076,9 +1086,9 @@ async fn body_over_one_mib_is_413() {
         (Method::PUT, format!("/Users/{id}")),
         (Method::POST, "/Users".to_owned()),
     ] {
-        let (status, h, body) = srv
-            .with_headers(method.clone(), &path, Some(&big), &[])
-            .await;
+        // On a connection of its own: see oversized_body_leaves_keep_alive_usable for what
+        // happens to a pooled one.
+        let (status, h, body) = srv.send_unpooled(method.clone(), &path, Some(&big)).await;
         assert_scim_error(status, &body, 413, None);
         assert_scim_json(&h, &format!("{method} {path}"));
     }
@@ -1091,6 +1101,67 @@ async fn body_over_one_mib_is_413() {
         status, 200,
         "a body under 1 MiB is accepted: {}",
         body["detail"]
+    );
+}
+
+/// After refusing an oversized body without reading it, the server must either drain the body
+/// or announce `Connection: close`; otherwise a client that reuses the keep-alive connection
+/// (as reqwest, Okta and Entra do) sees its next request fail with a transport error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_body_leaves_keep_alive_usable() {
+    let srv = TestServer::start("full").await;
+    let user = srv.provision("jane@example.com", "Jane", "Doe").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let big = serde_json::to_vec(&json!({
+        "schemas": [USER_SCHEMA],
+        "userName": "jane@example.com",
+        "displayName": "x".repeat(1024 * 1024 + 100)
+    }))
+    .unwrap();
+    let auth = srv.bearer();
+    let mut transport_errors = Vec::new();
+    for round in 0..30 {
+        let resp = srv
+            .client
+            .put(srv.url(&format!("/Users/{id}")))
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/scim+json")
+            .body(big.clone())
+            .send()
+            .await;
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                transport_errors.push(format!("round {round}: the oversized PUT itself: {e}"));
+                continue;
+            }
+        };
+        assert_eq!(resp.status().as_u16(), 413);
+        let closes = resp
+            .headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let _ = resp.bytes().await;
+        if closes {
+            // The client will not reuse the connection: nothing can go wrong.
+            continue;
+        }
+        // Immediately reuse the pooled connection, as an IdP's next request would.
+        if let Err(e) = srv
+            .client
+            .get(srv.url(&format!("/Users/{id}")))
+            .header("Authorization", &auth)
+            .send()
+            .await
+        {
+            transport_errors.push(format!("round {round}: the GET after the 413: {e:?}"));
+        }
+    }
+    assert!(
+        transport_errors.is_empty(),
+        "requests after a 413 failed on the reused keep-alive connection (the 413 carries no \
+         `Connection: close` and the unread body is not drained): {transport_errors:#?}"
     );
 }
 
@@ -1597,4 +1668,148 @@ async fn patch_over_http_publishes_a_change_event() {
         "a no-op PATCH must not publish a change: {ev:?}"
     );
     assert_eq!(ev.id, id);
+}
+
+// ---- more RFC 7644 §3.5 semantics ---------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patch_multi_valued_semantics() {
+    let srv = TestServer::start("full").await;
+    let users = seed(&srv, None).await;
+    let id = id_of(&users, "alice");
+    let path = format!("/Users/{id}");
+
+    // §3.5.2.1: adding a value with primary true makes the others non-primary.
+    let (status, _h, got) = srv
+        .patch(&path, &patch_body(json!([{"op": "add", "path": "emails", "value": [{"value": "alice@new.example", "type": "other", "primary": true}]}])))
+        .await;
+    assert_eq!(status, 200, "{got:#}");
+    let emails = got["emails"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        emails.len(),
+        3,
+        "add appends to a multi-valued attribute: {got:#}"
+    );
+    let primaries: Vec<&Value> = emails.iter().filter(|e| e["primary"] == true).collect();
+    assert_eq!(primaries.len(), 1, "at most one primary value: {got:#}");
+    assert_eq!(primaries[0]["value"], "alice@new.example", "{got:#}");
+
+    // Remove with a value filter removes only the matching values.
+    let (status, _h, got) = srv
+        .patch(
+            &path,
+            &patch_body(json!([{"op": "remove", "path": "emails[type eq \"home\"]"}])),
+        )
+        .await;
+    assert_eq!(status, 200, "{got:#}");
+    let emails = got["emails"].as_array().cloned().unwrap_or_default();
+    assert_eq!(emails.len(), 2, "{got:#}");
+    assert!(!emails.iter().any(|e| e["type"] == "home"), "{got:#}");
+    let (_s, _h, list) = srv
+        .list(&[("filter", "emails.value eq \"alice@home.org\"")])
+        .await;
+    assert_eq!(
+        assert_list(&list),
+        0,
+        "the removed email is no longer searchable: {list:#}"
+    );
+
+    // Remove of a sub-attribute.
+    let (status, _h, got) = srv
+        .patch(
+            &path,
+            &patch_body(json!([{"op": "remove", "path": "name.givenName"}])),
+        )
+        .await;
+    assert_eq!(status, 200, "{got:#}");
+    assert!(got["name"].get("givenName").is_none(), "{got:#}");
+    assert_eq!(got["name"]["familyName"], "Anderson", "{got:#}");
+
+    // Replace of a whole multi-valued attribute replaces all values.
+    let (status, _h, got) = srv
+        .patch(&path, &patch_body(json!([{"op": "replace", "path": "emails", "value": [{"value": "only@example.com", "type": "work"}]}])))
+        .await;
+    assert_eq!(status, 200, "{got:#}");
+    assert_eq!(
+        got["emails"],
+        json!([{"value": "only@example.com", "type": "work"}]),
+        "{got:#}"
+    );
+
+    // §3.5.2.3: a replace whose value filter matches nothing (and describes no value) is noTarget.
+    let version = got["meta"]["version"].clone();
+    let (status, _h, body) = srv
+        .patch(&path, &patch_body(json!([{"op": "replace", "path": "emails[value sw \"nomatch\"].type", "value": "home"}])))
+        .await;
+    assert_scim_error(status, &body, 400, Some("noTarget"));
+    let (_s, _h, got) = srv.get(&path).await;
+    assert_eq!(got["meta"]["version"], version, "{got:#}");
+
+    // Removing the required userName is refused.
+    let (status, _h, body) = srv
+        .patch(
+            &path,
+            &patch_body(json!([{"op": "remove", "path": "userName"}])),
+        )
+        .await;
+    assert_eq!(status, 400, "{body:#}");
+    assert_scim_error(status, &body, 400, None);
+    // An invalid path is invalidPath.
+    let (status, _h, body) = srv
+        .patch(
+            &path,
+            &patch_body(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])),
+        )
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidPath"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_ignores_read_only_values_and_requires_user_name() {
+    let srv = TestServer::start("full").await;
+    let users = seed(&srv, None).await;
+    let id = id_of(&users, "carol");
+    let path = format!("/Users/{id}");
+    let (_s, _h, mut user) = srv.get(&path).await;
+    // RFC 7643 §7: values of readOnly attributes in a request are ignored.
+    user["id"] = json!("not-the-id");
+    user["meta"]["created"] = json!("2001-01-01T00:00:00Z");
+    user["displayName"] = json!("Carol C.");
+    let (status, _h, put) = srv.put(&path, &user).await;
+    assert_eq!(status, 200, "{put:#}");
+    assert_eq!(put["id"], id.as_str(), "the id does not change: {put:#}");
+    assert_eq!(
+        put["meta"]["created"], users["carol"]["meta"]["created"],
+        "{put:#}"
+    );
+    assert_eq!(put["displayName"], "Carol C.", "{put:#}");
+    let (status, _h, body) = srv.get("/Users/not-the-id").await;
+    assert_eq!(status, 404, "{body:#}");
+
+    // PUT replaces: attributes left out are removed.
+    let minimal =
+        json!({"schemas": [USER_SCHEMA], "userName": "carol@sample.org", "pantherRole": "Analyst"});
+    let (status, _h, put) = srv.put(&path, &minimal).await;
+    assert_eq!(status, 200, "{put:#}");
+    assert!(
+        put.get("title").is_none() && put.get("emails").is_none() && put.get("name").is_none(),
+        "PUT replaces the whole resource: {put:#}"
+    );
+    assert_eq!(put["userName"], "carol@sample.org", "{put:#}");
+
+    // userName is required.
+    let (status, _h, body) = srv
+        .put(
+            &path,
+            &json!({"schemas": [USER_SCHEMA], "displayName": "No Name"}),
+        )
+        .await;
+    assert_scim_error(status, &body, 400, None);
+    let (status, _h, body) = srv
+        .post(
+            "/Users",
+            &json!({"schemas": [USER_SCHEMA], "displayName": "No Name"}),
+        )
+        .await;
+    assert_scim_error(status, &body, 400, None);
 }

@@ -157,8 +157,50 @@ impl TestServer {
         auth: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Resp {
-        let mut req = self
-            .client
+        self.send_bytes_via(
+            &self.client,
+            method,
+            path,
+            body,
+            content_type,
+            auth,
+            headers,
+        )
+        .await
+    }
+
+    /// A request on a connection of its own (no pooling), with the harness token.
+    pub async fn send_unpooled(&self, method: Method, path: &str, body: Option<&Value>) -> Resp {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("reqwest client");
+        let bytes = body.map(|b| serde_json::to_vec(b).expect("serialise body"));
+        let auth = self.bearer();
+        self.send_bytes_via(
+            &client,
+            method,
+            path,
+            bytes,
+            "application/scim+json",
+            Some(&auth),
+            &[],
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_bytes_via(
+        &self,
+        client: &reqwest::Client,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        content_type: &str,
+        auth: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = client
             .request(method.clone(), self.url(path))
             .header("User-Agent", &self.user_agent);
         if let Some(a) = auth {
@@ -177,7 +219,7 @@ impl TestServer {
         read(resp).await
     }
 
-    fn bearer(&self) -> String {
+    pub fn bearer(&self) -> String {
         format!("Bearer {}", self.token)
     }
 

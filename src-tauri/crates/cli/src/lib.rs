@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use scim_server::core::Core;
 use scim_server::settings::{self, Policy};
-use scim_server::{ApiError, ServerOptions};
+use scim_server::{ApiError, Runtime, ServerOptions};
 use scim_store::{ChangeContext, EventQuery, Permission, Store, UserRecord};
 
 /// The default address: loopback only, on a port named after RFC 7643.
@@ -354,15 +354,15 @@ pub async fn run(cli: Cli) -> Result<()> {
                 "{verb} {} ({}, role {}).",
                 u.user_name,
                 u.id,
-                effective_role(&u, &rt.default_role)
+                role_label(&rt, &u)
             ))?;
         }
         Command::User(UserCommand::List { json }) => {
             let users = all_users(&core).await?;
-            let default_role = core.runtime().await?.default_role.clone();
+            let rt = core.runtime().await?;
             if json {
                 let items: Vec<serde_json::Value> =
-                    users.iter().map(|u| user_json(u, &default_role)).collect();
+                    users.iter().map(|u| user_json(u, &rt)).collect();
                 let text =
                     serde_json::to_string_pretty(&items).map_err(|e| CliError(e.to_string()))?;
                 say(text)?;
@@ -382,7 +382,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     rows.push(vec![
                         u.user_name.clone(),
                         display_name(u),
-                        effective_role(u, &default_role),
+                        role_label(&rt, u),
                         if u.active { "active" } else { "deactivated" }.to_owned(),
                         u.source.as_str().to_owned(),
                         u.last_login
@@ -486,20 +486,20 @@ fn display_name(u: &UserRecord) -> String {
         .unwrap_or_default()
 }
 
-/// The role a user has: the one the IdP set, or the default role.
-fn effective_role(u: &UserRecord, default_role: &str) -> String {
+/// The role a user has, marked when it is the default one.
+fn role_label(rt: &Runtime, u: &UserRecord) -> String {
     match &u.role {
         Some(r) => r.clone(),
-        None => format!("{default_role} (default)"),
+        None => format!("{} (default)", rt.default_role),
     }
 }
 
-fn user_json(u: &UserRecord, default_role: &str) -> serde_json::Value {
+fn user_json(u: &UserRecord, rt: &Runtime) -> serde_json::Value {
     serde_json::json!({
         "id": u.id,
         "userName": u.user_name,
         "displayName": display_name(u),
-        "role": u.role.clone().unwrap_or_else(|| default_role.to_owned()),
+        "role": rt.effective_role(u),
         "roleIsDefault": u.role.is_none(),
         "active": u.active,
         "source": u.source.as_str(),

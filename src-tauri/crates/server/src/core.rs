@@ -29,6 +29,13 @@ pub struct Runtime {
     pub user_schema: ResourceSchema,
 }
 
+impl Runtime {
+    /// The role a user has in the application: the one the IdP set, or the default role.
+    pub fn effective_role<'a>(&'a self, user: &'a UserRecord) -> &'a str {
+        user.role.as_deref().unwrap_or(&self.default_role)
+    }
+}
+
 /// What a write did, for the event log.
 #[derive(Debug, Clone, Default)]
 pub struct WriteOutcome {
@@ -39,7 +46,12 @@ pub struct WriteOutcome {
 pub struct Core {
     pub store: Arc<dyn Store>,
     runtime: RwLock<Arc<Runtime>>,
+    /// Writes to one user are serialised in this process (striped by id), so concurrent
+    /// PATCHes queue instead of racing; the version check still guards other processes.
+    user_locks: Vec<tokio::sync::Mutex<()>>,
 }
+
+const USER_LOCK_STRIPES: usize = 64;
 
 type Result<T, E = ApiError> = std::result::Result<T, E>;
 
@@ -50,6 +62,7 @@ impl Core {
         Ok(Arc::new(Core {
             store,
             runtime: RwLock::new(Arc::new(runtime)),
+            user_locks: (0..USER_LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
         }))
     }
 
@@ -195,7 +208,17 @@ impl Core {
     where
         F: FnMut(&UserRecord) -> Result<(Map<String, Value>, Option<String>)>,
     {
-        for _ in 0..5 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        id.hash(&mut h);
+        let _serialised = self.user_locks[(h.finish() as usize) % USER_LOCK_STRIPES]
+            .lock()
+            .await;
+        for attempt in 0..10u64 {
+            if attempt > 0 {
+                // Another process wrote the user meanwhile: back off a little and re-read.
+                tokio::time::sleep(std::time::Duration::from_millis(attempt * 5)).await;
+            }
             let old = match prefetched.take() {
                 Some(rec) => rec,
                 None => self.get_user(id).await?,

@@ -84,6 +84,11 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"SCIM\""),
             );
         }
+        if e.status == 413 {
+            // The body was refused unread: the connection cannot carry another request.
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         // The event log shows what went wrong, in the words the client got.
         resp.extensions_mut().insert(ErrorDetail(e.detail.clone()));
         resp
