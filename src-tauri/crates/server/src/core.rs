@@ -62,7 +62,9 @@ impl Core {
         Ok(Arc::new(Core {
             store,
             runtime: RwLock::new(Arc::new(runtime)),
-            user_locks: (0..USER_LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+            user_locks: (0..USER_LOCK_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         }))
     }
 
