@@ -246,7 +246,7 @@ async fn resource_types_user_only(policy: &str) {
     assert_scim_error(status, &body, 404, None);
 }
 
-fn role_attr<'a>(schemas_list: &'a Value) -> &'a Value {
+fn role_attr(schemas_list: &Value) -> &Value {
     let user = resources_ref(schemas_list)
         .iter()
         .find(|s| s["id"] == USER_SCHEMA)
