@@ -423,3 +423,46 @@ async fn renaming_the_role_attribute_keeps_every_users_role() {
     let out = run(&db, &["config", "set", "role-attribute", "userName"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("standard SCIM User attribute"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_follow_prints_new_requests_as_they_arrive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let secret = last_line(&ok(&db, &["token", "create", "--name", "Okta-SCIM"]));
+    let server = serve(&db, &[]);
+    let mut follower = Command::new(BIN)
+        .args(["log", "--follow", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start log --follow");
+    let stdout = follower.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Started before the request: what it prints next can only come from following.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (status, _) = get(
+        &server.base,
+        &secret,
+        "/Users?filter=userName%20eq%20%22x%40example.com%22",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a followed event");
+    let _ = follower.kill();
+    let _ = follower.wait();
+    assert!(
+        line.contains("GET")
+            && line.contains("filter=userName")
+            && line.contains("token=Okta-SCIM"),
+        "{line}"
+    );
+}

@@ -49,7 +49,19 @@ pub struct Core {
     /// Writes to one user are serialised in this process (striped by id), so concurrent
     /// PATCHes queue instead of racing; the version check still guards other processes.
     user_locks: Vec<tokio::sync::Mutex<()>>,
+    /// Tokens already looked up, valid while the store's configuration stamp is unchanged:
+    /// authentication then costs no database round trip.
+    token_cache: RwLock<TokenCache>,
 }
+
+#[derive(Default)]
+struct TokenCache {
+    stamp: u128,
+    tokens: std::collections::HashMap<String, TokenRecord>,
+}
+
+/// Enough for every real deployment; beyond it lookups simply go to the database.
+const TOKEN_CACHE_LIMIT: usize = 10_000;
 
 const USER_LOCK_STRIPES: usize = 64;
 
@@ -62,6 +74,7 @@ impl Core {
         Ok(Arc::new(Core {
             store,
             runtime: RwLock::new(Arc::new(runtime)),
+            token_cache: RwLock::new(TokenCache::default()),
             user_locks: (0..USER_LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
@@ -81,6 +94,39 @@ impl Core {
         let fresh = Arc::new(load_runtime(self.store.as_ref(), generation).await?);
         *self.runtime.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
         Ok(fresh)
+    }
+
+    /// The token whose secret hashes to `hash` (valid or not), and the configuration in force.
+    pub async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, Arc<Runtime>)> {
+        let stamp = self.store.config_stamp();
+        {
+            let cache = self.token_cache.read().unwrap_or_else(|e| e.into_inner());
+            if cache.stamp == stamp {
+                if let Some(t) = cache.tokens.get(hash) {
+                    let rt = self
+                        .runtime
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .clone();
+                    return Ok((Some(t.clone()), rt));
+                }
+            }
+        }
+        // The stamp is read before the database, so a change made meanwhile moves it again
+        // and the next request looks once more.
+        let (token, generation) = self.store.authenticate(hash).await?;
+        let rt = self.runtime_at(generation).await?;
+        let mut cache = self.token_cache.write().unwrap_or_else(|e| e.into_inner());
+        if cache.stamp != stamp {
+            cache.tokens.clear();
+            cache.stamp = stamp;
+        }
+        if let Some(t) = &token {
+            if cache.tokens.len() < TOKEN_CACHE_LIMIT {
+                cache.tokens.insert(hash.to_owned(), t.clone());
+            }
+        }
+        Ok((token, rt))
     }
 
     pub async fn runtime(&self) -> Result<Arc<Runtime>> {

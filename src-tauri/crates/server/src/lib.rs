@@ -207,7 +207,7 @@ async fn authenticate(
             "authentication required: send 'Authorization: Bearer <token>' with an API token",
         ));
     };
-    let (token, generation) = state.core.store.authenticate(&tokens::hash(secret)).await?;
+    let (token, rt) = state.core.authenticate(&tokens::hash(secret)).await?;
     let token = match token {
         Some(t) if t.is_valid_at(&scim_store::now()) => t,
         Some(t) if t.revoked.is_some() => {
@@ -224,7 +224,6 @@ async fn authenticate(
         }
         None => return Err(ApiError::unauthorized("the bearer token is not valid")),
     };
-    let rt = state.core.runtime_at(generation).await?;
     Ok((
         Principal {
             token_id: token.id,

@@ -93,6 +93,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes all but the newest `keep` events; returns how many went.
     async fn prune_events(&self, keep: u64) -> Result<u64>;
 
+    /// A value that changes whenever tokens, roles or settings change, in any process using
+    /// this database; cheap enough to read on every request, so a server can keep them in
+    /// memory and still see a revocation made by the command line on the very next request.
+    fn config_stamp(&self) -> u128;
+
     /// Live changes committed through this store.
     fn subscribe(&self) -> broadcast::Receiver<ChangeEvent>;
 }

@@ -24,6 +24,9 @@ pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
     changes: broadcast::Sender<ChangeEvent>,
+    /// `<database>.stamp`: rewritten with a new random value after every change to tokens,
+    /// roles or settings, by whichever process makes it (see [`Store::config_stamp`]).
+    stamp: std::path::PathBuf,
 }
 
 impl SqliteStore {
@@ -48,11 +51,15 @@ impl SqliteStore {
         // waiting on the file lock. Other processes (the CLI) wait through busy_timeout.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        // A pooled SQLite connection cannot go stale the way a network one can: skip the ping
+        // sqlx would otherwise send through the connection's worker thread on every acquire.
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
         let (changes, _) = broadcast::channel(1024);
@@ -60,7 +67,26 @@ impl SqliteStore {
             read,
             write,
             changes,
+            stamp: std::path::PathBuf::from(format!("{path}.stamp")),
         })
+    }
+
+    /// Tells every server on this database that tokens, roles or settings changed. The new
+    /// value is written beside and renamed over the old, so a reader never sees half of it.
+    fn bump_stamp(&self) -> Result<()> {
+        let tmp = self
+            .stamp
+            .with_extension(format!("stamp.{}", std::process::id()));
+        let value = uuid::Uuid::new_v4().as_u128().to_string();
+        std::fs::write(&tmp, value)
+            .and_then(|_| std::fs::rename(&tmp, &self.stamp))
+            .map_err(|e| {
+                StoreError::Invalid(format!(
+                    "the change is saved, but {} could not be written, so running servers may \
+                     not notice it until they restart: {e}",
+                    self.stamp.display()
+                ))
+            })
     }
 
     fn publish(
@@ -494,6 +520,7 @@ impl Store for SqliteStore {
         .fetch_one(&self.write)
         .await
         .map_err(|e| conflict(e, |_| format!("a token named '{}' already exists", t.name)))?;
+        self.bump_stamp()?;
         token_from_row(&row)
     }
 
@@ -513,7 +540,10 @@ impl Store for SqliteStore {
         .fetch_optional(&self.write)
         .await?;
         match row {
-            Some(r) => token_from_row(&r),
+            Some(r) => {
+                self.bump_stamp()?;
+                token_from_row(&r)
+            }
             None => Err(StoreError::NotFound(format!(
                 "no active token is named '{name}'"
             ))),
@@ -565,6 +595,7 @@ impl Store for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(|e| conflict(e, |_| format!("the role '{name}' already exists")))?;
+        self.bump_stamp()?;
         Ok(RoleRecord {
             name: name.to_owned(),
             builtin: false,
@@ -598,7 +629,7 @@ impl Store for SqliteStore {
             .bind(&canonical)
             .execute(&self.write)
             .await?;
-        Ok(())
+        self.bump_stamp()
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>> {
@@ -619,7 +650,7 @@ impl Store for SqliteStore {
         .bind(value)
         .execute(&self.write)
         .await?;
-        Ok(())
+        self.bump_stamp()
     }
 
     async fn settings(&self) -> Result<Vec<(String, String)>> {
@@ -754,6 +785,13 @@ impl Store for SqliteStore {
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected())
+    }
+
+    fn config_stamp(&self) -> u128 {
+        std::fs::read_to_string(&self.stamp)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
