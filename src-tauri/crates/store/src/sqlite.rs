@@ -672,39 +672,38 @@ impl Store for SqliteStore {
         if events.is_empty() {
             return Ok(());
         }
+        let list = |v: &[String]| {
+            (!v.is_empty())
+                .then(|| serde_json::to_string(v).ok())
+                .flatten()
+        };
         let mut tx = self.write.begin().await?;
-        for e in events {
-            let diff = if e.diff.is_empty() {
-                None
-            } else {
-                serde_json::to_string(&e.diff).ok()
-            };
-            let ignored = if e.ignored.is_empty() {
-                None
-            } else {
-                serde_json::to_string(&e.ignored).ok()
-            };
-            sqlx::query(
-                "INSERT INTO events (at, token_name, token_id, client, method, path, status, latency_us, \
-                 resource_type, resource_id, user_name, diff, ignored, error) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&e.at)
-            .bind(&e.token_name)
-            .bind(e.token_id)
-            .bind(&e.client)
-            .bind(&e.method)
-            .bind(&e.path)
-            .bind(i64::from(e.status))
-            .bind(i64::try_from(e.latency_us).unwrap_or(i64::MAX))
-            .bind(&e.resource_type)
-            .bind(&e.resource_id)
-            .bind(&e.user_name)
-            .bind(diff)
-            .bind(ignored)
-            .bind(&e.error)
-            .execute(&mut *tx)
-            .await?;
+        // Many rows per statement: one round trip to SQLite per 64 events, not per event.
+        for chunk in events.chunks(64) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO events (at, token_name, token_id, client, method, path, status, \
+                 latency_us, resource_type, resource_id, user_name, diff, ignored, error) ",
+            );
+            insert.push_values(chunk, |mut row, e| {
+                let diff = (!e.diff.is_empty())
+                    .then(|| serde_json::to_string(&e.diff).ok())
+                    .flatten();
+                row.push_bind(e.at.clone())
+                    .push_bind(e.token_name.clone())
+                    .push_bind(e.token_id)
+                    .push_bind(e.client.clone())
+                    .push_bind(e.method.clone())
+                    .push_bind(e.path.clone())
+                    .push_bind(i64::from(e.status))
+                    .push_bind(i64::try_from(e.latency_us).unwrap_or(i64::MAX))
+                    .push_bind(e.resource_type.clone())
+                    .push_bind(e.resource_id.clone())
+                    .push_bind(e.user_name.clone())
+                    .push_bind(diff)
+                    .push_bind(list(&e.ignored))
+                    .push_bind(e.error.clone());
+            });
+            insert.build().execute(&mut *tx).await?;
         }
         // Last use of each token, once per batch.
         let mut seen: Vec<(i64, &str)> = Vec::new();
