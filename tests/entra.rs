@@ -1,26 +1,12 @@
 //! Microsoft Entra ID's provisioning requests, replayed (see IDP-BEHAVIOUR.md).
 
+#[macro_use]
 mod common;
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use common::*;
-
-macro_rules! both_policies {
-    ($($f:ident),* $(,)?) => {$(
-        mod $f {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn jit() {
-                super::$f("jit").await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn full() {
-                super::$f("full").await
-            }
-        }
-    )*};
-}
 
 both_policies!(
     test_connection,

@@ -1,6 +1,7 @@
 //! Okta's SCIM 2.0 connector, replayed request by request (see IDP-BEHAVIOUR.md), under both
 //! provisioning policies where the request applies.
 
+#[macro_use]
 mod common;
 
 use std::collections::HashSet;
@@ -11,22 +12,6 @@ use reqwest::Method;
 use serde_json::json;
 
 use common::*;
-
-/// Runs `$f(policy)` once under `jit` and once under `full`, as `$f::jit` and `$f::full`.
-macro_rules! both_policies {
-    ($($f:ident),* $(,)?) => {$(
-        mod $f {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn jit() {
-                super::$f("jit").await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn full() {
-                super::$f("full").await
-            }
-        }
-    )*};
-}
 
 both_policies!(
     connector_test,

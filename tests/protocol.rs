@@ -1,6 +1,7 @@
 //! RFC 7643/7644 behaviours over HTTP: discovery, filters, sorting, paging, projection,
 //! .search, ETags, errors, PATCH semantics, the event log, tokens and live change events.
 
+#[macro_use]
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
@@ -12,21 +13,6 @@ use serde_json::{json, Value};
 use scim_store::{AttrChange, ChangeKind, Permission};
 
 use common::*;
-
-macro_rules! both_policies {
-    ($($f:ident),* $(,)?) => {$(
-        mod $f {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn jit() {
-                super::$f("jit").await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn full() {
-                super::$f("full").await
-            }
-        }
-    )*};
-}
 
 both_policies!(
     service_provider_config,

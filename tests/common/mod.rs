@@ -543,3 +543,19 @@ pub fn etag(headers: &HeaderMap) -> String {
 pub fn enterprise<'a>(user: &'a Value, attr: &str) -> &'a Value {
     &user[ENTERPRISE][attr]
 }
+
+/// Runs `$f(policy)` once under `jit` and once under `full`, as `$f::jit` and `$f::full`.
+macro_rules! both_policies {
+    ($($f:ident),* $(,)?) => {$(
+        mod $f {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn jit() {
+                super::$f("jit").await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn full() {
+                super::$f("full").await
+            }
+        }
+    )*};
+}
