@@ -20,7 +20,31 @@ use crate::{diff, Result, Store, StoreError};
 const USER_COLUMNS: &str = "seq, id, user_name, data, active, role, source, last_login, created, \
                             last_modified, version, password_hash";
 
+/// Read connections handed out without a pool. The hot reads (a user, a page, a lookup) take
+/// a free connection directly: sqlx's pool bookkeeping around each query (semaphore, idle
+/// queue, a task spawned to return the connection) costs as much as an indexed lookup.
+struct Readers {
+    conns: Vec<tokio::sync::Mutex<sqlx::SqliteConnection>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Readers {
+    async fn get(&self) -> tokio::sync::MutexGuard<'_, sqlx::SqliteConnection> {
+        let n = self.conns.len();
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for i in 0..n {
+            if let Ok(conn) = self.conns[(start + i) % n].try_lock() {
+                return conn;
+            }
+        }
+        self.conns[start % n].lock().await
+    }
+}
+
+const READERS: usize = 4;
+
 pub struct SqliteStore {
+    readers: Readers,
     read: SqlitePool,
     write: SqlitePool,
     changes: broadcast::Sender<ChangeEvent>,
@@ -57,6 +81,15 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         // A pooled SQLite connection cannot go stale the way a network one can: skip the ping
         // sqlx would otherwise send through the connection's worker thread on every acquire.
+        let mut conns = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let conn = sqlx::ConnectOptions::connect(&options.clone().read_only(true)).await?;
+            conns.push(tokio::sync::Mutex::new(conn));
+        }
+        let readers = Readers {
+            conns,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        };
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -64,6 +97,7 @@ impl SqliteStore {
             .await?;
         let (changes, _) = broadcast::channel(1024);
         Ok(SqliteStore {
+            readers,
             read,
             write,
             changes,
@@ -264,6 +298,20 @@ fn user_name_taken(user_name: &str) -> impl FnOnce(&str) -> String + '_ {
     }
 }
 
+async fn count_matching(
+    conn: &mut sqlx::SqliteConnection,
+    where_clause: &str,
+    binds: &[Bind],
+) -> Result<u64> {
+    let mut args = SqliteArguments::default();
+    bind_all(&mut args, binds)?;
+    let total: i64 =
+        sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM users {where_clause}"), args)
+            .fetch_one(conn)
+            .await?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
 fn bind_all<'q>(args: &mut SqliteArguments<'q>, binds: &'q [Bind]) -> Result<()> {
     for b in binds {
         let r = match b {
@@ -281,7 +329,7 @@ impl Store for SqliteStore {
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.readers.get().await)
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -291,7 +339,7 @@ impl Store for SqliteStore {
             "SELECT {USER_COLUMNS} FROM users WHERE user_name_key = ?"
         ))
         .bind(user_name.to_lowercase())
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.readers.get().await)
         .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -306,20 +354,10 @@ impl Store for SqliteStore {
             None => (String::new(), &[][..]),
         };
         let offset = q.start_index.saturating_sub(1);
-        let count_all = || async {
-            let mut args = SqliteArguments::default();
-            bind_all(&mut args, binds)?;
-            let total: i64 = sqlx::query_scalar_with(
-                &format!("SELECT COUNT(*) FROM users {where_clause}"),
-                args,
-            )
-            .fetch_one(&self.read)
-            .await?;
-            Ok::<u64, StoreError>(u64::try_from(total).unwrap_or(0))
-        };
+        let mut conn = self.readers.get().await;
         if q.count == 0 {
             return Ok(UserPage {
-                total: count_all().await?,
+                total: count_matching(&mut conn, &where_clause, binds).await?,
                 users: Vec::new(),
             });
         }
@@ -356,7 +394,7 @@ impl Store for SqliteStore {
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         args.add(i64::try_from(offset).unwrap_or(i64::MAX))
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let rows = sqlx::query_with(&sql, args).fetch_all(&self.read).await?;
+        let rows = sqlx::query_with(&sql, args).fetch_all(&mut *conn).await?;
         let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
         // A page that is not full, and not past the end, already tells the total: lookups
         // such as `userName eq` then cost one query instead of two.
@@ -364,7 +402,7 @@ impl Store for SqliteStore {
         let total = if short {
             offset + users.len() as u64
         } else {
-            count_all().await?
+            count_matching(&mut conn, &where_clause, binds).await?
         };
         Ok(UserPage { total, users })
     }
@@ -556,7 +594,7 @@ impl Store for SqliteStore {
              FROM (SELECT 1) LEFT JOIN tokens t ON t.secret_hash = ?",
         )
         .bind(hash)
-        .fetch_one(&self.read)
+        .fetch_one(&mut *self.readers.get().await)
         .await?;
         let generation: i64 = row.try_get("generation")?;
         let id: Option<i64> = row.try_get("id")?;
