@@ -20,9 +20,9 @@ use crate::{diff, Result, Store, StoreError};
 const USER_COLUMNS: &str = "seq, id, user_name, data, active, role, source, last_login, created, \
                             last_modified, version, password_hash";
 
-/// Read connections handed out without a pool. The hot reads (a user, a page, a lookup) take
-/// a free connection directly: sqlx's pool bookkeeping around each query (semaphore, idle
-/// queue, a task spawned to return the connection) costs as much as an indexed lookup.
+/// Read connections handed out without a pool: every read takes a free connection directly,
+/// because sqlx's pool bookkeeping around each query (semaphore, idle queue, a task spawned to
+/// return the connection) costs as much as an indexed lookup.
 struct Readers {
     conns: Vec<tokio::sync::Mutex<sqlx::SqliteConnection>>,
     next: std::sync::atomic::AtomicUsize,
@@ -45,7 +45,6 @@ const READERS: usize = 4;
 
 pub struct SqliteStore {
     readers: Readers,
-    read: SqlitePool,
     write: SqlitePool,
     changes: broadcast::Sender<ChangeEvent>,
     /// `<database>.stamp`: rewritten with a new random value after every change to tokens,
@@ -72,15 +71,14 @@ impl SqliteStore {
             .foreign_keys(true)
             .pragma("cache_size", "-16000");
         // One writer: SQLite serialises writers anyway, and waiting in the pool is cheaper than
-        // waiting on the file lock. Other processes (the CLI) wait through busy_timeout.
+        // waiting on the file lock. Other processes (the CLI) wait through busy_timeout. A
+        // SQLite connection cannot go stale the way a network one can: no ping on acquire.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-        // A pooled SQLite connection cannot go stale the way a network one can: skip the ping
-        // sqlx would otherwise send through the connection's worker thread on every acquire.
         let mut conns = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let conn = sqlx::ConnectOptions::connect(&options.clone().read_only(true)).await?;
@@ -90,15 +88,9 @@ impl SqliteStore {
             conns,
             next: std::sync::atomic::AtomicUsize::new(0),
         };
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .test_before_acquire(false)
-            .connect_with(options.read_only(true))
-            .await?;
         let (changes, _) = broadcast::channel(1024);
         Ok(SqliteStore {
             readers,
-            read,
             write,
             changes,
             stamp: std::path::PathBuf::from(format!("{path}.stamp")),
@@ -412,7 +404,7 @@ impl Store for SqliteStore {
             "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active, \
              COALESCE(SUM(last_login IS NULL), 0) AS never FROM users",
         )
-        .fetch_one(&self.read)
+        .fetch_one(&mut *self.readers.get().await)
         .await?;
         let n =
             |c: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(c)?).unwrap_or(0)) };
@@ -564,7 +556,7 @@ impl Store for SqliteStore {
 
     async fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
         let rows = sqlx::query("SELECT * FROM tokens ORDER BY revoked IS NOT NULL, created, id")
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.readers.get().await)
             .await?;
         rows.iter().map(token_from_row).collect()
     }
@@ -608,7 +600,7 @@ impl Store for SqliteStore {
     async fn list_roles(&self) -> Result<Vec<RoleRecord>> {
         let rows =
             sqlx::query("SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name")
-                .fetch_all(&self.read)
+                .fetch_all(&mut *self.readers.get().await)
                 .await?;
         rows.iter()
             .map(|r| {
@@ -674,7 +666,7 @@ impl Store for SqliteStore {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
                 .bind(key)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.readers.get().await)
                 .await?,
         )
     }
@@ -693,7 +685,7 @@ impl Store for SqliteStore {
 
     async fn settings(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT key, value FROM settings ORDER BY key")
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.readers.get().await)
             .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
@@ -702,7 +694,7 @@ impl Store for SqliteStore {
 
     async fn config_generation(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT generation FROM config_state")
-            .fetch_one(&self.read)
+            .fetch_one(&mut *self.readers.get().await)
             .await?)
     }
 
@@ -777,7 +769,10 @@ impl Store for SqliteStore {
         if let Some(r) = &q.resource_id {
             query = query.bind(r);
         }
-        let rows = query.bind(i64::from(q.limit)).fetch_all(&self.read).await?;
+        let rows = query
+            .bind(i64::from(q.limit))
+            .fetch_all(&mut *self.readers.get().await)
+            .await?;
         rows.iter()
             .map(|r| {
                 let json_list = |c: &str| -> Result<Option<String>> { Ok(r.try_get(c)?) };
