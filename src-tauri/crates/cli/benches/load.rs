@@ -176,7 +176,12 @@ async fn main() {
             .expect("token")
             .1
     };
-    eprintln!("seeded {users} users in {:.1} s", t.elapsed().as_secs_f64());
+    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "seeded {users} users in {:.1} s ({:.0} MB database)",
+        t.elapsed().as_secs_f64(),
+        size as f64 / 1e6
+    );
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_scim-console"))
         .args(["--db", &db_str, "serve", "--listen", "127.0.0.1:0"])

@@ -2,16 +2,22 @@
 //!
 //! Every SCIM request is logged, reads included, so writing each one in its own transaction
 //! would put a disk write on every lookup. Events go through a channel to one task that
-//! writes whatever has gathered in one transaction.
+//! writes what gathers in up to [`LINGER`] in one transaction. Each commit also makes every
+//! read connection drop its page cache (SQLite resets it when the file changed), so few
+//! commits keep lookups cheap as well as the disk quiet.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 use crate::{NewEvent, Store};
 
 const BATCH: usize = 512;
+/// How long the writer waits for more events after the first before it commits.
+const LINGER: Duration = Duration::from_millis(50);
 /// The log keeps the newest this many events; older ones are pruned as new ones arrive.
 pub const RETAINED_EVENTS: u64 = 200_000;
 /// Pruning runs after about this many new events, so it stays off the common path.
@@ -37,17 +43,25 @@ impl EventLog {
             let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
             let mut since_prune = 0usize;
             while let Some(first) = rx.recv().await {
+                let deadline = Instant::now() + LINGER;
                 let mut next = Some(first);
-                // Gather what is already queued, up to a batch.
+                // Gather for a while, up to a batch; a flush asked for ends the wait.
                 while let Some(msg) = next.take() {
                     match msg {
                         Msg::Event(e) => batch.push(*e),
                         Msg::Flush(w) => waiters.push(w),
                     }
-                    if batch.len() >= BATCH {
+                    if batch.len() >= BATCH || !waiters.is_empty() {
                         break;
                     }
-                    next = rx.try_recv().ok();
+                    next = match rx.try_recv() {
+                        Ok(m) => Some(m),
+                        Err(TryRecvError::Disconnected) => None,
+                        Err(TryRecvError::Empty) => tokio::time::timeout_at(deadline, rx.recv())
+                            .await
+                            .ok()
+                            .flatten(),
+                    };
                 }
                 if !batch.is_empty() {
                     // A failed write must not stop the log; retry once, then report.

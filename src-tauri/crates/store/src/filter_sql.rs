@@ -210,6 +210,25 @@ pub(crate) fn translate(schema: &ResourceSchema, filter: &Filter) -> Result<Sql,
     Ok(out)
 }
 
+/// Whether `filter` selects through a unique-or-nearly index equality (`id`, `userName` or
+/// `externalId` `eq` a string, alone or and-ed with anything): such a query reads a handful of
+/// rows whatever the size of the directory.
+pub(crate) fn is_point_lookup(schema: &ResourceSchema, filter: &Filter) -> bool {
+    match filter {
+        Filter::And(a, b) => is_point_lookup(schema, a) || is_point_lookup(schema, b),
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(_),
+        } => matches!(
+            source(schema, path),
+            Source::Single(Scalar { expr, .. })
+                if matches!(expr.as_str(), "id" | "external_id" | "user_name_key")
+        ),
+        _ => false,
+    }
+}
+
 /// `within`: inside a value path, the multi-valued attribute whose elements are in scope as `e`.
 fn write_filter(
     schema: &ResourceSchema,

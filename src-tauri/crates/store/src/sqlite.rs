@@ -1,17 +1,18 @@
-//! The SQLite backend: one file in WAL mode, a pool of readers and a single writer.
+//! The SQLite backend: one file in WAL mode, a few read connections and a single writer.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{Arguments, Row};
-use tokio::sync::broadcast;
+use sqlx::Row;
+use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 
 use crate::filter_sql::{self, Bind};
 use crate::types::*;
@@ -20,31 +21,53 @@ use crate::{diff, Result, Store, StoreError};
 const USER_COLUMNS: &str = "seq, id, user_name, data, active, role, source, last_login, created, \
                             last_modified, version, password_hash";
 
-/// Read connections handed out without a pool: every read takes a free connection directly,
-/// because sqlx's pool bookkeeping around each query (semaphore, idle queue, a task spawned to
-/// return the connection) costs as much as an indexed lookup.
-struct Readers {
-    conns: Vec<tokio::sync::Mutex<sqlx::SqliteConnection>>,
-    next: std::sync::atomic::AtomicUsize,
+/// How much work a read may be, which decides where it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cost {
+    /// An indexed equality on a small result (a user by id or userName, a token, a setting):
+    /// tens of microseconds, less than handing the query to another thread and back, so it
+    /// runs on the calling task.
+    Point,
+    /// Anything that may walk many rows (pages, counts, unindexed filters, the event log):
+    /// runs on the blocking pool so it never stalls the tasks serving other requests.
+    Scan,
 }
 
-impl Readers {
-    async fn get(&self) -> tokio::sync::MutexGuard<'_, sqlx::SqliteConnection> {
-        let n = self.conns.len();
-        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        for i in 0..n {
-            if let Ok(conn) = self.conns[(start + i) % n].try_lock() {
-                return conn;
-            }
+/// The read connections. Reads use rusqlite directly instead of sqlx: sqlx runs every SQLite
+/// statement on a worker thread of its own and wakes the task when it is done, and on an
+/// indexed lookup those two thread hand-offs cost more than the query (see the load benchmark
+/// in the README). Writes, transactions and migrations stay with sqlx.
+struct Readers {
+    free: std::sync::Mutex<Vec<rusqlite::Connection>>,
+    permits: Arc<Semaphore>,
+}
+
+/// A read connection on loan; it goes back to the free list when dropped, also on panic.
+struct Lease {
+    conn: Option<rusqlite::Connection>,
+    readers: Arc<Readers>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            lock(&self.readers.free).push(conn);
         }
-        self.conns[start % n].lock().await
     }
 }
 
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The list is only pushed to and popped from; a panic elsewhere cannot leave it half-done.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Read connections: a few, so that scans on the blocking pool and point lookups on the
+/// request tasks proceed side by side.
 const READERS: usize = 4;
 
 pub struct SqliteStore {
-    readers: Readers,
+    readers: Arc<Readers>,
     write: SqlitePool,
     changes: broadcast::Sender<ChangeEvent>,
     /// `<database>.stamp`: rewritten with a new random value after every change to tokens,
@@ -81,13 +104,12 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let mut conns = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let conn = sqlx::ConnectOptions::connect(&options.clone().read_only(true)).await?;
-            conns.push(tokio::sync::Mutex::new(conn));
+            conns.push(open_reader(path)?);
         }
-        let readers = Readers {
-            conns,
-            next: std::sync::atomic::AtomicUsize::new(0),
-        };
+        let readers = Arc::new(Readers {
+            free: std::sync::Mutex::new(conns),
+            permits: Arc::new(Semaphore::new(READERS)),
+        });
         let (changes, _) = broadcast::channel(1024);
         Ok(SqliteStore {
             readers,
@@ -95,6 +117,35 @@ impl SqliteStore {
             changes,
             stamp: std::path::PathBuf::from(format!("{path}.stamp")),
         })
+    }
+
+    /// Runs `f` on a read connection, where `cost` says (see [`Cost`]).
+    async fn read<T, F>(&self, cost: Cost, f: F) -> Result<T>
+    where
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = Arc::clone(&self.readers.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Invalid("the database is closing".to_owned()))?;
+        let conn = lock(&self.readers.free).pop();
+        let lease = Lease {
+            // One connection per permit: the list cannot be empty while a permit is held.
+            conn: Some(conn.expect("a free read connection for every permit")),
+            readers: Arc::clone(&self.readers),
+            _permit: permit,
+        };
+        let run = move || {
+            let conn = lease.conn.as_ref().expect("leased");
+            f(conn)
+        };
+        match cost {
+            Cost::Point => run(),
+            Cost::Scan => tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| StoreError::Invalid(format!("a database read failed: {e}")))?,
+        }
     }
 
     /// Tells every server on this database that tokens, roles or settings changed. The new
@@ -138,25 +189,89 @@ impl SqliteStore {
     }
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<UserRecord> {
-    let data: String = row.try_get("data")?;
+/// Opens a read-only connection; the writer has created and migrated the file already.
+fn open_reader(path: &str) -> Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "cache_size", -16000)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl rusqlite::ToSql for Bind {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(match self {
+            Bind::Text(s) => s.as_str().into(),
+            Bind::Int(i) => (*i).into(),
+            Bind::Real(f) => (*f).into(),
+        })
+    }
+}
+
+/// Reads `USER_COLUMNS`, in that order.
+fn user_from_read(row: &rusqlite::Row<'_>) -> Result<UserRecord> {
+    let data: String = row.get(3)?;
     let data: Map<String, Value> = serde_json::from_str(&data)
         .map_err(|e| StoreError::Corrupt(format!("user data is not a JSON object: {e}")))?;
-    let source: String = row.try_get("source")?;
+    let source: String = row.get(6)?;
     Ok(UserRecord {
-        id: row.try_get("id")?,
-        user_name: row.try_get("user_name")?,
+        id: row.get(1)?,
+        user_name: row.get(2)?,
         data,
-        active: row.try_get::<i64, _>("active")? != 0,
-        role: row.try_get("role")?,
+        active: row.get::<_, i64>(4)? != 0,
+        role: row.get(5)?,
         source: UserSource::parse(&source)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown user source '{source}'")))?,
-        last_login: row.try_get("last_login")?,
-        created: row.try_get("created")?,
-        last_modified: row.try_get("last_modified")?,
-        version: row.try_get("version")?,
-        password_hash: row.try_get("password_hash")?,
+        last_login: row.get(7)?,
+        created: row.get(8)?,
+        last_modified: row.get(9)?,
+        version: row.get(10)?,
+        password_hash: row.get(11)?,
     })
+}
+
+fn token_from_read(row: &rusqlite::Row<'_>) -> Result<TokenRecord> {
+    let permission: String = row.get("permission")?;
+    Ok(TokenRecord {
+        id: row.get("id")?,
+        name: row.get("name")?,
+        permission: Permission::parse(&permission)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown permission '{permission}'")))?,
+        prefix: row.get("prefix")?,
+        created: row.get("created")?,
+        expires: row.get("expires")?,
+        last_used: row.get("last_used")?,
+        revoked: row.get("revoked")?,
+    })
+}
+
+/// Runs a cached statement and converts every row.
+fn query_all<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    mut convert: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(convert(row)?);
+    }
+    Ok(out)
+}
+
+fn query_one<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    convert: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    Ok(query_all(conn, sql, params, convert)?.into_iter().next())
 }
 
 fn token_from_row(row: &SqliteRow) -> Result<TokenRecord> {
@@ -290,71 +405,68 @@ fn user_name_taken(user_name: &str) -> impl FnOnce(&str) -> String + '_ {
     }
 }
 
-async fn count_matching(
-    conn: &mut sqlx::SqliteConnection,
-    where_clause: &str,
-    binds: &[Bind],
-) -> Result<u64> {
-    let mut args = SqliteArguments::default();
-    bind_all(&mut args, binds)?;
-    let total: i64 =
-        sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM users {where_clause}"), args)
-            .fetch_one(conn)
-            .await?;
+fn count_matching(conn: &rusqlite::Connection, where_clause: &str, binds: &[Bind]) -> Result<u64> {
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM users {where_clause}"))?
+        .query_row(rusqlite::params_from_iter(binds), |r| r.get(0))?;
     Ok(u64::try_from(total).unwrap_or(0))
-}
-
-fn bind_all<'q>(args: &mut SqliteArguments<'q>, binds: &'q [Bind]) -> Result<()> {
-    for b in binds {
-        let r = match b {
-            Bind::Text(s) => args.add(s.as_str()),
-            Bind::Int(i) => args.add(*i),
-            Bind::Real(f) => args.add(*f),
-        };
-        r.map_err(|e| StoreError::Invalid(e.to_string()))?;
-    }
-    Ok(())
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&mut *self.readers.get().await)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let id = id.to_owned();
+        self.read(Cost::Point, move |conn| {
+            query_one(
+                conn,
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"),
+                [id],
+                user_from_read,
+            )
+        })
+        .await
     }
 
     async fn find_user_by_user_name(&self, user_name: &str) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE user_name_key = ?"
-        ))
-        .bind(user_name.to_lowercase())
-        .fetch_optional(&mut *self.readers.get().await)
-        .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let key = user_name.to_lowercase();
+        self.read(Cost::Point, move |conn| {
+            query_one(
+                conn,
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE user_name_key = ?"),
+                [key],
+                user_from_read,
+            )
+        })
+        .await
     }
 
     async fn list_users(&self, q: &ListQuery<'_>) -> Result<UserPage> {
-        let where_sql = match q.filter {
-            Some(f) => Some(filter_sql::translate(q.schema, f)?),
-            None => None,
-        };
-        let (where_clause, binds) = match &where_sql {
-            Some(w) => (format!("WHERE {}", w.sql), w.binds.as_slice()),
-            None => (String::new(), &[][..]),
+        let (where_clause, binds, cost) = match q.filter {
+            Some(f) => {
+                let w = filter_sql::translate(q.schema, f)?;
+                let cost = if filter_sql::is_point_lookup(q.schema, f) {
+                    Cost::Point
+                } else {
+                    Cost::Scan
+                };
+                (format!("WHERE {}", w.sql), w.binds, cost)
+            }
+            None => (String::new(), Vec::new(), Cost::Scan),
         };
         let offset = q.start_index.saturating_sub(1);
-        let mut conn = self.readers.get().await;
-        if q.count == 0 {
-            return Ok(UserPage {
-                total: count_matching(&mut conn, &where_clause, binds).await?,
-                users: Vec::new(),
-            });
+        let count = q.count;
+        if count == 0 {
+            return self
+                .read(cost, move |conn| {
+                    Ok(UserPage {
+                        total: count_matching(conn, &where_clause, &binds)?,
+                        users: Vec::new(),
+                    })
+                })
+                .await;
         }
         let sort = q.sort_by.and_then(|p| filter_sql::sort_expr(q.schema, p));
-        let sql = match (&sort, where_sql.is_some()) {
+        let sql = match (&sort, q.filter.is_some()) {
             // The common import: walk the narrow index to the page, then read only its rows.
             (None, false) => format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE seq IN \
@@ -379,40 +491,51 @@ impl Store for SqliteStore {
                 )
             }
         };
-        let mut args = SqliteArguments::default();
-        bind_all(&mut args, binds)?;
-        let limit = i64::try_from(q.count).unwrap_or(i64::MAX);
-        args.add(limit)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        args.add(i64::try_from(offset).unwrap_or(i64::MAX))
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let rows = sqlx::query_with(&sql, args).fetch_all(&mut *conn).await?;
-        let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
-        // A page that is not full, and not past the end, already tells the total: lookups
-        // such as `userName eq` then cost one query instead of two.
-        let short = (users.len() as u64) < q.count && (!users.is_empty() || offset == 0);
-        let total = if short {
-            offset + users.len() as u64
-        } else {
-            count_matching(&mut conn, &where_clause, binds).await?
-        };
-        Ok(UserPage { total, users })
+        self.read(cost, move |conn| {
+            let mut params = binds.clone();
+            params.push(Bind::Int(i64::try_from(count).unwrap_or(i64::MAX)));
+            params.push(Bind::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+            let users = query_all(
+                conn,
+                &sql,
+                rusqlite::params_from_iter(&params),
+                user_from_read,
+            )?;
+            // A page that is not full, and not past the end, already tells the total: lookups
+            // such as `userName eq` then cost one query instead of two.
+            let short = (users.len() as u64) < count && (!users.is_empty() || offset == 0);
+            let total = if short {
+                offset + users.len() as u64
+            } else {
+                count_matching(conn, &where_clause, &binds)?
+            };
+            Ok(UserPage { total, users })
+        })
+        .await
     }
 
     async fn count_users(&self) -> Result<UserCounts> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active, \
-             COALESCE(SUM(last_login IS NULL), 0) AS never FROM users",
-        )
-        .fetch_one(&mut *self.readers.get().await)
-        .await?;
-        let n =
-            |c: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(c)?).unwrap_or(0)) };
-        Ok(UserCounts {
-            total: n("total")?,
-            active: n("active")?,
-            never_logged_in: n("never")?,
+        self.read(Cost::Scan, |conn| {
+            let (total, active, never) = conn
+                .prepare_cached(
+                    "SELECT COUNT(*), COALESCE(SUM(active), 0), \
+                     COALESCE(SUM(last_login IS NULL), 0) FROM users",
+                )?
+                .query_row([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })?;
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            Ok(UserCounts {
+                total: n(total),
+                active: n(active),
+                never_logged_in: n(never),
+            })
         })
+        .await
     }
 
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
@@ -555,10 +678,15 @@ impl Store for SqliteStore {
     }
 
     async fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
-        let rows = sqlx::query("SELECT * FROM tokens ORDER BY revoked IS NOT NULL, created, id")
-            .fetch_all(&mut *self.readers.get().await)
-            .await?;
-        rows.iter().map(token_from_row).collect()
+        self.read(Cost::Point, |conn| {
+            query_all(
+                conn,
+                "SELECT * FROM tokens ORDER BY revoked IS NOT NULL, created, id",
+                [],
+                token_from_read,
+            )
+        })
+        .await
     }
 
     async fn revoke_token(&self, name: &str) -> Result<TokenRecord> {
@@ -581,35 +709,37 @@ impl Store for SqliteStore {
     }
 
     async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)> {
-        let row = sqlx::query(
-            "SELECT t.*, (SELECT generation FROM config_state) AS generation \
-             FROM (SELECT 1) LEFT JOIN tokens t ON t.secret_hash = ?",
-        )
-        .bind(hash)
-        .fetch_one(&mut *self.readers.get().await)
-        .await?;
-        let generation: i64 = row.try_get("generation")?;
-        let id: Option<i64> = row.try_get("id")?;
-        let token = match id {
-            Some(_) => Some(token_from_row(&row)?),
-            None => None,
-        };
-        Ok((token, generation))
+        let hash = hash.to_owned();
+        self.read(Cost::Point, move |conn| {
+            let generation: i64 = conn
+                .prepare_cached("SELECT generation FROM config_state")?
+                .query_row([], |r| r.get(0))?;
+            let token = query_one(
+                conn,
+                "SELECT * FROM tokens WHERE secret_hash = ?",
+                [hash],
+                token_from_read,
+            )?;
+            Ok((token, generation))
+        })
+        .await
     }
 
     async fn list_roles(&self) -> Result<Vec<RoleRecord>> {
-        let rows =
-            sqlx::query("SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name")
-                .fetch_all(&mut *self.readers.get().await)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RoleRecord {
-                    name: r.try_get("name")?,
-                    builtin: r.try_get::<i64, _>("builtin")? != 0,
-                })
-            })
-            .collect()
+        self.read(Cost::Point, |conn| {
+            query_all(
+                conn,
+                "SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name",
+                [],
+                |r| {
+                    Ok(RoleRecord {
+                        name: r.get(0)?,
+                        builtin: r.get::<_, i64>(1)? != 0,
+                    })
+                },
+            )
+        })
+        .await
     }
 
     async fn add_role(&self, name: &str) -> Result<RoleRecord> {
@@ -663,12 +793,16 @@ impl Store for SqliteStore {
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                .bind(key)
-                .fetch_optional(&mut *self.readers.get().await)
-                .await?,
-        )
+        let key = key.to_owned();
+        self.read(Cost::Point, move |conn| {
+            query_one(
+                conn,
+                "SELECT value FROM settings WHERE key = ?",
+                [key],
+                |r| Ok(r.get(0)?),
+            )
+        })
+        .await
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -684,18 +818,24 @@ impl Store for SqliteStore {
     }
 
     async fn settings(&self) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT key, value FROM settings ORDER BY key")
-            .fetch_all(&mut *self.readers.get().await)
-            .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
-            .collect()
+        self.read(Cost::Point, |conn| {
+            query_all(
+                conn,
+                "SELECT key, value FROM settings ORDER BY key",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
     }
 
     async fn config_generation(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT generation FROM config_state")
-            .fetch_one(&mut *self.readers.get().await)
-            .await?)
+        self.read(Cost::Point, |conn| {
+            Ok(conn
+                .prepare_cached("SELECT generation FROM config_state")?
+                .query_row([], |r| r.get(0))?)
+        })
+        .await
     }
 
     async fn append_events(&self, events: &[NewEvent]) -> Result<()> {
@@ -758,24 +898,19 @@ impl Store for SqliteStore {
 
     async fn list_events(&self, q: &EventQuery) -> Result<Vec<EventRecord>> {
         let mut sql = String::from("SELECT * FROM events WHERE id > ?");
+        let mut params = vec![Bind::Int(q.after_id.unwrap_or(0))];
         if q.errors_only {
             sql.push_str(" AND status >= 400");
         }
-        if q.resource_id.is_some() {
-            sql.push_str(" AND resource_id = ?");
-        }
-        sql = format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id");
-        let mut query = sqlx::query(&sql).bind(q.after_id.unwrap_or(0));
         if let Some(r) = &q.resource_id {
-            query = query.bind(r);
+            sql.push_str(" AND resource_id = ?");
+            params.push(Bind::Text(r.clone()));
         }
-        let rows = query
-            .bind(i64::from(q.limit))
-            .fetch_all(&mut *self.readers.get().await)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let json_list = |c: &str| -> Result<Option<String>> { Ok(r.try_get(c)?) };
+        params.push(Bind::Int(i64::from(q.limit)));
+        let sql = format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id");
+        self.read(Cost::Scan, move |conn| {
+            query_all(conn, &sql, rusqlite::params_from_iter(&params), |r| {
+                let json_list = |c: &str| -> Result<Option<String>> { Ok(r.get(c)?) };
                 let diff = match json_list("diff")? {
                     Some(s) => {
                         serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
@@ -789,26 +924,27 @@ impl Store for SqliteStore {
                     None => Vec::new(),
                 };
                 Ok(EventRecord {
-                    id: r.try_get("id")?,
+                    id: r.get("id")?,
                     event: NewEvent {
-                        at: r.try_get("at")?,
-                        token_name: r.try_get("token_name")?,
-                        token_id: r.try_get("token_id")?,
-                        client: r.try_get("client")?,
-                        method: r.try_get("method")?,
-                        path: r.try_get("path")?,
-                        status: u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(0),
-                        latency_us: u64::try_from(r.try_get::<i64, _>("latency_us")?).unwrap_or(0),
-                        resource_type: r.try_get("resource_type")?,
-                        resource_id: r.try_get("resource_id")?,
-                        user_name: r.try_get("user_name")?,
+                        at: r.get("at")?,
+                        token_name: r.get("token_name")?,
+                        token_id: r.get("token_id")?,
+                        client: r.get("client")?,
+                        method: r.get("method")?,
+                        path: r.get("path")?,
+                        status: u16::try_from(r.get::<_, i64>("status")?).unwrap_or(0),
+                        latency_us: u64::try_from(r.get::<_, i64>("latency_us")?).unwrap_or(0),
+                        resource_type: r.get("resource_type")?,
+                        resource_id: r.get("resource_id")?,
+                        user_name: r.get("user_name")?,
                         diff,
                         ignored,
-                        error: r.try_get("error")?,
+                        error: r.get("error")?,
                     },
                 })
             })
-            .collect()
+        })
+        .await
     }
 
     async fn prune_events(&self, keep: u64) -> Result<u64> {
