@@ -37,3 +37,11 @@ ensure_scim2_tester() {
     fi
     SCIM2="$venv/bin/scim2"
 }
+
+# The console's web UI (TypeScript, built by Vite into ui/dist, which the app embeds).
+ensure_ui() {
+    if ! command -v npm >/dev/null; then
+        ensure_apt nodejs npm
+    fi
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+}

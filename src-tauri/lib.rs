@@ -1,22 +1,103 @@
 //! SCIM Console desktop app: thin glue between the window and the SCIM core.
 //!
 //! At start it opens the database, starts the embedded SCIM server in-process on 127.0.0.1
-//! (the same server `scim-console serve` runs) and prints its base URL.
+//! (the same server `scim-console serve` runs), prints its base URL, and forwards every
+//! committed change and every logged request to the window as events.
 
-mod embedded;
+pub mod commands;
+pub mod console;
+pub mod embedded;
 
-pub fn run() {
-    let demo = std::env::args().any(|a| a == "--demo")
-        || std::env::var("SCIM_CONSOLE_DEMO").is_ok_and(|v| v == "1");
-    tauri::Builder::default()
-        .setup(move |_app| {
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = embedded::start(demo).await {
-                    eprintln!("error: the embedded SCIM server could not start: {e}");
-                }
-            });
+use std::sync::Arc;
+
+use tauri::{Emitter, Manager, Runtime};
+
+use commands::Started;
+use console::Console;
+
+/// Sent to the window for every committed change to a user (a `scim_store::ChangeEvent`).
+pub const USER_CHANGED: &str = "scim://user-changed";
+/// Sent to the window when requests were written to the event log (how many).
+pub const EVENTS_WRITTEN: &str = "scim://events-written";
+
+/// The app's commands and state on any builder (the real one, or the mock one in tests).
+pub fn build<R: Runtime>(builder: tauri::Builder<R>, started: Started) -> tauri::Builder<R> {
+    builder
+        .manage(started)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_users,
+            commands::user_detail,
+            commands::update_user,
+            commands::list_events,
+            commands::events_per_minute,
+            commands::list_tokens,
+            commands::create_token,
+            commands::revoke_token,
+            commands::roles,
+            commands::add_role,
+            commands::remove_role,
+            commands::settings,
+            commands::set_setting,
+        ])
+        .setup(|app| {
+            if let Some(Started::Running(c)) = app.try_state::<Started>().map(|s| s.inner()) {
+                forward_events(app.handle().clone(), c.clone());
+            }
             Ok(())
         })
+}
+
+/// Pushes the core's change events and the event log's notices to the window: the UI never
+/// polls its own server.
+fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
+    let mut changes = console.core.store.subscribe();
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match changes.recv().await {
+                Ok(change) => {
+                    let _ = handle.emit(USER_CHANGED, change);
+                }
+                // Too far behind: the window reloads what it shows.
+                Err(RecvError::Lagged(_)) => {
+                    let _ = handle.emit(USER_CHANGED, serde_json::Value::Null);
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    let mut written = console.events.subscribe();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match written.recv().await {
+                Ok(n) => {
+                    let _ = app.emit(EVENTS_WRITTEN, n);
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let _ = app.emit(EVENTS_WRITTEN, 0);
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+pub fn run() {
+    let opts = embedded::StartOptions::from_env();
+    let started = match tauri::async_runtime::block_on(embedded::start(opts)) {
+        Ok((console, serve)) => {
+            tauri::async_runtime::spawn(serve);
+            Started::Running(console)
+        }
+        Err(e) => {
+            eprintln!("error: the embedded SCIM server could not start: {e}");
+            Started::Failed(e)
+        }
+    };
+    build(tauri::Builder::default(), started)
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("SCIM Console could not start: {e}");

@@ -591,8 +591,8 @@ async fn log(store: Arc<dyn Store>, args: LogArgs) -> Result<()> {
             .list_events(&EventQuery {
                 after_id: Some(last),
                 errors_only: args.errors,
-                resource_id: None,
                 limit: if first { args.limit } else { 1000 },
+                ..Default::default()
             })
             .await?;
         first = false;

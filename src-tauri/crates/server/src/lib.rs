@@ -116,6 +116,18 @@ pub async fn serve(
 ) -> Result<(), ApiError> {
     let core = Core::new(store.clone()).await?;
     let events = EventLog::start(store);
+    serve_core(listener, core, events, options, shutdown).await
+}
+
+/// Like [`serve`], with a core and an event log the caller keeps using (the desktop app reads
+/// users and the log through the same ones the server writes).
+pub async fn serve_core(
+    listener: TcpListener,
+    core: Arc<Core>,
+    events: EventLog,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ApiError> {
     let addr = listener
         .local_addr()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -126,6 +138,15 @@ pub async fn serve(
         .map_err(|e| ApiError::Internal(format!("server error: {e}")))?;
     events.flush().await;
     Ok(())
+}
+
+/// The SCIM representation of `user` as the server at `base_url` (`…/scim/v2`) returns it.
+pub fn render_user(
+    rt: &Runtime,
+    base_url: &str,
+    user: &scim_store::UserRecord,
+) -> serde_json::Value {
+    scim::render_full(rt, base_url, user)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -99,19 +99,19 @@ fn if_match(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
 }
 
-fn meta_of(state: &AppState, rt: &Runtime, u: &UserRecord) -> Meta {
-    Meta {
+pub(crate) fn render_full(rt: &Runtime, base_url: &str, u: &UserRecord) -> Value {
+    let meta = Meta {
         resource_type: "User".to_owned(),
         created: u.created.clone(),
         last_modified: u.last_modified.clone(),
-        location: format!("{}/Users/{}", state.base_url(rt), u.id),
+        location: format!("{base_url}/Users/{}", u.id),
         version: u.etag(),
-    }
+    };
+    render(&rt.user_schema, &u.id, &u.data, &meta)
 }
 
 fn rendered(state: &AppState, rt: &Runtime, u: &UserRecord, projection: &Projection) -> Value {
-    let full = render(&rt.user_schema, &u.id, &u.data, &meta_of(state, rt, u));
-    projection.apply(&rt.user_schema, full)
+    projection.apply(&rt.user_schema, render_full(rt, &state.base_url(rt), u))
 }
 
 /// A single user, with its ETag (and Location when created).

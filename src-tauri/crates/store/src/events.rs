@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::error::TryRecvError;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::{NewEvent, Store};
@@ -32,12 +32,15 @@ enum Msg {
 #[derive(Clone)]
 pub struct EventLog {
     tx: mpsc::UnboundedSender<Msg>,
+    written: broadcast::Sender<usize>,
 }
 
 impl EventLog {
     /// Starts the writer task on the current runtime.
     pub fn start(store: Arc<dyn Store>) -> EventLog {
         let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+        let (written, _) = broadcast::channel(64);
+        let notify = written.clone();
         tokio::spawn(async move {
             let mut batch: Vec<NewEvent> = Vec::with_capacity(BATCH);
             let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
@@ -71,6 +74,8 @@ impl EventLog {
                             tracing::error!(error = %e, retry_error = %e2, lost = batch.len(), "could not write the event log");
                         }
                     }
+                    // Live views re-read the log from the last event they have.
+                    let _ = notify.send(batch.len());
                     since_prune += batch.len();
                     batch.clear();
                     if since_prune >= PRUNE_EVERY {
@@ -85,7 +90,12 @@ impl EventLog {
                 }
             }
         });
-        EventLog { tx }
+        EventLog { tx, written }
+    }
+
+    /// Tells of every batch written to the log (how many events it held).
+    pub fn subscribe(&self) -> broadcast::Receiver<usize> {
+        self.written.subscribe()
     }
 
     pub fn record(&self, event: NewEvent) {

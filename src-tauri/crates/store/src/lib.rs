@@ -92,6 +92,8 @@ pub trait Store: Send + Sync + 'static {
     // Event log.
     async fn append_events(&self, events: &[NewEvent]) -> Result<()>;
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
+    /// Requests and errors per minute since `since` (an RFC 3339 time), oldest first.
+    async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>>;
     /// Deletes all but the newest `keep` events; returns how many went.
     async fn prune_events(&self, keep: u64) -> Result<u64>;
 

@@ -899,12 +899,29 @@ impl Store for SqliteStore {
     async fn list_events(&self, q: &EventQuery) -> Result<Vec<EventRecord>> {
         let mut sql = String::from("SELECT * FROM events WHERE id > ?");
         let mut params = vec![Bind::Int(q.after_id.unwrap_or(0))];
+        if let Some(before) = q.before_id {
+            sql.push_str(" AND id < ?");
+            params.push(Bind::Int(before));
+        }
         if q.errors_only {
             sql.push_str(" AND status >= 400");
         }
         if let Some(r) = &q.resource_id {
             sql.push_str(" AND resource_id = ?");
             params.push(Bind::Text(r.clone()));
+        }
+        // instr() on lower-cased text: a plain substring, no LIKE wildcards to escape.
+        if let Some(u) = q.user.as_deref().filter(|u| !u.is_empty()) {
+            sql.push_str(" AND instr(lower(user_name), ?) > 0");
+            params.push(Bind::Text(u.to_lowercase()));
+        }
+        if let Some(c) = q.client.as_deref().filter(|c| !c.is_empty()) {
+            sql.push_str(" AND instr(lower(client), ?) > 0");
+            params.push(Bind::Text(c.to_lowercase()));
+        }
+        if let Some(status) = q.status {
+            sql.push_str(" AND status = ?");
+            params.push(Bind::Int(i64::from(status)));
         }
         params.push(Bind::Int(i64::from(q.limit)));
         let sql = format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id");
@@ -943,6 +960,26 @@ impl Store for SqliteStore {
                     },
                 })
             })
+        })
+        .await
+    }
+
+    async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>> {
+        let since = since.to_owned();
+        self.read(Cost::Scan, move |conn| {
+            query_all(
+                conn,
+                "SELECT substr(at, 1, 16) AS minute, COUNT(*), SUM(status >= 400) FROM events \
+                 WHERE at >= ? GROUP BY minute ORDER BY minute",
+                [since],
+                |r| {
+                    Ok(MinuteCount {
+                        minute: r.get(0)?,
+                        requests: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        errors: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    })
+                },
+            )
         })
         .await
     }

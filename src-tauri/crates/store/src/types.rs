@@ -258,8 +258,25 @@ pub struct EventRecord {
 pub struct EventQuery {
     /// Events with an id greater than this.
     pub after_id: Option<i64>,
+    /// Events with an id smaller than this (paging back through history).
+    pub before_id: Option<i64>,
     pub errors_only: bool,
     pub resource_id: Option<String>,
+    /// Events whose userName contains this, case-insensitively.
+    pub user: Option<String>,
+    /// Events whose client (User-Agent) contains this, case-insensitively.
+    pub client: Option<String>,
+    /// Events answered with exactly this status.
+    pub status: Option<u16>,
     /// The newest `limit` events (returned oldest first).
     pub limit: u32,
+}
+
+/// Requests and errors in one minute of the event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinuteCount {
+    /// `YYYY-MM-DDTHH:MM` in UTC.
+    pub minute: String,
+    pub requests: u64,
+    pub errors: u64,
 }

@@ -1,0 +1,130 @@
+//! The commands the window may call: each unwraps the running console and forwards to it.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tauri::State;
+
+use crate::console::{
+    CmdResult, CommandError, Console, EventsQuery, NewTokenView, RolesView, SettingsView,
+    TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
+};
+use scim_store::{EventRecord, MinuteCount};
+
+/// The console, or why it could not start (shown by the window instead of a blank screen).
+pub enum Started {
+    Running(Arc<Console>),
+    Failed(String),
+}
+
+fn console<'a>(s: &'a State<'_, Started>) -> CmdResult<&'a Arc<Console>> {
+    match s.inner() {
+        Started::Running(c) => Ok(c),
+        Started::Failed(m) => Err(CommandError::new(
+            "not_started",
+            format!("The embedded SCIM server is not running: {m}"),
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub base_url: String,
+    pub port: u16,
+    pub database: String,
+    pub demo: bool,
+}
+
+#[tauri::command]
+pub fn app_info(s: State<'_, Started>) -> CmdResult<AppInfo> {
+    let c = console(&s)?;
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        base_url: c.base_url.clone(),
+        port: c.port,
+        database: c.db.clone(),
+        demo: c.demo,
+    })
+}
+
+#[tauri::command]
+pub async fn list_users(s: State<'_, Started>, query: UsersQuery) -> CmdResult<UsersPage> {
+    console(&s)?.list_users(query).await
+}
+
+#[tauri::command]
+pub async fn user_detail(s: State<'_, Started>, id: String) -> CmdResult<UserDetail> {
+    console(&s)?.user_detail(&id).await
+}
+
+#[tauri::command]
+pub async fn update_user(
+    s: State<'_, Started>,
+    id: String,
+    active: Option<bool>,
+    role: Option<String>,
+) -> CmdResult<UserRow> {
+    console(&s)?.update_user(&id, active, role).await
+}
+
+#[tauri::command]
+pub async fn list_events(s: State<'_, Started>, query: EventsQuery) -> CmdResult<Vec<EventRecord>> {
+    console(&s)?.list_events(query).await
+}
+
+#[tauri::command]
+pub async fn events_per_minute(s: State<'_, Started>, minutes: u32) -> CmdResult<Vec<MinuteCount>> {
+    console(&s)?.events_per_minute(minutes).await
+}
+
+#[tauri::command]
+pub async fn list_tokens(s: State<'_, Started>) -> CmdResult<Vec<TokenView>> {
+    console(&s)?.list_tokens().await
+}
+
+#[tauri::command]
+pub async fn create_token(
+    s: State<'_, Started>,
+    name: String,
+    permission: String,
+    expires_in_days: Option<u32>,
+) -> CmdResult<NewTokenView> {
+    console(&s)?
+        .create_token(&name, &permission, expires_in_days)
+        .await
+}
+
+#[tauri::command]
+pub async fn revoke_token(s: State<'_, Started>, name: String) -> CmdResult<TokenView> {
+    console(&s)?.revoke_token(&name).await
+}
+
+#[tauri::command]
+pub async fn roles(s: State<'_, Started>) -> CmdResult<RolesView> {
+    console(&s)?.roles().await
+}
+
+#[tauri::command]
+pub async fn add_role(s: State<'_, Started>, name: String) -> CmdResult<RolesView> {
+    console(&s)?.add_role(&name).await
+}
+
+#[tauri::command]
+pub async fn remove_role(s: State<'_, Started>, name: String) -> CmdResult<RolesView> {
+    console(&s)?.remove_role(&name).await
+}
+
+#[tauri::command]
+pub async fn settings(s: State<'_, Started>) -> CmdResult<SettingsView> {
+    console(&s)?.settings().await
+}
+
+#[tauri::command]
+pub async fn set_setting(
+    s: State<'_, Started>,
+    key: String,
+    value: String,
+) -> CmdResult<SettingsView> {
+    console(&s)?.set_setting(&key, &value).await
+}

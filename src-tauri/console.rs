@@ -1,0 +1,477 @@
+//! What the window can ask of the embedded SCIM core, free of Tauri: the commands module only
+//! wraps these, and the command tests call them through the mock runtime.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use scim_protocol::filter;
+use scim_server::core::Core;
+use scim_server::settings::{self, Policy};
+use scim_server::{ApiError, Runtime};
+use scim_store::{
+    ChangeContext, EventLog, EventQuery, EventRecord, ListQuery, MinuteCount, Permission,
+    RoleRecord, SortOrder, StoreError, TokenRecord, UserRecord, UserSource,
+};
+
+/// An error as the window shows it: a stable machine `code` and words for a person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        CommandError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ApiError> for CommandError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Scim(s) => {
+                let code = s
+                    .scim_type
+                    .map(|t| t.as_str().to_owned())
+                    .unwrap_or_else(|| match s.status {
+                        404 => "not_found".to_owned(),
+                        409 => "conflict".to_owned(),
+                        412 => "modified".to_owned(),
+                        _ => format!("status_{}", s.status),
+                    });
+                CommandError { code, message: s.detail }
+            }
+            ApiError::Internal(m) => {
+                tracing::error!(error = %m, "command failed");
+                CommandError::new("internal", format!("Something went wrong inside: {m}"))
+            }
+        }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+pub type CmdResult<T> = Result<T, CommandError>;
+
+/// The running embedded server and what the window needs to reach it.
+pub struct Console {
+    pub core: Arc<Core>,
+    pub events: EventLog,
+    pub base_url: String,
+    pub port: u16,
+    pub db: String,
+    pub demo: bool,
+    /// The demo token's secret, so the simulator can call the server as Okta would.
+    pub demo_token: Option<String>,
+}
+
+/// One row of the users table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserRow {
+    pub id: String,
+    pub user_name: String,
+    pub name: String,
+    pub email: Option<String>,
+    /// The role the user has in the application (the default role when none was sent).
+    pub role: String,
+    /// Whether the role came from the identity provider (false: the default role applies).
+    pub role_from_idp: bool,
+    pub active: bool,
+    pub source: UserSource,
+    pub last_login: Option<String>,
+    pub last_modified: String,
+    pub version: i64,
+}
+
+pub fn user_row(rt: &Runtime, u: &UserRecord) -> UserRow {
+    let d = &u.data;
+    let name_obj = d.get("name");
+    let formatted = name_obj
+        .and_then(|n| n.get("formatted"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let joined = || {
+        let part = |k: &str| name_obj.and_then(|n| n.get(k)).and_then(Value::as_str);
+        let s = [part("givenName"), part("familyName")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!s.is_empty()).then_some(s)
+    };
+    let name = formatted
+        .or_else(joined)
+        .or_else(|| d.get("displayName").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let emails = d.get("emails").and_then(Value::as_array);
+    let email = emails
+        .and_then(|list| {
+            list.iter()
+                .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+                .or_else(|| list.first())
+        })
+        .and_then(|e| e.get("value"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    UserRow {
+        id: u.id.clone(),
+        user_name: u.user_name.clone(),
+        name,
+        email,
+        role: rt.effective_role(u).to_owned(),
+        role_from_idp: u.role.is_some(),
+        active: u.active,
+        source: u.source,
+        last_login: u.last_login.clone(),
+        last_modified: u.last_modified.clone(),
+        version: u.version,
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UsersQuery {
+    /// Plain words, matched anywhere in userName, name, displayName or email.
+    pub text: Option<String>,
+    /// A SCIM filter (RFC 7644 §3.4.2.2), combined with `text` when both are given.
+    pub filter: Option<String>,
+    /// 0-based offset of the first row.
+    pub offset: u64,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsersPage {
+    pub total: u64,
+    pub offset: u64,
+    pub rows: Vec<UserRow>,
+}
+
+/// Largest number of rows one call returns.
+pub const MAX_ROWS: u64 = 1000;
+
+/// The filter plain words stand for: each word must appear in one of the shown columns.
+pub fn text_filter(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            // A JSON string is a SCIM filter string (RFC 7644 §3.4.2.2).
+            let q = Value::String(w.to_owned()).to_string();
+            format!(
+                "(userName co {q} or name.formatted co {q} or name.givenName co {q} or \
+                 name.familyName co {q} or displayName co {q} or emails.value co {q})"
+            )
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(" and "))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserDetail {
+    pub row: UserRow,
+    /// The resource exactly as `GET /Users/{id}` returns it.
+    pub scim: Value,
+    /// The requests that touched this user, oldest first.
+    pub events: Vec<EventRecord>,
+    /// Whether the identity provider manages this user, so console edits are overwritten.
+    pub managed_by_idp: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EventsQuery {
+    pub after_id: Option<i64>,
+    pub before_id: Option<i64>,
+    #[serde(default)]
+    pub errors_only: bool,
+    pub user: Option<String>,
+    pub client: Option<String>,
+    pub status: Option<u16>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenView {
+    #[serde(flatten)]
+    pub token: TokenRecord,
+    /// `active`, `expiring` (within 14 days), `expired` or `revoked`.
+    pub state: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewTokenView {
+    pub token: TokenView,
+    /// Shown once; only its hash is kept.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolesView {
+    pub roles: Vec<RoleRecord>,
+    pub default_role: String,
+    pub role_attribute: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingsView {
+    pub provisioning: Policy,
+    pub role_attribute: String,
+    pub default_role: String,
+    pub public_url: Option<String>,
+    /// What Okta would reject in the public URL.
+    pub url_warnings: Vec<String>,
+    /// The URL to give the identity provider.
+    pub tenant_url: String,
+    pub local_base_url: String,
+    pub port: u16,
+    pub database: String,
+    pub demo: bool,
+}
+
+const EXPIRY_WARNING_DAYS: i64 = 14;
+const CONSOLE: &str = "console";
+
+fn token_state(t: &TokenRecord, now: &str) -> &'static str {
+    if t.revoked.is_some() {
+        return "revoked";
+    }
+    match t.expires.as_deref() {
+        Some(e) if e <= now => "expired",
+        Some(e) => {
+            let soon = scim_store::format_time(
+                chrono::Utc::now() + chrono::Duration::days(EXPIRY_WARNING_DAYS),
+            );
+            if e <= soon.as_str() {
+                "expiring"
+            } else {
+                "active"
+            }
+        }
+        None => "active",
+    }
+}
+
+impl Console {
+    pub fn tenant_url(&self, rt: &Runtime) -> String {
+        match rt.public_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => format!("{}/scim/v2", u.trim_end_matches('/')),
+            None => self.base_url.clone(),
+        }
+    }
+
+    pub async fn list_users(&self, q: UsersQuery) -> CmdResult<UsersPage> {
+        let rt = self.core.runtime().await?;
+        let parts: Vec<String> = [
+            q.text.as_deref().and_then(text_filter),
+            q.filter
+                .as_deref()
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(|f| format!("({f})")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let parsed = if parts.is_empty() {
+            None
+        } else {
+            let text = parts.join(" and ");
+            Some(filter::parse(&text).map_err(|e| {
+                CommandError::new("invalid_filter", format!("The filter is not valid: {}", e.detail))
+            })?)
+        };
+        let limit = q.limit.clamp(1, MAX_ROWS);
+        let page = self
+            .core
+            .store
+            .list_users(&ListQuery {
+                schema: &rt.user_schema,
+                filter: parsed.as_ref(),
+                sort_by: None,
+                sort_order: SortOrder::Ascending,
+                start_index: q.offset + 1,
+                count: limit,
+            })
+            .await?;
+        Ok(UsersPage {
+            total: page.total,
+            offset: q.offset,
+            rows: page.users.iter().map(|u| user_row(&rt, u)).collect(),
+        })
+    }
+
+    pub async fn user_detail(&self, id: &str) -> CmdResult<UserDetail> {
+        let rt = self.core.runtime().await?;
+        let user = self.core.get_user(id).await?;
+        let events = self
+            .core
+            .store
+            .list_events(&EventQuery {
+                resource_id: Some(id.to_owned()),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        Ok(UserDetail {
+            row: user_row(&rt, &user),
+            scim: scim_server::render_user(&rt, &self.tenant_url(&rt), &user),
+            managed_by_idp: user.source != UserSource::Demo
+                || events.iter().any(|e| e.event.token_id.is_some()),
+            events,
+        })
+    }
+
+    /// A change made in the console: `active` and/or the role, as one atomic PATCH.
+    pub async fn update_user(
+        &self,
+        id: &str,
+        active: Option<bool>,
+        role: Option<String>,
+    ) -> CmdResult<UserRow> {
+        let rt = self.core.runtime().await?;
+        let mut ops = Vec::new();
+        if let Some(a) = active {
+            ops.push(json!({"op": "replace", "path": "active", "value": a}));
+        }
+        if let Some(r) = role {
+            ops.push(json!({"op": "replace", "path": rt.role_attr, "value": r}));
+        }
+        if ops.is_empty() {
+            return Err(CommandError::new("invalidValue", "Nothing to change."));
+        }
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": ops,
+        });
+        let ctx = ChangeContext {
+            actor: Some(CONSOLE.to_owned()),
+        };
+        let (rec, _) = self.core.patch_user(&rt, id, &body, None, &ctx).await?;
+        Ok(user_row(&rt, &rec))
+    }
+
+    pub async fn list_events(&self, q: EventsQuery) -> CmdResult<Vec<EventRecord>> {
+        Ok(self
+            .core
+            .store
+            .list_events(&EventQuery {
+                after_id: q.after_id,
+                before_id: q.before_id,
+                errors_only: q.errors_only,
+                resource_id: None,
+                user: q.user.filter(|s| !s.trim().is_empty()),
+                client: q.client.filter(|s| !s.trim().is_empty()),
+                status: q.status,
+                limit: q.limit.unwrap_or(200).clamp(1, 2000),
+            })
+            .await?)
+    }
+
+    pub async fn events_per_minute(&self, minutes: u32) -> CmdResult<Vec<MinuteCount>> {
+        let since = chrono::Utc::now() - chrono::Duration::minutes(i64::from(minutes.clamp(1, 1440)));
+        Ok(self
+            .core
+            .store
+            .events_per_minute(&scim_store::format_time(since))
+            .await?)
+    }
+
+    pub async fn list_tokens(&self) -> CmdResult<Vec<TokenView>> {
+        let now = scim_store::now();
+        Ok(self
+            .core
+            .store
+            .list_tokens()
+            .await?
+            .into_iter()
+            .map(|t| TokenView {
+                state: token_state(&t, &now),
+                token: t,
+            })
+            .collect())
+    }
+
+    pub async fn create_token(
+        &self,
+        name: &str,
+        permission: &str,
+        expires_in_days: Option<u32>,
+    ) -> CmdResult<NewTokenView> {
+        let permission = Permission::parse(permission).ok_or_else(|| {
+            CommandError::new(
+                "invalidValue",
+                format!("'{permission}' is not a permission; choose UserModify or UserRead"),
+            )
+        })?;
+        let (token, secret) = self
+            .core
+            .create_token(name, permission, expires_in_days)
+            .await?;
+        Ok(NewTokenView {
+            token: TokenView {
+                state: token_state(&token, &scim_store::now()),
+                token,
+            },
+            secret,
+        })
+    }
+
+    pub async fn revoke_token(&self, name: &str) -> CmdResult<TokenView> {
+        let t = self.core.store.revoke_token(name).await?;
+        Ok(TokenView {
+            state: "revoked",
+            token: t,
+        })
+    }
+
+    pub async fn roles(&self) -> CmdResult<RolesView> {
+        let rt = self.core.runtime().await?;
+        Ok(RolesView {
+            roles: self.core.store.list_roles().await?,
+            default_role: rt.default_role.clone(),
+            role_attribute: rt.role_attr.clone(),
+        })
+    }
+
+    pub async fn add_role(&self, name: &str) -> CmdResult<RolesView> {
+        self.core.store.add_role(name).await?;
+        self.roles().await
+    }
+
+    pub async fn remove_role(&self, name: &str) -> CmdResult<RolesView> {
+        self.core.remove_role(name).await?;
+        self.roles().await
+    }
+
+    pub async fn settings(&self) -> CmdResult<SettingsView> {
+        let rt = self.core.runtime().await?;
+        let public_url = rt.public_url.clone().filter(|u| !u.is_empty());
+        Ok(SettingsView {
+            provisioning: rt.policy,
+            role_attribute: rt.role_attr.clone(),
+            default_role: rt.default_role.clone(),
+            url_warnings: public_url
+                .as_deref()
+                .map(settings::url_warnings)
+                .unwrap_or_default(),
+            tenant_url: self.tenant_url(&rt),
+            public_url,
+            local_base_url: self.base_url.clone(),
+            port: self.port,
+            database: self.db.clone(),
+            demo: self.demo,
+        })
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> CmdResult<SettingsView> {
+        self.core.set_setting(key, value).await?;
+        self.settings().await
+    }
+}

@@ -1,0 +1,67 @@
+// The one seam between the window and the backend: every `invoke` and `listen` is here.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AppInfo,
+  CommandError,
+  EventRecord,
+  EventsQuery,
+  MinuteCount,
+  NewTokenView,
+  Permission,
+  RolesView,
+  SettingsView,
+  TokenView,
+  UserChange,
+  UserDetail,
+  UserRow,
+  UsersPage,
+  UsersQuery,
+} from "./types";
+
+/** Turns whatever a command rejected with into `{code, message}`. */
+export function asError(e: unknown): CommandError {
+  if (e && typeof e === "object" && "message" in e) {
+    const o = e as { code?: unknown; message: unknown };
+    return { code: String(o.code ?? "error"), message: String(o.message) };
+  }
+  return { code: "error", message: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asError(e);
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  listUsers: (query: UsersQuery) => call<UsersPage>("list_users", { query }),
+  userDetail: (id: string) => call<UserDetail>("user_detail", { id }),
+  updateUser: (id: string, change: { active?: boolean; role?: string }) =>
+    call<UserRow>("update_user", { id, active: change.active ?? null, role: change.role ?? null }),
+  listEvents: (query: EventsQuery) => call<EventRecord[]>("list_events", { query }),
+  eventsPerMinute: (minutes: number) => call<MinuteCount[]>("events_per_minute", { minutes }),
+  listTokens: () => call<TokenView[]>("list_tokens"),
+  createToken: (name: string, permission: Permission, expiresInDays: number | null) =>
+    call<NewTokenView>("create_token", { name, permission, expiresInDays }),
+  revokeToken: (name: string) => call<TokenView>("revoke_token", { name }),
+  roles: () => call<RolesView>("roles"),
+  addRole: (name: string) => call<RolesView>("add_role", { name }),
+  removeRole: (name: string) => call<RolesView>("remove_role", { name }),
+  settings: () => call<SettingsView>("settings"),
+  setSetting: (key: string, value: string) => call<SettingsView>("set_setting", { key, value }),
+};
+
+/** Every committed change to a user, as the core publishes it; `null` means "reload". */
+export function onUserChanged(f: (c: UserChange | null) => void): Promise<UnlistenFn> {
+  return listen<UserChange | null>("scim://user-changed", (e) => f(e.payload));
+}
+
+/** Requests were written to the event log. */
+export function onEventsWritten(f: () => void): Promise<UnlistenFn> {
+  return listen<number>("scim://events-written", () => f());
+}

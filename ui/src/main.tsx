@@ -1,0 +1,53 @@
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, asError } from "./api";
+import type { AppInfo, CommandError } from "./types";
+import { CopyButton, ErrorBox } from "./ui";
+import { ActivityView } from "./views/activity";
+import { RolesView, SettingsPage, TokensView } from "./views/admin";
+import { UsersView } from "./views/users";
+import "./style.css";
+
+const VIEWS = {
+  users: { label: "Users", view: UsersView },
+  activity: { label: "Activity", view: ActivityView },
+  tokens: { label: "Tokens", view: TokensView },
+  roles: { label: "Roles", view: RolesView },
+  settings: { label: "Settings", view: SettingsPage },
+} as const;
+type ViewName = keyof typeof VIEWS;
+
+function App() {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [view, setView] = useState<ViewName>("users");
+  useEffect(() => {
+    api.appInfo().then(setInfo).catch((e) => setError(asError(e)));
+  }, []);
+  const View = VIEWS[view].view;
+  return (
+    <div class="shell">
+      <nav class="sidebar">
+        <div class="brand">SCIM Console</div>
+        {(Object.keys(VIEWS) as ViewName[]).map((v) => (
+          <button type="button" data-nav={v} class={v === view ? "active" : ""} onClick={() => setView(v)}>
+            {VIEWS[v].label}
+          </button>
+        ))}
+        {info && (
+          <div class="server-info" data-testid="base-url" data-base-url={info.base_url}>
+            <div class="muted">SCIM server{info.demo ? " · demo" : ""}</div>
+            <code>{info.base_url}</code>
+            <CopyButton value={info.base_url} label="base URL" />
+          </div>
+        )}
+      </nav>
+      <main>
+        <ErrorBox error={error} />
+        {info && <View />}
+      </main>
+    </div>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,150 @@
+// The shapes the backend sends and accepts, mirroring the Rust types in src-tauri/console.rs,
+// src-tauri/commands.rs and the store crate (field names as serde writes them).
+
+export interface CommandError {
+  code: string;
+  message: string;
+}
+
+export interface AppInfo {
+  version: string;
+  base_url: string;
+  port: number;
+  database: string;
+  demo: boolean;
+}
+
+export type UserSource = "scim" | "jit" | "demo";
+
+export interface UserRow {
+  id: string;
+  user_name: string;
+  name: string;
+  email: string | null;
+  role: string;
+  role_from_idp: boolean;
+  active: boolean;
+  source: UserSource;
+  last_login: string | null;
+  last_modified: string;
+  version: number;
+}
+
+export interface UsersQuery {
+  text?: string;
+  filter?: string;
+  offset: number;
+  limit: number;
+}
+
+export interface UsersPage {
+  total: number;
+  offset: number;
+  rows: UserRow[];
+}
+
+export interface AttrChange {
+  path: string;
+  old?: unknown;
+  new?: unknown;
+}
+
+export interface EventRecord {
+  id: number;
+  at: string;
+  token_name: string | null;
+  token_id: number | null;
+  client: string | null;
+  method: string;
+  path: string;
+  status: number;
+  latency_us: number;
+  resource_type: string | null;
+  resource_id: string | null;
+  user_name: string | null;
+  diff: AttrChange[];
+  ignored: string[];
+  error: string | null;
+}
+
+export interface EventsQuery {
+  after_id?: number;
+  before_id?: number;
+  errors_only?: boolean;
+  user?: string;
+  client?: string;
+  status?: number;
+  limit?: number;
+}
+
+export interface MinuteCount {
+  minute: string;
+  requests: number;
+  errors: number;
+}
+
+export interface UserDetail {
+  row: UserRow;
+  scim: Record<string, unknown>;
+  events: EventRecord[];
+  managed_by_idp: boolean;
+}
+
+export type Permission = "UserModify" | "UserRead";
+
+export interface TokenView {
+  id: number;
+  name: string;
+  permission: Permission;
+  prefix: string;
+  created: string;
+  expires: string | null;
+  last_used: string | null;
+  revoked: string | null;
+  state: "active" | "expiring" | "expired" | "revoked";
+}
+
+export interface NewTokenView {
+  token: TokenView;
+  secret: string;
+}
+
+export interface RoleRecord {
+  name: string;
+  builtin: boolean;
+}
+
+export interface RolesView {
+  roles: RoleRecord[];
+  default_role: string;
+  role_attribute: string;
+}
+
+export type Policy = "jit" | "full";
+
+export interface SettingsView {
+  provisioning: Policy;
+  role_attribute: string;
+  default_role: string;
+  public_url: string | null;
+  url_warnings: string[];
+  tenant_url: string;
+  local_base_url: string;
+  port: number;
+  database: string;
+  demo: boolean;
+}
+
+/** A committed change to a user, pushed by the core (`null`: reload everything). */
+export interface UserChange {
+  kind: "created" | "updated" | "deleted";
+  resource_type: string;
+  id: string;
+  user_name: string;
+  version: number;
+  active: boolean;
+  role: string | null;
+  diff: AttrChange[];
+  actor: string | null;
+  at: string;
+}

@@ -1,0 +1,99 @@
+// Small building blocks shared by the views.
+
+import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import type { CommandError } from "./types";
+
+/** Copies text; falls back to a hidden text area where the clipboard API is unavailable. */
+export async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return;
+  } catch {
+    const ta = document.createElement("textarea");
+    ta.value = text;
+    ta.style.position = "fixed";
+    ta.style.opacity = "0";
+    document.body.appendChild(ta);
+    ta.select();
+    const ok = document.execCommand("copy");
+    ta.remove();
+    if (!ok) throw new Error("The clipboard is not available; select the text and copy it by hand.");
+  }
+}
+
+export function CopyButton(props: { value: string; label?: string; onCopied?: () => void }) {
+  const [state, setState] = useState<"idle" | "done" | "failed">("idle");
+  return (
+    <button
+      type="button"
+      class={`copy ${state}`}
+      data-copy={props.label ?? "value"}
+      onClick={async () => {
+        try {
+          await copyText(props.value);
+          setState("done");
+          props.onCopied?.();
+        } catch {
+          setState("failed");
+        }
+        setTimeout(() => setState("idle"), 1500);
+      }}
+    >
+      {state === "done" ? "Copied" : state === "failed" ? "Copy failed" : "Copy"}
+    </button>
+  );
+}
+
+/** A label, a value in monospace and a copy button: one Okta field. */
+export function Field(props: { label: string; value: string; hint?: string }) {
+  return (
+    <div class="field">
+      <div class="field-label">{props.label}</div>
+      <div class="field-value">
+        <code>{props.value}</code>
+        <CopyButton value={props.value} label={props.label} />
+      </div>
+      {props.hint && <div class="hint">{props.hint}</div>}
+    </div>
+  );
+}
+
+export function ErrorBox(props: { error: CommandError | null; onClose?: () => void }) {
+  if (!props.error) return null;
+  return (
+    <div class="error-box" role="alert" data-code={props.error.code}>
+      <span>{props.error.message}</span>
+      {props.onClose && (
+        <button type="button" class="link" onClick={props.onClose}>
+          Dismiss
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Badge(props: { kind: string; children: ComponentChildren }) {
+  return <span class={`badge badge-${props.kind}`}>{props.children}</span>;
+}
+
+/** "3 min ago" for recent times, a local date and time otherwise. */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const t = new Date(iso);
+  const s = (Date.now() - t.getTime()) / 1000;
+  if (s < 0) return t.toLocaleString();
+  if (s < 60) return `${Math.floor(s)} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return t.toLocaleString();
+}
+
+export function PageHeader(props: { title: string; children?: ComponentChildren }) {
+  return (
+    <header class="page-header">
+      <h1>{props.title}</h1>
+      <div class="page-actions">{props.children}</div>
+    </header>
+  );
+}

@@ -1,0 +1,268 @@
+// Tokens, roles and settings.
+
+import { useEffect, useState } from "preact/hooks";
+import { api, asError } from "../api";
+import type { CommandError, NewTokenView, Permission, RolesView, SettingsView, TokenView } from "../types";
+import { Badge, CopyButton, ErrorBox, Field, PageHeader, when } from "../ui";
+
+/** A secret shown once: masked until revealed, with a copy button. */
+export function SecretOnce(props: { created: NewTokenView; onCopied?: () => void }) {
+  const [revealed, setRevealed] = useState(false);
+  const s = props.created.secret;
+  return (
+    <div class="secret" data-testid="token-secret">
+      <p>
+        <strong>Copy this token now.</strong> It is shown once; only its hash is kept.
+      </p>
+      <div class="field-value">
+        <code data-secret={revealed ? s : undefined}>{revealed ? s : `${s.slice(0, 9)}${"•".repeat(24)}`}</code>
+        <button type="button" class="secondary" onClick={() => setRevealed(!revealed)}>
+          {revealed ? "Hide" : "Reveal"}
+        </button>
+        <CopyButton value={s} label="token" onCopied={props.onCopied} />
+      </div>
+    </div>
+  );
+}
+
+export function TokensView() {
+  const [tokens, setTokens] = useState<TokenView[]>([]);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [created, setCreated] = useState<NewTokenView | null>(null);
+  const [form, setForm] = useState({ name: "Okta-SCIM", permission: "UserModify" as Permission, days: "" });
+  const load = () => api.listTokens().then(setTokens).catch((e) => setError(asError(e)));
+  useEffect(() => {
+    load();
+  }, []);
+  return (
+    <section class="view tokens-view">
+      <PageHeader title="API tokens" />
+      <form
+        class="card form-row"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            const days = form.days.trim() ? Number(form.days) : null;
+            if (days !== null && (!Number.isInteger(days) || days < 1))
+              throw { code: "invalidValue", message: "The expiry must be a whole number of days, at least 1." };
+            setCreated(await api.createToken(form.name, form.permission, days));
+            setError(null);
+            load();
+          } catch (err) {
+            setError(asError(err));
+          }
+        }}
+      >
+        <label>
+          Name <input name="token-name" value={form.name} onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })} />
+        </label>
+        <label>
+          Permission{" "}
+          <select name="permission" value={form.permission} onChange={(e) => setForm({ ...form, permission: (e.target as HTMLSelectElement).value as Permission })}>
+            <option value="UserModify">Manage Users (UserModify, includes Read User Info)</option>
+            <option value="UserRead">Read User Info (UserRead)</option>
+          </select>
+        </label>
+        <label>
+          Expires in days <input name="expires" inputMode="numeric" placeholder="never" value={form.days} onInput={(e) => setForm({ ...form, days: (e.target as HTMLInputElement).value })} />
+        </label>
+        <button type="submit">Create token</button>
+      </form>
+      <ErrorBox error={error} onClose={() => setError(null)} />
+      {created && <SecretOnce created={created} />}
+      <table class="simple">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Permission</th>
+            <th>Prefix</th>
+            <th>Created</th>
+            <th>Expires</th>
+            <th>Last use</th>
+            <th>State</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((t) => (
+            <tr data-token={t.name}>
+              <td>{t.name}</td>
+              <td>{t.permission}</td>
+              <td class="mono">{t.prefix}…</td>
+              <td>{when(t.created)}</td>
+              <td>{t.expires ? new Date(t.expires).toLocaleDateString() : "never"}</td>
+              <td>{t.last_used ? when(t.last_used) : "never used"}</td>
+              <td>
+                <Badge kind={t.state === "active" ? "ok" : t.state === "expiring" ? "warn" : "off"}>
+                  {t.state === "expiring" ? "expires soon" : t.state}
+                </Badge>
+              </td>
+              <td>
+                {!t.revoked && (
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={async () => {
+                      if (!window.confirm(`Revoke '${t.name}'? Requests with it fail at once.`)) return;
+                      try {
+                        await api.revokeToken(t.name);
+                        load();
+                      } catch (e) {
+                        setError(asError(e));
+                      }
+                    }}
+                  >
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+export function RolesView() {
+  const [view, setView] = useState<RolesView | null>(null);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [name, setName] = useState("");
+  const [attr, setAttr] = useState("");
+  const run = async (p: Promise<RolesView | SettingsView>) => {
+    try {
+      await p;
+      const v = await api.roles();
+      setView(v);
+      setAttr(v.role_attribute);
+      setError(null);
+    } catch (e) {
+      setError(asError(e));
+    }
+  };
+  useEffect(() => {
+    run(api.roles());
+  }, []);
+  if (!view) return <ErrorBox error={error} />;
+  return (
+    <section class="view roles-view">
+      <PageHeader title="Roles" />
+      <ErrorBox error={error} onClose={() => setError(null)} />
+      <table class="simple">
+        <thead>
+          <tr>
+            <th>Role</th>
+            <th>Kind</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {view.roles.map((r) => (
+            <tr>
+              <td>
+                {r.name} {r.name === view.default_role && <Badge kind="ok">default</Badge>}
+              </td>
+              <td>{r.builtin ? "built-in" : "custom"}</td>
+              <td>
+                {r.name !== view.default_role && (
+                  <button type="button" class="secondary" onClick={() => run(api.setSetting("default-role", r.name))}>
+                    Make default
+                  </button>
+                )}{" "}
+                {!r.builtin && (
+                  <button type="button" class="danger" onClick={() => run(api.removeRole(r.name))}>
+                    Remove
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(api.addRole(name)).then(() => setName(""));
+        }}
+      >
+        <label>
+          New role <input name="role-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Add role</button>
+      </form>
+      <form
+        class="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(api.setSetting("role-attribute", attr));
+        }}
+      >
+        <label>
+          Role attribute <input name="role-attribute" class="mono" value={attr} onInput={(e) => setAttr((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Rename</button>
+        <span class="hint">The SCIM attribute the identity provider sends the role in; existing users keep their role.</span>
+      </form>
+    </section>
+  );
+}
+
+export function SettingsPage() {
+  const [s, setS] = useState<SettingsView | null>(null);
+  const [url, setUrl] = useState("");
+  const [error, setError] = useState<CommandError | null>(null);
+  const apply = (p: Promise<SettingsView>) =>
+    p
+      .then((v) => {
+        setS(v);
+        setUrl(v.public_url ?? "");
+        setError(null);
+      })
+      .catch((e) => setError(asError(e)));
+  useEffect(() => {
+    apply(api.settings());
+  }, []);
+  if (!s) return <ErrorBox error={error} />;
+  return (
+    <section class="view settings-view">
+      <PageHeader title="Settings" />
+      <ErrorBox error={error} onClose={() => setError(null)} />
+      <div class="card">
+        <h2>Provisioning policy</h2>
+        {(["jit", "full"] as const).map((p) => (
+          <label class="radio">
+            <input type="radio" name="policy" value={p} checked={s.provisioning === p} onChange={() => apply(api.setSetting("provisioning", p))} />
+            {p === "jit"
+              ? "Just in time: users are created at their first SAML login; Okta updates and deactivates them."
+              : "Full: Okta also creates and deletes users."}
+          </label>
+        ))}
+      </div>
+      <div class="card">
+        <h2>Addresses</h2>
+        <Field label="Tenant URL (SCIM connector base URL)" value={s.tenant_url} />
+        <Field label="Embedded server" value={s.local_base_url} hint={`Port ${s.port}, kept across restarts.`} />
+        <form
+          class="form-row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            apply(api.setSetting("public-url", url));
+          }}
+        >
+          <label>
+            Public base URL <input name="public-url" class="mono" placeholder="https://scim.example.com" value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} />
+          </label>
+          <button type="submit">Save</button>
+        </form>
+        {s.url_warnings.map((w) => (
+          <p class="warning">{w}</p>
+        ))}
+      </div>
+      <div class="card">
+        <h2>Storage</h2>
+        <Field label="Database" value={s.database} />
+      </div>
+    </section>
+  );
+}
