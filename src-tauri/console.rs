@@ -44,7 +44,10 @@ impl From<ApiError> for CommandError {
                         412 => "modified".to_owned(),
                         _ => format!("status_{}", s.status),
                     });
-                CommandError { code, message: s.detail }
+                CommandError {
+                    code,
+                    message: s.detail,
+                }
             }
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "command failed");
@@ -110,7 +113,11 @@ pub fn user_row(rt: &Runtime, u: &UserRecord) -> UserRow {
     };
     let name = formatted
         .or_else(joined)
-        .or_else(|| d.get("displayName").and_then(Value::as_str).map(str::to_owned))
+        .or_else(|| {
+            d.get("displayName")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_default();
     let emails = d.get("emails").and_then(Value::as_array);
     let email = emails
@@ -284,7 +291,10 @@ impl Console {
         } else {
             let text = parts.join(" and ");
             Some(filter::parse(&text).map_err(|e| {
-                CommandError::new("invalid_filter", format!("The filter is not valid: {}", e.detail))
+                CommandError::new(
+                    "invalid_filter",
+                    format!("The filter is not valid: {}", e.detail),
+                )
             })?)
         };
         let limit = q.limit.clamp(1, MAX_ROWS);
@@ -375,7 +385,8 @@ impl Console {
     }
 
     pub async fn events_per_minute(&self, minutes: u32) -> CmdResult<Vec<MinuteCount>> {
-        let since = chrono::Utc::now() - chrono::Duration::minutes(i64::from(minutes.clamp(1, 1440)));
+        let since =
+            chrono::Utc::now() - chrono::Duration::minutes(i64::from(minutes.clamp(1, 1440)));
         Ok(self
             .core
             .store
