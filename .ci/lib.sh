@@ -43,5 +43,7 @@ ensure_ui() {
     if ! command -v npm >/dev/null; then
         ensure_apt nodejs npm
     fi
-    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+    # `npm install` honours package-lock.json like `npm ci`, but does not refuse the lock file
+    # for omitting other platforms' optional packages (rollup's native builds).
+    (cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
 }

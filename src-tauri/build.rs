@@ -3,7 +3,7 @@ fn main() {
     let dist = std::path::Path::new("ui/dist/index.html");
     if !dist.exists() {
         panic!(
-            "the console's web UI is not built: run `npm ci && npm run build` in ui/ \
+            "the console's web UI is not built: run `npm install && npm run build` in ui/ \
              (the README's commands do this)"
         );
     }
