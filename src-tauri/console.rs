@@ -267,10 +267,9 @@ fn token_state(t: &TokenRecord, now: &str) -> &'static str {
 
 impl Console {
     pub fn tenant_url(&self, rt: &Runtime) -> String {
-        match rt.public_url.as_deref().filter(|u| !u.is_empty()) {
-            Some(u) => format!("{}/scim/v2", u.trim_end_matches('/')),
-            None => self.base_url.clone(),
-        }
+        rt.public_root()
+            .map(scim_server::scim_base)
+            .unwrap_or_else(|| self.base_url.clone())
     }
 
     pub async fn list_users(&self, q: UsersQuery) -> CmdResult<UsersPage> {
@@ -463,7 +462,7 @@ impl Console {
 
     pub async fn settings(&self) -> CmdResult<SettingsView> {
         let rt = self.core.runtime().await?;
-        let public_url = rt.public_url.clone().filter(|u| !u.is_empty());
+        let public_url = rt.public_root().map(str::to_owned);
         Ok(SettingsView {
             provisioning: rt.policy,
             role_attribute: rt.role_attr.clone(),

@@ -51,36 +51,40 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, started: Started) -> tauri:
 /// Pushes the core's change events and the event log's notices to the window: the UI never
 /// polls its own server.
 fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
-    let mut changes = console.core.store.subscribe();
-    let handle = app.clone();
+    // A change the window missed (it fell too far behind) is sent as null: reload everything.
+    forward(
+        app.clone(),
+        console.core.store.subscribe(),
+        USER_CHANGED,
+        |c| serde_json::to_value(c).unwrap_or(serde_json::Value::Null),
+        serde_json::Value::Null,
+    );
+    forward(
+        app,
+        console.events.subscribe(),
+        EVENTS_WRITTEN,
+        |n| n.into(),
+        0.into(),
+    );
+}
+
+/// Emits every message of `rx` to the window as `event`, and `lagged` when some were missed.
+fn forward<R: Runtime, T: Clone + Send + 'static>(
+    app: tauri::AppHandle<R>,
+    mut rx: tokio::sync::broadcast::Receiver<T>,
+    event: &'static str,
+    payload: fn(T) -> serde_json::Value,
+    lagged: serde_json::Value,
+) {
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
-            match changes.recv().await {
-                Ok(change) => {
-                    let _ = handle.emit(USER_CHANGED, change);
-                }
-                // Too far behind: the window reloads what it shows.
-                Err(RecvError::Lagged(_)) => {
-                    let _ = handle.emit(USER_CHANGED, serde_json::Value::Null);
-                }
+            let value = match rx.recv().await {
+                Ok(m) => payload(m),
+                Err(RecvError::Lagged(_)) => lagged.clone(),
                 Err(RecvError::Closed) => break,
-            }
-        }
-    });
-    let mut written = console.events.subscribe();
-    tauri::async_runtime::spawn(async move {
-        use tokio::sync::broadcast::error::RecvError;
-        loop {
-            match written.recv().await {
-                Ok(n) => {
-                    let _ = app.emit(EVENTS_WRITTEN, n);
-                }
-                Err(RecvError::Lagged(_)) => {
-                    let _ = app.emit(EVENTS_WRITTEN, 0);
-                }
-                Err(RecvError::Closed) => break,
-            }
+            };
+            let _ = app.emit(event, value);
         }
     });
 }

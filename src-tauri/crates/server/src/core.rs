@@ -34,6 +34,11 @@ impl Runtime {
     pub fn effective_role<'a>(&'a self, user: &'a UserRecord) -> &'a str {
         user.role.as_deref().unwrap_or(&self.default_role)
     }
+
+    /// The public base URL setting, when one is set.
+    pub fn public_root(&self) -> Option<&str> {
+        self.public_url.as_deref().filter(|u| !u.is_empty())
+    }
 }
 
 /// What a write did, for the event log.

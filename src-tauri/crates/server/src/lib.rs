@@ -74,11 +74,16 @@ impl AppState {
         let root = self
             .options
             .public_url
-            .clone()
-            .or_else(|| rt.public_url.clone().filter(|u| !u.is_empty()))
-            .unwrap_or_else(|| self.local_base.to_string());
-        format!("{}/scim/v2", root.trim_end_matches('/'))
+            .as_deref()
+            .or_else(|| rt.public_root())
+            .unwrap_or(&self.local_base);
+        scim_base(root)
     }
+}
+
+/// The SCIM base URL (`…/scim/v2`) under `root` (`https://host[:port]`).
+pub fn scim_base(root: &str) -> String {
+    format!("{}/scim/v2", root.trim_end_matches('/'))
 }
 
 /// The router for a server whose local address is `local_base` (`http://127.0.0.1:PORT`).
