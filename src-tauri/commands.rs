@@ -9,6 +9,8 @@ use crate::console::{
     CmdResult, CommandError, Console, EventsQuery, NewTokenView, RolesView, SettingsView,
     TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
 };
+use crate::onboarding::{OnboardingChange, OnboardingView};
+use crate::simulator::{SimAction, Simulation};
 use scim_store::{EventRecord, MinuteCount};
 
 /// The console, or why it could not start (shown by the window instead of a blank screen).
@@ -127,4 +129,33 @@ pub async fn set_setting(
     value: String,
 ) -> CmdResult<SettingsView> {
     console(&s)?.set_setting(&key, &value).await
+}
+
+#[tauri::command]
+pub async fn onboarding(s: State<'_, Started>) -> CmdResult<OnboardingView> {
+    console(&s)?.onboarding().await
+}
+
+#[tauri::command]
+pub async fn onboarding_update(
+    s: State<'_, Started>,
+    change: OnboardingChange,
+) -> CmdResult<OnboardingView> {
+    console(&s)?.onboarding_update(change).await
+}
+
+#[tauri::command]
+pub async fn onboarding_create_token(
+    s: State<'_, Started>,
+    name: String,
+    expires_in_days: Option<u32>,
+) -> CmdResult<NewTokenView> {
+    console(&s)?
+        .onboarding_create_token(&name, expires_in_days)
+        .await
+}
+
+#[tauri::command]
+pub async fn simulate(s: State<'_, Started>, action: SimAction) -> CmdResult<Simulation> {
+    console(&s)?.simulate(action).await
 }

@@ -73,8 +73,10 @@ pub struct Console {
     pub port: u16,
     pub db: String,
     pub demo: bool,
-    /// The demo token's secret, so the simulator can call the server as Okta would.
-    pub demo_token: Option<String>,
+    /// Secrets of tokens created while the console runs (and the demo token), by token id:
+    /// the onboarding shows the one it created, the simulator calls the server with one.
+    /// Never written anywhere; only hashes are stored.
+    pub secrets: std::sync::Mutex<Vec<(i64, String)>>,
 }
 
 /// One row of the users table.
@@ -111,8 +113,9 @@ pub fn user_row(rt: &Runtime, u: &UserRecord) -> UserRow {
             .join(" ");
         (!s.is_empty()).then_some(s)
     };
-    let name = formatted
-        .or_else(joined)
+    // Given and family name first: Okta pushes those and leaves `formatted` as it was.
+    let name = joined()
+        .or(formatted)
         .or_else(|| {
             d.get("displayName")
                 .and_then(Value::as_str)
@@ -245,7 +248,7 @@ pub struct SettingsView {
 const EXPIRY_WARNING_DAYS: i64 = 14;
 const CONSOLE: &str = "console";
 
-fn token_state(t: &TokenRecord, now: &str) -> &'static str {
+pub fn token_state(t: &TokenRecord, now: &str) -> &'static str {
     if t.revoked.is_some() {
         return "revoked";
     }
@@ -266,6 +269,36 @@ fn token_state(t: &TokenRecord, now: &str) -> &'static str {
 }
 
 impl Console {
+    pub fn remember_secret(&self, token_id: i64, secret: &str) {
+        let mut s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        s.retain(|(id, _)| *id != token_id);
+        s.push((token_id, secret.to_owned()));
+    }
+
+    pub fn secret_for(&self, token_id: i64) -> Option<String> {
+        let s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        s.iter()
+            .find(|(id, _)| *id == token_id)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The newest remembered secret whose token may still write.
+    pub async fn usable_secret(&self) -> CmdResult<Option<(TokenRecord, String)>> {
+        let known: Vec<(i64, String)> = self
+            .secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let now = scim_store::now();
+        let tokens = self.core.store.list_tokens().await?;
+        Ok(known.into_iter().rev().find_map(|(id, secret)| {
+            tokens
+                .iter()
+                .find(|t| t.id == id && t.is_valid_at(&now) && t.permission.can_write())
+                .map(|t| (t.clone(), secret))
+        }))
+    }
+
     pub fn tenant_url(&self, rt: &Runtime) -> String {
         rt.public_root()
             .map(scim_server::scim_base)
@@ -379,6 +412,7 @@ impl Console {
                 client: q.client.filter(|s| !s.trim().is_empty()),
                 status: q.status,
                 limit: q.limit.unwrap_or(200).clamp(1, 2000),
+                ..Default::default()
             })
             .await?)
     }
@@ -424,6 +458,7 @@ impl Console {
             .core
             .create_token(name, permission, expires_in_days)
             .await?;
+        self.remember_secret(token.id, &secret);
         Ok(NewTokenView {
             token: TokenView {
                 state: token_state(&token, &scim_store::now()),

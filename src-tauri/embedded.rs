@@ -67,11 +67,11 @@ pub async fn start(
         if seeded > 0 {
             lines.push(format!("Demo mode: added {seeded} sample users."));
         }
-        let (_, secret) = scim_server::demo::fresh_token(&core)
+        let (token, secret) = scim_server::demo::fresh_token(&core)
             .await
             .map_err(|e| e.to_string())?;
         lines.push(format!("Demo token (UserModify): {secret}"));
-        demo_token = Some(secret);
+        demo_token = Some((token.id, secret));
     }
     let kept = store
         .get_setting(PORT_SETTING)
@@ -103,7 +103,7 @@ pub async fn start(
         port: addr.port(),
         db,
         demo: opts.demo,
-        demo_token,
+        secrets: std::sync::Mutex::new(demo_token.into_iter().collect()),
     });
     let serve = async move {
         let served = scim_server::serve_core(

@@ -7,6 +7,8 @@
 pub mod commands;
 pub mod console;
 pub mod embedded;
+pub mod onboarding;
+pub mod simulator;
 
 use std::sync::Arc;
 
@@ -39,6 +41,10 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, started: Started) -> tauri:
             commands::remove_role,
             commands::settings,
             commands::set_setting,
+            commands::onboarding,
+            commands::onboarding_update,
+            commands::onboarding_create_token,
+            commands::simulate,
         ])
         .setup(|app| {
             if let Some(Started::Running(c)) = app.try_state::<Started>().map(|s| s.inner()) {

@@ -10,7 +10,7 @@ use scim_console_app::commands::Started;
 use scim_console_app::embedded::{self, StartOptions};
 
 struct App {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     _app: tauri::App<tauri::test::MockRuntime>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
     base_url: String,
@@ -33,17 +33,32 @@ fn app_with(
 }
 
 fn start() -> App {
-    let dir = tempfile::tempdir().expect("temp dir");
+    start_in(tempfile::tempdir().expect("temp dir"), true)
+}
+
+/// A console on the database in `dir` (a second one on the same file sees the same state).
+fn start_in(dir: tempfile::TempDir, demo: bool) -> App {
+    let db = dir.path().join("app.db");
+    start_at(Some(dir), db, demo)
+}
+
+fn start_at(dir: Option<tempfile::TempDir>, db: std::path::PathBuf, demo: bool) -> App {
     let opts = StartOptions {
-        demo: true,
-        db: Some(dir.path().join("app.db").to_string_lossy().into_owned()),
+        demo,
+        db: Some(db.to_string_lossy().into_owned()),
         listen: Some("127.0.0.1:0".to_owned()),
     };
     let (console, serve) =
         tauri::async_runtime::block_on(embedded::start(opts)).expect("start the console");
     tauri::async_runtime::spawn(serve);
     let base_url = console.base_url.clone();
-    let demo_token = console.demo_token.clone().expect("demo token");
+    let demo_token = console
+        .secrets
+        .lock()
+        .unwrap()
+        .first()
+        .map(|(_, s)| s.clone())
+        .unwrap_or_default();
     let (app, webview) = app_with(Started::Running(console));
     App {
         _dir: dir,
@@ -72,6 +87,42 @@ fn invoke(
         },
     )
     .map(|b| b.deserialize::<Value>().expect("JSON response"))
+}
+
+/// Sends one request as Okta would; returns the status and the JSON body.
+fn okta(base: &str, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    tauri::async_runtime::block_on(async {
+        let mut req = reqwest::Client::new()
+            .request(method.parse().unwrap(), format!("{base}{path}"))
+            .bearer_auth(token)
+            .header("User-Agent", "Okta SCIM Client 1.0.0");
+        if let Some(b) = body {
+            req = req.header("Content-Type", "application/scim+json").json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    })
+}
+
+/// Asks for the onboarding view until `done` holds (the event log is written in batches).
+fn onboarding_until(app: &App, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+        if done(&v) {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "onboarding never showed {what}: {v:#}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn step(v: &Value, n: usize) -> &Value {
+    &v["steps"][n - 1]
 }
 
 fn patch(base: &str, token: &str, id: &str, body: Value) -> u16 {
@@ -336,4 +387,349 @@ fn a_console_that_could_not_start_says_why() {
     .unwrap_err();
     assert_eq!(err["code"], "not_started");
     assert!(err["message"].as_str().unwrap().contains("/nowhere"));
+}
+
+#[test]
+fn onboarding_steps_are_verified_by_the_requests_that_arrive_and_resume_after_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_dir = dir.path().to_owned();
+    let app = start_in(dir, true);
+    let db_dir = db_dir.as_path();
+    let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+    assert_eq!(v["current"], 1);
+    assert!(v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["state"] == "todo"));
+    assert_eq!(v["tenant_url"], app.base_url.as_str());
+    assert_eq!(v["url_warnings"], json!([]));
+    let fields = |v: &Value, key: &str| -> Vec<(String, String)> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["label"].as_str().unwrap().to_owned(),
+                    f["value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let conn = fields(&v, "connection_fields");
+    assert!(conn.contains(&("SCIM connector base URL".into(), app.base_url.clone())));
+    assert!(conn.contains(&("Authentication Mode".into(), "HTTP Header".into())));
+    assert!(conn.contains(&(
+        "Supported provisioning actions".into(),
+        "Push Profile Updates".into()
+    )));
+    assert_eq!(
+        v["to_app"],
+        json!(["Update User Attributes", "Deactivate Users"])
+    );
+    assert_eq!(
+        fields(&v, "role_fields"),
+        [
+            ("Data type", "string"),
+            ("Display name", "Panther Role"),
+            ("Variable name", "pantherRole"),
+            ("External name", "pantherRole"),
+            (
+                "External namespace",
+                "urn:ietf:params:scim:schemas:core:2.0:User"
+            ),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    assert_eq!(
+        fields(&v, "saml_statement"),
+        [
+            ("Name", "PantherRole"),
+            ("Name format", "Unspecified"),
+            ("Value", "appuser.pantherRole")
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+
+    invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "mark_done", "step": 1, "done": true}}),
+    )
+    .unwrap();
+    let created = invoke(
+        &app.webview,
+        "onboarding_create_token",
+        json!({"name": "Okta-SCIM", "expiresInDays": null}),
+    )
+    .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(created["token"]["permission"], "UserModify");
+    let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+    assert_eq!(step(&v, 1)["state"], "done");
+    assert_eq!(step(&v, 2)["state"], "done");
+    assert_eq!(v["secret"], secret.as_str());
+    assert!(fields(&v, "connection_fields").contains(&("Authorization".into(), secret.clone())));
+    assert_eq!(v["secret_copied"], Value::Null);
+    let v = invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "secret_copied"}}),
+    )
+    .unwrap();
+    assert!(v["secret_copied"].is_string());
+
+    // A request with another token does not verify the connection.
+    let (status, _) = okta(
+        &app.base_url,
+        &app.demo_token,
+        "GET",
+        "/Users?startIndex=1&count=2",
+        None,
+    );
+    assert_eq!(status, 200);
+    // Okta's connector test with the onboarding token does.
+    let (status, _) = okta(
+        &app.base_url,
+        &secret,
+        "GET",
+        "/Users?startIndex=1&count=2",
+        None,
+    );
+    assert_eq!(status, 200);
+    let v = onboarding_until(&app, "step 3 verified", |v| {
+        step(v, 3)["state"] == "verified"
+    });
+    assert_eq!(step(&v, 2)["state"], "verified");
+    assert_eq!(
+        v["first_request"]["path"],
+        "/scim/v2/Users?startIndex=1&count=2"
+    );
+    assert_eq!(v["first_request"]["client"], "Okta SCIM Client 1.0.0");
+    assert_eq!(v["first_request"]["token_name"], "Okta-SCIM");
+    assert_eq!(step(&v, 4)["state"], "todo");
+
+    // An invalid role arrives: shown with the valid ones, the step stays open.
+    let page = invoke(
+        &app.webview,
+        "list_users",
+        json!({"query": {"offset": 0, "limit": 1}}),
+    )
+    .unwrap();
+    let id = page["rows"][0]["id"].as_str().unwrap().to_owned();
+    let (_, mut user) = okta(&app.base_url, &secret, "GET", &format!("/Users/{id}"), None);
+    user["pantherRole"] = json!("Superuser");
+    let (status, err) = okta(
+        &app.base_url,
+        &secret,
+        "PUT",
+        &format!("/Users/{id}"),
+        Some(user.clone()),
+    );
+    assert_eq!(status, 400, "{err}");
+    let v = onboarding_until(&app, "the invalid role", |v| v["invalid_role"].is_object());
+    assert_eq!(v["invalid_role"]["role"], "Superuser");
+    assert!(v["invalid_role"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("valid roles"));
+    for r in ["Admin", "Analyst", "ReadOnlyAnalyst"] {
+        assert!(v["valid_roles"].as_array().unwrap().contains(&json!(r)));
+    }
+    assert_eq!(step(&v, 5)["state"], "todo");
+    assert_eq!(
+        step(&v, 4)["state"],
+        "todo",
+        "a refused update verifies nothing"
+    );
+
+    // Deactivation (PATCH, as Okta sends it) verifies the To App settings.
+    let status = patch(
+        &app.base_url,
+        &secret,
+        &id,
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+               "Operations": [{"op": "replace", "value": {"active": false}}]}),
+    );
+    assert_eq!(status, 200);
+    let v = onboarding_until(&app, "step 4 verified", |v| {
+        step(v, 4)["state"] == "verified"
+    });
+    assert_eq!(v["deactivation"]["method"], "PATCH");
+    assert_eq!(step(&v, 5)["state"], "todo");
+
+    // A valid role in a profile push verifies the role attribute and clears the old error.
+    user["pantherRole"] = json!("admin");
+    user["active"] = json!(false);
+    let (status, body) = okta(
+        &app.base_url,
+        &secret,
+        "PUT",
+        &format!("/Users/{id}"),
+        Some(user),
+    );
+    assert_eq!(status, 200, "{body}");
+    let v = onboarding_until(&app, "step 5 verified", |v| {
+        step(v, 5)["state"] == "verified"
+    });
+    assert_eq!(v["role_request"]["role"], "admin");
+    assert_eq!(v["invalid_role"], Value::Null);
+
+    // Step 6 lists who never logged in.
+    assert!(v["users"]["total"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        v["users"]["never_logged_in"].as_u64().unwrap() > 0,
+        !v["never_logged_in"].as_array().unwrap().is_empty()
+    );
+
+    // Bad changes say what is wrong.
+    let e = invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "go_to", "step": 9}}),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "invalidValue");
+    let e = invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "unique_identifier", "value": "phone"}}),
+    )
+    .unwrap_err();
+    assert!(e["message"]
+        .as_str()
+        .unwrap()
+        .contains("'email' or 'userName'"));
+    invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "go_to", "step": 4}}),
+    )
+    .unwrap();
+    invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "unique_identifier", "value": "email"}}),
+    )
+    .unwrap();
+
+    // Another console on the same database resumes where this one was; the secret itself
+    // was never stored.
+    let resumed = start_at(None, db_dir.join("app.db"), false);
+    let v = invoke(&resumed.webview, "onboarding", json!({})).unwrap();
+    assert_eq!(v["current"], 4);
+    assert_eq!(v["unique_identifier"], "email");
+    assert_eq!(step(&v, 1)["state"], "done");
+    for n in 2..=5 {
+        assert_eq!(step(&v, n)["state"], "verified", "step {n}");
+    }
+    assert_eq!(v["secret"], Value::Null);
+    assert_eq!(v["token"]["name"], "Okta-SCIM");
+}
+
+#[test]
+fn the_simulator_sends_what_okta_sends() {
+    let app = start();
+    let sim = |action: Value| invoke(&app.webview, "simulate", json!({"action": action}));
+
+    let r = sim(
+        json!({"action": "first_login", "email": "new.person@example.com",
+        "given_name": "New", "family_name": "Person", "role": "Analyst"}),
+    )
+    .unwrap();
+    assert_eq!(r["ok"], true);
+    assert!(
+        r["outcome"].as_str().unwrap().contains("just in time"),
+        "{r}"
+    );
+    assert_eq!(r["user"]["role"], "Analyst");
+    assert_eq!(r["user"]["source"], "jit");
+
+    let r = sim(json!({"action": "connector_test"})).unwrap();
+    assert_eq!(r["ok"], true);
+    assert_eq!(r["exchanges"][0]["path"], "/Users?startIndex=1&count=2");
+    assert_eq!(r["token_name"], "Demo");
+
+    let r = sim(
+        json!({"action": "profile_push", "user_name": "NEW.person@example.com",
+        "given_name": "Newer", "family_name": "Person"}),
+    )
+    .unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    let methods: Vec<&str> = r["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["GET", "GET", "PUT"]);
+    assert_eq!(r["user"]["name"], "Newer Person");
+
+    let r = sim(
+        json!({"action": "role_change", "user_name": "new.person@example.com", "role": "Admin"}),
+    )
+    .unwrap();
+    assert_eq!(r["ok"], true);
+    assert_eq!(r["user"]["role"], "Admin");
+
+    let r = sim(json!({"action": "role_change", "user_name": "new.person@example.com", "role": "Superuser"})).unwrap();
+    assert_eq!(r["ok"], false);
+    assert_eq!(r["exchanges"][2]["status"], 400);
+    assert!(
+        r["outcome"].as_str().unwrap().contains("valid roles are"),
+        "{r}"
+    );
+    assert_eq!(
+        r["user"]["role"], "Admin",
+        "nothing of a refused update is applied"
+    );
+
+    let r = sim(json!({"action": "deactivate", "user_name": "new.person@example.com"})).unwrap();
+    assert_eq!(r["ok"], true);
+    assert_eq!(r["user"]["active"], false);
+    assert_eq!(
+        r["exchanges"][1]["request"]["Operations"][0]["value"]["active"],
+        false
+    );
+    let r = sim(json!({"action": "reactivate", "user_name": "new.person@example.com"})).unwrap();
+    assert_eq!(r["user"]["active"], true);
+
+    let r = sim(json!({"action": "deactivate", "user_name": "nobody@example.com"})).unwrap();
+    assert_eq!(r["ok"], false);
+    assert!(r["outcome"].as_str().unwrap().contains("first SAML login"));
+
+    // Every SCIM request is in the event log, as Okta's.
+    let events = invoke(
+        &app.webview,
+        "list_events",
+        json!({"query": {"client": "Okta SCIM"}}),
+    )
+    .unwrap();
+    assert!(events.as_array().unwrap().len() >= 12, "{events:#}");
+    let e = sim(json!({"action": "role_change", "user_name": " ", "role": "Admin"})).unwrap_err();
+    assert_eq!(e["code"], "invalidValue");
+
+    // Without a token of its own the simulator says how to get one.
+    let plain = start_in(tempfile::tempdir().unwrap(), false);
+    let e = invoke(
+        &plain.webview,
+        "simulate",
+        json!({"action": {"action": "connector_test"}}),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "no_token");
+    invoke(
+        &plain.webview,
+        "create_token",
+        json!({"name": "mine", "permission": "UserModify", "expiresInDays": null}),
+    )
+    .unwrap();
+    let r = invoke(
+        &plain.webview,
+        "simulate",
+        json!({"action": {"action": "connector_test"}}),
+    )
+    .unwrap();
+    assert_eq!(r["token_name"], "mine");
 }

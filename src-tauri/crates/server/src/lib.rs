@@ -66,6 +66,8 @@ pub struct EventInfo {
     pub user_name: Option<String>,
     pub diff: Vec<scim_store::AttrChange>,
     pub ignored: Vec<String>,
+    /// The role attribute's value as the request sent it.
+    pub role: Option<String>,
 }
 
 impl AppState {
@@ -220,6 +222,7 @@ async fn authenticate_and_log(
         diff: info.diff,
         ignored: info.ignored,
         error,
+        role: info.role,
     });
     response
 }

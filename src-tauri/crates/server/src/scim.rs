@@ -14,7 +14,7 @@ use scim_protocol::filter::{self, Filter};
 use scim_protocol::path::AttrPath;
 use scim_protocol::projection::Projection;
 use scim_protocol::resource::{render, Meta};
-use scim_protocol::schema::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA};
+use scim_protocol::schema::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA, USER_SCHEMA};
 use scim_protocol::ScimError;
 use scim_store::{ChangeContext, ListQuery, SortOrder, UserRecord};
 
@@ -391,6 +391,76 @@ async fn create_user(
     ))
 }
 
+/// The role attribute's value in a resource body, as sent: a top-level member (any case), a
+/// member named with the core schema's URN, or one inside an object under that URN. `null`
+/// carries no role.
+fn role_in(obj: &serde_json::Map<String, Value>, attr: &str) -> Option<String> {
+    let mut found = None;
+    for (k, v) in obj {
+        let named = k.eq_ignore_ascii_case(attr)
+            || k.get(..USER_SCHEMA.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(USER_SCHEMA))
+                && k[USER_SCHEMA.len()..]
+                    .strip_prefix(':')
+                    .is_some_and(|rest| rest.eq_ignore_ascii_case(attr));
+        if named {
+            found = shown(v).or(found);
+        } else if k.eq_ignore_ascii_case(USER_SCHEMA) {
+            if let Value::Object(inner) = v {
+                found = role_in(inner, attr).or(found);
+            }
+        }
+    }
+    found
+}
+
+fn shown(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The role attribute's value a PATCH request sets, as sent (the last operation that sets it).
+fn role_in_patch(body: &Value, attr: &str) -> Option<String> {
+    let ops = body.as_object()?.iter().find_map(|(k, v)| {
+        k.eq_ignore_ascii_case("Operations")
+            .then_some(v)
+            .and_then(Value::as_array)
+    })?;
+    let mut found = None;
+    for op in ops.iter().filter_map(Value::as_object) {
+        let field = |name: &str| {
+            op.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        };
+        if field("op")
+            .and_then(Value::as_str)
+            .is_some_and(|o| o.eq_ignore_ascii_case("remove"))
+        {
+            continue;
+        }
+        let Some(value) = field("value") else {
+            continue;
+        };
+        match field("path").and_then(Value::as_str) {
+            Some(path) => {
+                let mut one = serde_json::Map::new();
+                one.insert(path.trim().to_owned(), value.clone());
+                found = role_in(&one, attr).or(found);
+            }
+            None => {
+                if let Value::Object(v) = value {
+                    found = role_in(v, attr).or(found);
+                }
+            }
+        }
+    }
+    found
+}
+
 /// For a failed write, the user the request was about, as far as the body says.
 fn attempted(body: &Value, rt: &Runtime) -> EventInfo {
     EventInfo {
@@ -402,6 +472,7 @@ fn attempted(body: &Value, rt: &Runtime) -> EventInfo {
         ignored: scim_protocol::resource::normalize(&rt.user_schema, body)
             .map(|n| n.ignored)
             .unwrap_or_default(),
+        role: body.as_object().and_then(|o| role_in(o, &rt.role_attr)),
         ..EventInfo::default()
     }
 }
@@ -415,7 +486,7 @@ fn failed_for(id: &str) -> EventInfo {
 }
 
 /// The response to a write: the user as it now is, or the error with what the event log
-/// should know of the attempt.
+/// should know of the attempt (whose `role` is kept on success too).
 fn written(
     state: &AppState,
     rt: &Runtime,
@@ -428,6 +499,7 @@ fn written(
             let info = EventInfo {
                 diff: outcome.diff,
                 ignored: outcome.ignored,
+                role: on_error.role,
                 ..info_for(&u)
             };
             user_response(status, state, rt, &u, &Projection::default(), info)
@@ -471,13 +543,11 @@ async fn patch_user(
         .core
         .patch_user(&rt, &id, &body, if_match(&headers), &ctx(&principal))
         .await;
-    Ok(written(
-        &state,
-        &rt,
-        StatusCode::OK,
-        result,
-        failed_for(&id),
-    ))
+    let on_error = EventInfo {
+        role: role_in_patch(&body, &rt.role_attr),
+        ..failed_for(&id)
+    };
+    Ok(written(&state, &rt, StatusCode::OK, result, on_error))
 }
 
 async fn delete_user(
@@ -535,4 +605,70 @@ pub(crate) async fn unknown_endpoint(
         return ApiError::Scim(ScimError::new(501, None, "/Me is not supported"));
     }
     ApiError::not_found(format!("there is no SCIM endpoint at {path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_role_a_body_carries_however_it_is_named() {
+        let role = |v: Value| role_in(v.as_object().unwrap(), "pantherRole");
+        assert_eq!(
+            role(json!({"pantherRole": "Admin"})).as_deref(),
+            Some("Admin")
+        );
+        assert_eq!(
+            role(json!({"PANTHERROLE": "Nope"})).as_deref(),
+            Some("Nope")
+        );
+        assert_eq!(
+            role(json!({"urn:ietf:params:scim:schemas:core:2.0:User:pantherRole": "Analyst"}))
+                .as_deref(),
+            Some("Analyst")
+        );
+        assert_eq!(
+            role(json!({"urn:ietf:params:scim:schemas:core:2.0:User": {"pantherRole": "Analyst"}}))
+                .as_deref(),
+            Some("Analyst")
+        );
+        assert_eq!(role(json!({"pantherRole": 7})).as_deref(), Some("7"));
+        assert_eq!(role(json!({"pantherRole": null})), None);
+        assert_eq!(role(json!({"userName": "a", "role": "Admin"})), None);
+    }
+
+    #[test]
+    fn finds_the_role_a_patch_sets() {
+        let role = |v: Value| role_in_patch(&v, "pantherRole");
+        assert_eq!(
+            role(
+                json!({"Operations": [{"op": "Replace", "path": "pantherRole", "value": "Admin"}]})
+            )
+            .as_deref(),
+            Some("Admin")
+        );
+        assert_eq!(
+            role(json!({"operations": [
+                {"op": "replace", "value": {"active": false}},
+                {"op": "replace", "value": {"pantherRole": "Analyst"}}
+            ]}))
+            .as_deref(),
+            Some("Analyst")
+        );
+        assert_eq!(
+            role(json!({"Operations": [{"op": "add",
+                "path": "urn:ietf:params:scim:schemas:core:2.0:User:pantherRole", "value": "X"}]}))
+            .as_deref(),
+            Some("X")
+        );
+        assert_eq!(
+            role(json!({"Operations": [{"op": "remove", "path": "pantherRole"}]})),
+            None
+        );
+        assert_eq!(
+            role(json!({"Operations": [{"op": "replace", "value": {"active": false}}]})),
+            None
+        );
+        assert_eq!(role(json!({"schemas": []})), None);
+    }
 }

@@ -53,6 +53,8 @@ pub trait Store: Send + Sync + 'static {
     async fn find_user_by_user_name(&self, user_name: &str) -> Result<Option<UserRecord>>;
     async fn list_users(&self, query: &ListQuery<'_>) -> Result<UserPage>;
     async fn count_users(&self) -> Result<UserCounts>;
+    /// The first `limit` users who never logged in (in creation order).
+    async fn never_logged_in(&self, limit: u64) -> Result<Vec<UserRecord>>;
     /// Inserts a new user; `Conflict` when the userName is taken (case-insensitively).
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord>;
     /// Replaces `old` with `new` if `old.version` is still current, else `VersionMismatch`.

@@ -538,6 +538,21 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn never_logged_in(&self, limit: u64) -> Result<Vec<UserRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(Cost::Scan, move |conn| {
+            query_all(
+                conn,
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE last_login IS NULL ORDER BY seq LIMIT ?"
+                ),
+                [limit],
+                user_from_read,
+            )
+        })
+        .await
+    }
+
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
         let d = derive(&user)?;
         let now = now();
@@ -852,7 +867,7 @@ impl Store for SqliteStore {
         for chunk in events.chunks(64) {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO events (at, token_name, token_id, client, method, path, status, \
-                 latency_us, resource_type, resource_id, user_name, diff, ignored, error) ",
+                 latency_us, resource_type, resource_id, user_name, diff, ignored, error, role) ",
             );
             insert.push_values(chunk, |mut row, e| {
                 let diff = (!e.diff.is_empty())
@@ -871,7 +886,8 @@ impl Store for SqliteStore {
                     .push_bind(e.user_name.clone())
                     .push_bind(diff)
                     .push_bind(list(&e.ignored))
-                    .push_bind(e.error.clone());
+                    .push_bind(e.error.clone())
+                    .push_bind(e.role.clone());
             });
             insert.build().execute(&mut *tx).await?;
         }
@@ -923,8 +939,37 @@ impl Store for SqliteStore {
             sql.push_str(" AND status = ?");
             params.push(Bind::Int(i64::from(status)));
         }
+        if q.success_only {
+            sql.push_str(" AND status < 400");
+        }
+        if let Some(t) = q.token_id {
+            sql.push_str(" AND token_id = ?");
+            params.push(Bind::Int(t));
+        }
+        if !q.methods.is_empty() {
+            sql.push_str(" AND method IN (");
+            for (i, m) in q.methods.iter().enumerate() {
+                sql.push_str(if i == 0 { "?" } else { ", ?" });
+                params.push(Bind::Text(m.to_ascii_uppercase()));
+            }
+            sql.push(')');
+        }
+        if q.with_role {
+            sql.push_str(" AND role IS NOT NULL");
+        }
+        if q.deactivations_only {
+            // JSON false reads back as 0 through json_extract.
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM json_each(events.diff) \
+                 WHERE json_extract(value, '$.path') = 'active' AND json_extract(value, '$.new') = 0)",
+            );
+        }
         params.push(Bind::Int(i64::from(q.limit)));
-        let sql = format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id");
+        let sql = if q.oldest_first {
+            format!("{sql} ORDER BY id LIMIT ?")
+        } else {
+            format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id")
+        };
         self.read(Cost::Scan, move |conn| {
             query_all(conn, &sql, rusqlite::params_from_iter(&params), |r| {
                 let json_list = |c: &str| -> Result<Option<String>> { Ok(r.get(c)?) };
@@ -957,6 +1002,7 @@ impl Store for SqliteStore {
                         diff,
                         ignored,
                         error: r.get("error")?,
+                        role: r.get("role")?,
                     },
                 })
             })

@@ -245,6 +245,9 @@ pub struct NewEvent {
     pub diff: Vec<AttrChange>,
     pub ignored: Vec<String>,
     pub error: Option<String>,
+    /// The role attribute's value as the request sent it (valid or not), when it sent one.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,6 +271,18 @@ pub struct EventQuery {
     pub client: Option<String>,
     /// Events answered with exactly this status.
     pub status: Option<u16>,
+    /// Only requests that succeeded (status below 400).
+    pub success_only: bool,
+    /// Events of requests authenticated with this token.
+    pub token_id: Option<i64>,
+    /// Events of requests with one of these methods (upper case); empty = any.
+    pub methods: Vec<String>,
+    /// Only requests that carried the role attribute.
+    pub with_role: bool,
+    /// Only requests whose diff set `active` to false.
+    pub deactivations_only: bool,
+    /// The oldest `limit` matching events instead of the newest.
+    pub oldest_first: bool,
     /// The newest `limit` events (returned oldest first).
     pub limit: u32,
 }

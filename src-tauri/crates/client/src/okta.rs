@@ -1,0 +1,189 @@
+//! The requests Okta's SCIM 2.0 connector sends, in the order it sends them (see
+//! `IDP-BEHAVIOUR` in the design notes): the connector test, the lookup by `userName`, a profile
+//! push as GET then PUT of the whole user, and deactivation as a path-less PATCH.
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::{filter_string, query_value, ClientError, Exchange, ScimClient};
+
+/// What Okta calls itself on every request.
+pub const USER_AGENT: &str = "Okta SCIM Client 1.0.0";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// The requests one Okta action sent, and what came of it in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sequence {
+    pub exchanges: Vec<Exchange>,
+    /// Whether the server did what Okta asked.
+    pub ok: bool,
+    pub outcome: String,
+}
+
+impl Sequence {
+    fn done(exchanges: Vec<Exchange>, outcome: impl Into<String>) -> Self {
+        let ok = exchanges.last().is_some_and(Exchange::ok);
+        Sequence {
+            exchanges,
+            ok,
+            outcome: outcome.into(),
+        }
+    }
+    fn failed(exchanges: Vec<Exchange>, outcome: impl Into<String>) -> Self {
+        Sequence {
+            exchanges,
+            ok: false,
+            outcome: outcome.into(),
+        }
+    }
+}
+
+/// A client that names itself as Okta does.
+pub fn client(base_url: &str, token: &str) -> Result<ScimClient, ClientError> {
+    ScimClient::new(base_url, token, USER_AGENT)
+}
+
+/// "Test Connector Configuration" and saving *To App*: the first page of two users.
+pub async fn connector_test(c: &ScimClient) -> Result<Sequence, ClientError> {
+    let x = c
+        .send(Method::GET, "/Users?startIndex=1&count=2", None)
+        .await?;
+    let outcome = if x.ok() {
+        "Connector configured successfully".to_owned()
+    } else {
+        format!("The connector test failed: {}", describe(&x))
+    };
+    Ok(Sequence::done(vec![x], outcome))
+}
+
+/// The lookup Okta makes by `userName` (also when the unique identifier is `email`); the
+/// user found, if any.
+pub async fn lookup(
+    c: &ScimClient,
+    user_name: &str,
+) -> Result<(Exchange, Option<Value>), ClientError> {
+    let filter = format!("userName eq {}", filter_string(user_name));
+    let x = c
+        .send(
+            Method::GET,
+            &format!(
+                "/Users?filter={}&startIndex=1&count=100",
+                query_value(&filter)
+            ),
+            None,
+        )
+        .await?;
+    let found = x
+        .ok()
+        .then(|| {
+            x.response
+                .as_ref()?
+                .get("Resources")?
+                .as_array()?
+                .first()
+                .cloned()
+        })
+        .flatten();
+    Ok((x, found))
+}
+
+/// Looks the user up, or ends the sequence saying why it could not go on.
+async fn find(
+    c: &ScimClient,
+    user_name: &str,
+    exchanges: &mut Vec<Exchange>,
+) -> Result<Option<String>, ClientError> {
+    let (x, found) = lookup(c, user_name).await?;
+    exchanges.push(x);
+    Ok(found.and_then(|u| u.get("id").and_then(Value::as_str).map(str::to_owned)))
+}
+
+fn not_found(user_name: &str) -> String {
+    format!(
+        "Okta found no user '{user_name}' here. With just-in-time provisioning a user exists \
+         only after their first SAML login, so Okta's updates fail until then."
+    )
+}
+
+/// "Push Profile Updates": GET the user, then PUT back what came with `changes` applied
+/// (top-level members replaced, `name` merged member by member).
+pub async fn push_profile(
+    c: &ScimClient,
+    user_name: &str,
+    changes: &Map<String, Value>,
+) -> Result<Sequence, ClientError> {
+    let mut xs = Vec::new();
+    let Some(id) = find(c, user_name, &mut xs).await? else {
+        return Ok(Sequence::failed(xs, not_found(user_name)));
+    };
+    let got = c.send(Method::GET, &format!("/Users/{id}"), None).await?;
+    let Some(Value::Object(mut user)) = got.ok().then(|| got.response.clone()).flatten() else {
+        let why = describe(&got);
+        xs.push(got);
+        return Ok(Sequence::failed(
+            xs,
+            format!("Okta could not read the user: {why}"),
+        ));
+    };
+    xs.push(got);
+    for (k, v) in changes {
+        match (user.get_mut(k), v) {
+            (Some(Value::Object(old)), Value::Object(new)) if k == "name" => {
+                old.extend(new.clone());
+            }
+            _ => {
+                user.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let put = c
+        .send(
+            Method::PUT,
+            &format!("/Users/{id}"),
+            Some(Value::Object(user)),
+        )
+        .await?;
+    let outcome = if put.ok() {
+        format!("Pushed the profile of {user_name}")
+    } else {
+        format!("The profile push was refused: {}", describe(&put))
+    };
+    xs.push(put);
+    Ok(Sequence::done(xs, outcome))
+}
+
+/// Deactivation (unassigning the app) or reactivation, as catalog apps send it.
+pub async fn set_active(
+    c: &ScimClient,
+    user_name: &str,
+    active: bool,
+) -> Result<Sequence, ClientError> {
+    let mut xs = Vec::new();
+    let Some(id) = find(c, user_name, &mut xs).await? else {
+        return Ok(Sequence::failed(xs, not_found(user_name)));
+    };
+    let body = json!({
+        "schemas": [PATCH_OP],
+        "Operations": [{"op": "replace", "value": {"active": active}}]
+    });
+    let x = c
+        .send(Method::PATCH, &format!("/Users/{id}"), Some(body))
+        .await?;
+    let verb = if active { "Reactivated" } else { "Deactivated" };
+    let outcome = if x.ok() {
+        format!("{verb} {user_name}")
+    } else {
+        format!("The change was refused: {}", describe(&x))
+    };
+    xs.push(x);
+    Ok(Sequence::done(xs, outcome))
+}
+
+/// An answer in a few words: the SCIM Error's detail, or the status.
+pub fn describe(x: &Exchange) -> String {
+    match x.error_detail() {
+        Some(d) => format!("{} {d}", x.status),
+        None => format!("HTTP {}", x.status),
+    }
+}

@@ -1,0 +1,561 @@
+//! The Okta onboarding steps, their state, and their verification from the requests that
+//! arrive. Progress is kept in the database (setting `onboarding`), so the guide can be left
+//! and resumed; a step's verified time, once seen, is kept even after the event log is pruned.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use scim_server::settings::Policy;
+use scim_server::Runtime;
+use scim_store::{EventQuery, EventRecord, UserCounts};
+
+use crate::console::{
+    token_state, user_row, CmdResult, CommandError, Console, NewTokenView, TokenView, UserRow,
+};
+
+const PROGRESS_SETTING: &str = "onboarding";
+pub const STEPS: u8 = 6;
+
+/// What the admin has done so far; stored as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The step shown (1-based).
+    #[serde(default)]
+    pub current: u8,
+    /// The token created for Okta in step 2.
+    #[serde(default)]
+    pub token_id: Option<i64>,
+    /// When its secret was copied.
+    #[serde(default)]
+    pub secret_copied: Option<String>,
+    /// `email` or `userName`: Okta's *Unique identifier field for users*.
+    #[serde(default)]
+    pub unique_identifier: Option<String>,
+    /// Steps the admin marked done, with the time.
+    #[serde(default)]
+    pub done: BTreeMap<u8, String>,
+    /// Steps verified from arriving requests, with the time of the first such request.
+    #[serde(default)]
+    pub verified: BTreeMap<u8, String>,
+}
+
+/// A change the window asks for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OnboardingChange {
+    GoTo { step: u8 },
+    MarkDone { step: u8, done: bool },
+    SecretCopied,
+    UniqueIdentifier { value: String },
+    Restart,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepView {
+    pub number: u8,
+    pub title: &'static str,
+    /// `todo`, `done` or `verified`.
+    pub state: &'static str,
+    /// When it was marked done or verified.
+    pub at: Option<String>,
+}
+
+/// One value to type or paste into Okta.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OktaField {
+    pub label: String,
+    pub value: String,
+    /// Whether a copy button makes sense (false for a choice among options).
+    pub copy: bool,
+    pub hint: Option<String>,
+}
+
+fn field(label: &str, value: impl Into<String>, hint: Option<&str>) -> OktaField {
+    OktaField {
+        label: label.to_owned(),
+        value: value.into(),
+        copy: true,
+        hint: hint.map(str::to_owned),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnboardingView {
+    pub current: u8,
+    pub steps: Vec<StepView>,
+    pub policy: Policy,
+    // Step 2.
+    pub token: Option<TokenView>,
+    /// The token's secret while the console that created it runs.
+    pub secret: Option<String>,
+    pub secret_copied: Option<String>,
+    // Step 3.
+    pub tenant_url: String,
+    pub public_url: Option<String>,
+    pub url_warnings: Vec<String>,
+    pub unique_identifier: String,
+    pub connection_fields: Vec<OktaField>,
+    /// The first request authenticated with the token.
+    pub first_request: Option<EventRecord>,
+    /// The latest one.
+    pub last_request: Option<EventRecord>,
+    // Step 4.
+    pub to_app: Vec<String>,
+    pub profile_update: Option<EventRecord>,
+    pub deactivation: Option<EventRecord>,
+    // Step 5.
+    pub role_fields: Vec<OktaField>,
+    pub saml_statement: Vec<OktaField>,
+    pub valid_roles: Vec<String>,
+    pub default_role: String,
+    pub role_request: Option<EventRecord>,
+    /// The latest request whose role was refused, when it came after the last accepted one.
+    pub invalid_role: Option<EventRecord>,
+    // Step 6.
+    pub users: UserCounts,
+    /// Users who never logged in (a few; `users.never_logged_in` counts them all).
+    pub never_logged_in: Vec<UserRow>,
+    /// Recent updates that found no user: Okta pushing to someone who has not logged in.
+    pub missing_user_updates: Vec<EventRecord>,
+}
+
+const TITLES: [&str; STEPS as usize] = [
+    "Prerequisites",
+    "Create the API token",
+    "Connect Okta",
+    "To App settings",
+    "Role attribute",
+    "Assign users",
+];
+
+/// "pantherRole" → "Panther Role".
+fn display_name(attr: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in attr.chars().enumerate() {
+        if i == 0 {
+            out.extend(c.to_uppercase());
+        } else {
+            if c.is_uppercase() {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// "pantherRole" → "PantherRole", the SAML attribute statement's name.
+fn statement_name(attr: &str) -> String {
+    let mut c = attr.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+pub fn role_fields(attr: &str) -> Vec<OktaField> {
+    vec![
+        field("Data type", "string", None),
+        field("Display name", display_name(attr), None),
+        field("Variable name", attr, None),
+        field("External name", attr, None),
+        field(
+            "External namespace",
+            scim_protocol::schema::USER_SCHEMA,
+            Some("Okta then sends the role as a top-level member of the user."),
+        ),
+    ]
+}
+
+pub fn saml_statement(attr: &str) -> Vec<OktaField> {
+    vec![
+        field("Name", statement_name(attr), None),
+        field("Name format", "Unspecified", None),
+        field("Value", format!("appuser.{attr}"), None),
+    ]
+}
+
+fn connection_fields(
+    tenant_url: &str,
+    secret: Option<&str>,
+    token_name: Option<&str>,
+    unique: &str,
+    policy: Policy,
+) -> Vec<OktaField> {
+    let mut actions = vec!["Push Profile Updates"];
+    if policy == Policy::Full {
+        actions.insert(0, "Push New Users");
+    }
+    let auth = match (secret, token_name) {
+        (Some(s), _) => field(
+            "Authorization",
+            s,
+            Some("Okta sends it as 'Authorization: Bearer <token>'."),
+        ),
+        (None, Some(name)) => OktaField {
+            label: "Authorization".to_owned(),
+            value: format!("the secret of the token '{name}'"),
+            copy: false,
+            hint: Some(
+                "The secret was shown once when the token was created. If it is lost, create a new token in step 2."
+                    .to_owned(),
+            ),
+        },
+        (None, None) => OktaField {
+            label: "Authorization".to_owned(),
+            value: "create the token in step 2 first".to_owned(),
+            copy: false,
+            hint: None,
+        },
+    };
+    vec![
+        field(
+            "SCIM connector base URL",
+            tenant_url,
+            Some("The Tenant URL of this server."),
+        ),
+        field(
+            "Unique identifier field for users",
+            unique,
+            Some("Okta still looks users up by userName either way."),
+        ),
+        OktaField {
+            label: "Supported provisioning actions".to_owned(),
+            value: actions.join(", "),
+            copy: false,
+            hint: Some(match policy {
+                Policy::Jit => "Only Push Profile Updates: users are created by their first SAML login here (just-in-time), so leave Push New Users and Push Groups off.".to_owned(),
+                Policy::Full => "Users are created over SCIM (full provisioning).".to_owned(),
+            }),
+        },
+        OktaField {
+            label: "Authentication Mode".to_owned(),
+            value: "HTTP Header".to_owned(),
+            copy: false,
+            hint: None,
+        },
+        auth,
+    ]
+}
+
+impl Console {
+    async fn progress(&self) -> CmdResult<Progress> {
+        Ok(match self.core.store.get_setting(PROGRESS_SETTING).await? {
+            Some(s) => serde_json::from_str(&s).unwrap_or_default(),
+            None => Progress::default(),
+        })
+    }
+
+    async fn save_progress(&self, p: &Progress) -> CmdResult<()> {
+        let s =
+            serde_json::to_string(p).map_err(|e| CommandError::new("internal", e.to_string()))?;
+        Ok(self.core.store.set_setting(PROGRESS_SETTING, &s).await?)
+    }
+
+    /// The first (or latest) event matching `q`.
+    async fn one_event(&self, q: EventQuery, first: bool) -> CmdResult<Option<EventRecord>> {
+        let q = EventQuery {
+            oldest_first: first,
+            limit: 1,
+            ..q
+        };
+        Ok(self.core.store.list_events(&q).await?.pop())
+    }
+
+    /// Step 2: creates the token Okta will use (Manage Users), and makes it the one the next
+    /// steps show and verify against.
+    pub async fn onboarding_create_token(
+        &self,
+        name: &str,
+        expires_in_days: Option<u32>,
+    ) -> CmdResult<NewTokenView> {
+        let created = self
+            .create_token(name, "UserModify", expires_in_days)
+            .await?;
+        let mut p = self.progress().await?;
+        p.token_id = Some(created.token.token.id);
+        p.secret_copied = None;
+        p.verified.remove(&2);
+        p.verified.remove(&3);
+        p.done.insert(2, scim_store::now());
+        self.save_progress(&p).await?;
+        Ok(created)
+    }
+
+    pub async fn onboarding_update(&self, change: OnboardingChange) -> CmdResult<OnboardingView> {
+        let mut p = self.progress().await?;
+        let check = |step: u8| {
+            if (1..=STEPS).contains(&step) {
+                Ok(step)
+            } else {
+                Err(CommandError::new(
+                    "invalidValue",
+                    format!("There is no step {step}; the steps are 1 to {STEPS}."),
+                ))
+            }
+        };
+        match change {
+            OnboardingChange::GoTo { step } => p.current = check(step)?,
+            OnboardingChange::MarkDone { step, done } => {
+                let step = check(step)?;
+                if done {
+                    p.done.entry(step).or_insert_with(scim_store::now);
+                } else {
+                    p.done.remove(&step);
+                }
+            }
+            OnboardingChange::SecretCopied => {
+                if p.token_id.is_none() {
+                    return Err(CommandError::new(
+                        "invalidValue",
+                        "There is no token to copy yet; create it in step 2.",
+                    ));
+                }
+                p.secret_copied = Some(scim_store::now());
+            }
+            OnboardingChange::UniqueIdentifier { value } => {
+                let v = value.trim();
+                p.unique_identifier = Some(match v {
+                    "email" | "userName" => v.to_owned(),
+                    _ => {
+                        return Err(CommandError::new(
+                            "invalidValue",
+                            format!("The unique identifier is 'email' or 'userName', not '{v}'."),
+                        ))
+                    }
+                });
+            }
+            OnboardingChange::Restart => p = Progress::default(),
+        }
+        self.save_progress(&p).await?;
+        self.onboarding().await
+    }
+
+    pub async fn onboarding(&self) -> CmdResult<OnboardingView> {
+        let rt = self.core.runtime().await?;
+        let mut p = self.progress().await?;
+        let before = p.clone();
+        let now = scim_store::now();
+
+        let token = match p.token_id {
+            Some(id) => self
+                .core
+                .store
+                .list_tokens()
+                .await?
+                .into_iter()
+                .find(|t| t.id == id)
+                .map(|t| TokenView {
+                    state: token_state(&t, &now),
+                    token: t,
+                }),
+            None => None,
+        };
+        let secret = p.token_id.and_then(|id| self.secret_for(id));
+
+        // Step 3: a request authenticated with the token.
+        let (first_request, last_request) = match p.token_id {
+            Some(id) => {
+                let q = EventQuery {
+                    token_id: Some(id),
+                    ..Default::default()
+                };
+                (
+                    self.one_event(q.clone(), true).await?,
+                    self.one_event(q, false).await?,
+                )
+            }
+            None => (None, None),
+        };
+        if let Some(e) = &first_request {
+            p.verified.entry(2).or_insert_with(|| e.event.at.clone());
+            p.verified.entry(3).or_insert_with(|| e.event.at.clone());
+        }
+
+        // Step 4: the first profile update or deactivation that succeeded.
+        let writes = EventQuery {
+            success_only: true,
+            methods: vec!["PUT".to_owned(), "PATCH".to_owned()],
+            ..Default::default()
+        };
+        let profile_update = self.one_event(writes.clone(), true).await?;
+        let deactivation = self
+            .one_event(
+                EventQuery {
+                    deactivations_only: true,
+                    ..writes
+                },
+                true,
+            )
+            .await?;
+        if let Some(at) = [&profile_update, &deactivation]
+            .into_iter()
+            .flatten()
+            .map(|e| e.event.at.clone())
+            .min()
+        {
+            p.verified.entry(4).or_insert(at);
+        }
+
+        // Step 5: a request carrying the role attribute.
+        let role_request = self
+            .one_event(
+                EventQuery {
+                    with_role: true,
+                    success_only: true,
+                    ..Default::default()
+                },
+                true,
+            )
+            .await?;
+        if let Some(e) = &role_request {
+            p.verified.entry(5).or_insert_with(|| e.event.at.clone());
+        }
+        let last_good_role = self
+            .one_event(
+                EventQuery {
+                    with_role: true,
+                    success_only: true,
+                    ..Default::default()
+                },
+                false,
+            )
+            .await?;
+        let invalid_role = self
+            .one_event(
+                EventQuery {
+                    with_role: true,
+                    status: Some(400),
+                    ..Default::default()
+                },
+                false,
+            )
+            .await?
+            .filter(|bad| last_good_role.as_ref().is_none_or(|good| bad.id > good.id));
+
+        // Step 6.
+        let users = self.core.store.count_users().await?;
+        let never_logged_in = self.never_logged_in(&rt, 10).await?;
+        let missing_user_updates = self
+            .core
+            .store
+            .list_events(&EventQuery {
+                status: Some(404),
+                methods: vec!["PUT".to_owned(), "PATCH".to_owned()],
+                limit: 5,
+                ..Default::default()
+            })
+            .await?;
+
+        if p != before {
+            self.save_progress(&p).await?;
+        }
+        let steps = (1..=STEPS)
+            .map(|n| {
+                let (state, at) = match (p.verified.get(&n), p.done.get(&n)) {
+                    (Some(v), _) => ("verified", Some(v.clone())),
+                    (None, Some(d)) => ("done", Some(d.clone())),
+                    (None, None) => ("todo", None),
+                };
+                StepView {
+                    number: n,
+                    title: TITLES[usize::from(n - 1)],
+                    state,
+                    at,
+                }
+            })
+            .collect();
+        let unique = p
+            .unique_identifier
+            .clone()
+            .unwrap_or_else(|| "userName".to_owned());
+        let tenant_url = self.tenant_url(&rt);
+        let public_url = rt.public_root().map(str::to_owned);
+        let mut to_app = vec![
+            "Update User Attributes".to_owned(),
+            "Deactivate Users".to_owned(),
+        ];
+        if rt.policy == Policy::Full {
+            to_app.insert(0, "Create Users".to_owned());
+        }
+        Ok(OnboardingView {
+            current: p.current.clamp(1, STEPS),
+            steps,
+            policy: rt.policy,
+            connection_fields: connection_fields(
+                &tenant_url,
+                secret.as_deref(),
+                token.as_ref().map(|t| t.token.name.as_str()),
+                &unique,
+                rt.policy,
+            ),
+            token,
+            secret,
+            secret_copied: p.secret_copied.clone(),
+            url_warnings: scim_server::settings::url_warnings(&tenant_url),
+            tenant_url,
+            public_url,
+            unique_identifier: unique,
+            first_request,
+            last_request,
+            to_app,
+            profile_update,
+            deactivation,
+            role_fields: role_fields(&rt.role_attr),
+            saml_statement: saml_statement(&rt.role_attr),
+            valid_roles: rt.roles.clone(),
+            default_role: rt.default_role.clone(),
+            role_request,
+            invalid_role,
+            users,
+            never_logged_in,
+            missing_user_updates,
+        })
+    }
+
+    async fn never_logged_in(&self, rt: &Runtime, limit: u64) -> CmdResult<Vec<UserRow>> {
+        Ok(self
+            .core
+            .store
+            .never_logged_in(limit)
+            .await?
+            .iter()
+            .map(|u| user_row(rt, u))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_role_attribute() {
+        assert_eq!(display_name("pantherRole"), "Panther Role");
+        assert_eq!(statement_name("pantherRole"), "PantherRole");
+        assert_eq!(display_name("appRole"), "App Role");
+        assert_eq!(statement_name(""), "");
+        let s = saml_statement("pantherRole");
+        assert_eq!(s[0].value, "PantherRole");
+        assert_eq!(s[2].value, "appuser.pantherRole");
+    }
+
+    #[test]
+    fn push_new_users_only_in_full_provisioning() {
+        let jit = connection_fields(
+            "http://127.0.0.1:1/scim/v2",
+            None,
+            None,
+            "email",
+            Policy::Jit,
+        );
+        assert_eq!(jit[2].value, "Push Profile Updates");
+        let full = connection_fields("u", Some("s3cret"), Some("t"), "userName", Policy::Full);
+        assert_eq!(full[2].value, "Push New Users, Push Profile Updates");
+        assert_eq!(full[4].value, "s3cret");
+        assert!(full[4].copy);
+        let lost = connection_fields("u", None, Some("Okta-SCIM"), "userName", Policy::Jit);
+        assert!(!lost[4].copy);
+        assert!(lost[4].value.contains("Okta-SCIM"));
+    }
+}
