@@ -47,3 +47,12 @@ ensure_ui() {
     # for omitting other platforms' optional packages (rollup's native builds).
     (cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
+
+# What the end-to-end tests of the app window need: a virtual display, WebKit's WebDriver and
+# tauri-driver, which starts it for the app.
+ensure_gui_test_tools() {
+    ensure_apt xvfb xauth webkit2gtk-driver
+    if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+        cargo install tauri-driver --locked --version 2.1.0 --quiet
+    fi
+}

@@ -9,9 +9,13 @@ import type {
   EventsQuery,
   MinuteCount,
   NewTokenView,
+  OnboardingChange,
+  OnboardingView,
   Permission,
   RolesView,
   SettingsView,
+  SimAction,
+  Simulation,
   TokenView,
   UserChange,
   UserDetail,
@@ -54,6 +58,11 @@ export const api = {
   removeRole: (name: string) => call<RolesView>("remove_role", { name }),
   settings: () => call<SettingsView>("settings"),
   setSetting: (key: string, value: string) => call<SettingsView>("set_setting", { key, value }),
+  onboarding: () => call<OnboardingView>("onboarding"),
+  onboardingUpdate: (change: OnboardingChange) => call<OnboardingView>("onboarding_update", { change }),
+  onboardingCreateToken: (name: string, expiresInDays: number | null) =>
+    call<NewTokenView>("onboarding_create_token", { name, expiresInDays }),
+  simulate: (action: SimAction) => call<Simulation>("simulate", { action }),
 };
 
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */

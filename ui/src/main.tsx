@@ -5,12 +5,16 @@ import type { AppInfo, CommandError } from "./types";
 import { CopyButton, ErrorBox } from "./ui";
 import { ActivityView } from "./views/activity";
 import { RolesView, SettingsPage, TokensView } from "./views/admin";
+import { OnboardingPage } from "./views/onboarding";
+import { SimulatorPage } from "./views/simulator";
 import { UsersView } from "./views/users";
 import "./style.css";
 
 const VIEWS = {
+  onboarding: { label: "Connect Okta", view: OnboardingPage },
   users: { label: "Users", view: UsersView },
   activity: { label: "Activity", view: ActivityView },
+  simulator: { label: "Okta simulator", view: SimulatorPage },
   tokens: { label: "Tokens", view: TokensView },
   roles: { label: "Roles", view: RolesView },
   settings: { label: "Settings", view: SettingsPage },
@@ -22,7 +26,18 @@ function App() {
   const [error, setError] = useState<CommandError | null>(null);
   const [view, setView] = useState<ViewName>("users");
   useEffect(() => {
-    api.appInfo().then(setInfo).catch((e) => setError(asError(e)));
+    api
+      .appInfo()
+      .then((i) => {
+        setInfo(i);
+        // A console that is not connected yet opens on the guide (demo mode shows the users).
+        if (!i.demo)
+          api
+            .onboarding()
+            .then((o) => o.steps.some((s) => s.state === "verified") || setView("onboarding"))
+            .catch(() => undefined);
+      })
+      .catch((e) => setError(asError(e)));
   }, []);
   const View = VIEWS[view].view;
   return (

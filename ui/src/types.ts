@@ -65,6 +65,8 @@ export interface EventRecord {
   diff: AttrChange[];
   ignored: string[];
   error: string | null;
+  /** The role attribute's value as the request sent it. */
+  role: string | null;
 }
 
 export interface EventsQuery {
@@ -147,4 +149,88 @@ export interface UserChange {
   diff: AttrChange[];
   actor: string | null;
   at: string;
+}
+
+export type StepState = "todo" | "done" | "verified";
+
+export interface StepView {
+  number: number;
+  title: string;
+  state: StepState;
+  at: string | null;
+}
+
+/** One value to type or paste into Okta. */
+export interface OktaField {
+  label: string;
+  value: string;
+  copy: boolean;
+  hint: string | null;
+}
+
+export interface UserCounts {
+  total: number;
+  active: number;
+  never_logged_in: number;
+}
+
+export interface OnboardingView {
+  current: number;
+  steps: StepView[];
+  policy: Policy;
+  token: TokenView | null;
+  secret: string | null;
+  secret_copied: string | null;
+  tenant_url: string;
+  public_url: string | null;
+  url_warnings: string[];
+  unique_identifier: "email" | "userName";
+  connection_fields: OktaField[];
+  first_request: EventRecord | null;
+  last_request: EventRecord | null;
+  to_app: string[];
+  profile_update: EventRecord | null;
+  deactivation: EventRecord | null;
+  role_fields: OktaField[];
+  saml_statement: OktaField[];
+  valid_roles: string[];
+  default_role: string;
+  role_request: EventRecord | null;
+  invalid_role: EventRecord | null;
+  users: UserCounts;
+  never_logged_in: UserRow[];
+  missing_user_updates: EventRecord[];
+}
+
+export type OnboardingChange =
+  | { kind: "go_to"; step: number }
+  | { kind: "mark_done"; step: number; done: boolean }
+  | { kind: "secret_copied" }
+  | { kind: "unique_identifier"; value: string }
+  | { kind: "restart" };
+
+export type SimAction =
+  | { action: "connector_test" }
+  | { action: "first_login"; email: string; given_name: string; family_name: string; role: string | null }
+  | { action: "profile_push"; user_name: string; given_name: string; family_name: string }
+  | { action: "role_change"; user_name: string; role: string }
+  | { action: "deactivate"; user_name: string }
+  | { action: "reactivate"; user_name: string };
+
+/** One request the simulator sent and the answer. */
+export interface Exchange {
+  method: string;
+  path: string;
+  request: unknown;
+  status: number;
+  response: unknown;
+  latency_ms: number;
+}
+
+export interface Simulation {
+  exchanges: Exchange[];
+  ok: boolean;
+  outcome: string;
+  token_name: string | null;
+  user: UserRow | null;
 }

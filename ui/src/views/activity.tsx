@@ -190,6 +190,12 @@ export function ActivityView() {
                         <dd class="mono">{e.resource_id}</dd>
                       </>
                     )}
+                    {e.role !== null && (
+                      <>
+                        <dt>Role sent</dt>
+                        <dd class="mono">{e.role}</dd>
+                      </>
+                    )}
                     {e.ignored.length > 0 && (
                       <>
                         <dt>Ignored attributes</dt>

@@ -1,0 +1,369 @@
+// Connecting Okta, step by step: every value to paste, and each step verified from the requests
+// that actually arrive. Progress lives in the database, so the guide can be left and resumed.
+
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, asError, onEventsWritten } from "../api";
+import type { CommandError, EventRecord, NewTokenView, OktaField, OnboardingView, StepView } from "../types";
+import { Badge, CopyButton, ErrorBox, PageHeader, when } from "../ui";
+import { SecretOnce } from "./admin";
+
+function StateBadge(props: { step: StepView }) {
+  const s = props.step;
+  if (s.state === "verified") return <Badge kind="ok">Verified {when(s.at)}</Badge>;
+  if (s.state === "done") return <Badge kind="warn">Done</Badge>;
+  return <Badge kind="off">To do</Badge>;
+}
+
+/** Okta's fields; the token is masked (its copy button still copies it). */
+function Fields(props: { fields: OktaField[]; secret?: string | null; after?: Record<string, ComponentChildren> }) {
+  return (
+    <div class="okta-fields">
+      {props.fields.map((f) => (
+        <div class="field" data-field={f.label}>
+          <div class="field-label">{f.label}</div>
+          <div class="field-value">
+            <code>{props.secret && f.value === props.secret ? `${f.value.slice(0, 9)}${"•".repeat(24)}` : f.value}</code>
+            {f.copy && <CopyButton value={f.value} label={f.label} />}
+          </div>
+          {f.hint && <div class="hint">{f.hint}</div>}
+          {props.after?.[f.label]}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** What arrived: one request from the event log in a line. */
+function Arrived(props: { label: string; event: EventRecord | null; waiting: string }) {
+  const e = props.event;
+  return (
+    <div class={`arrived ${e ? "seen" : "waiting"}`} data-arrived={props.label}>
+      <strong>{props.label}:</strong>{" "}
+      {e ? (
+        <span>
+          <code>
+            {e.method} {e.path}
+          </code>{" "}
+          → {e.status} from {e.client ?? "an unnamed client"}
+          {e.token_name && <> with token “{e.token_name}”</>} · {when(e.at)}
+          {e.user_name && <> · {e.user_name}</>}
+        </span>
+      ) : (
+        <span class="muted">{props.waiting}</span>
+      )}
+    </div>
+  );
+}
+
+function Step(props: {
+  step: StepView;
+  open: boolean;
+  onOpen: () => void;
+  onDone?: (done: boolean) => void;
+  footer: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  const s = props.step;
+  return (
+    <section class={`step card ${props.open ? "open" : ""}`} data-step={s.number} data-state={s.state}>
+      <header class="step-head" onClick={props.onOpen}>
+        <span class={`step-number ${s.state}`}>{s.state === "todo" ? s.number : "✓"}</span>
+        <h2>{s.title}</h2>
+        <StateBadge step={s} />
+      </header>
+      {props.open && (
+        <div class="step-body">
+          {props.children}
+          {props.onDone && s.state !== "verified" && (
+            <label class="mark-done">
+              <input type="checkbox" checked={s.state === "done"} onChange={(e) => props.onDone!((e.target as HTMLInputElement).checked)} />{" "}
+              I have done this
+            </label>
+          )}
+          {props.footer}
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function OnboardingPage() {
+  const [v, setV] = useState<OnboardingView | null>(null);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [created, setCreated] = useState<NewTokenView | null>(null);
+  const [form, setForm] = useState({ name: "Okta-SCIM", days: "" });
+  const [publicUrl, setPublicUrl] = useState<string | null>(null);
+  const pending = useRef<number | null>(null);
+
+  const load = () =>
+    api
+      .onboarding()
+      .then((nv) => {
+        setV(nv);
+        setPublicUrl((p) => (p === null ? (nv.public_url ?? "") : p));
+      })
+      .catch((e) => setError(asError(e)));
+  const update = (change: Parameters<typeof api.onboardingUpdate>[0]) =>
+    api
+      .onboardingUpdate(change)
+      .then(setV)
+      .catch((e) => setError(asError(e)));
+
+  useEffect(() => {
+    load();
+    // Verification comes from arriving requests: look again whenever the log is written.
+    const un = onEventsWritten(() => {
+      if (pending.current !== null) return;
+      pending.current = window.setTimeout(() => {
+        pending.current = null;
+        load();
+      }, 150);
+    });
+    return () => {
+      un.then((f) => f());
+      if (pending.current !== null) clearTimeout(pending.current);
+    };
+  }, []);
+
+  if (!v) return <ErrorBox error={error} />;
+  const step = (n: number) => v.steps[n - 1];
+  const go = (n: number) => {
+    // Leaving step 2 with a secret that was never copied loses it for good.
+    if (v.current === 2 && n !== 2 && v.token && v.secret && !v.secret_copied) {
+      if (!window.confirm("The token was never copied. It cannot be shown again once this console closes. Leave this step anyway?")) return;
+    }
+    update({ kind: "go_to", step: n });
+  };
+  const stepProps = (n: number) => ({ step: step(n), open: v.current === n, onOpen: () => go(n) });
+  const next = (n: number) => (
+    <div class="step-nav">
+      {n > 1 && (
+        <button type="button" class="secondary" onClick={() => go(n - 1)}>
+          Back
+        </button>
+      )}
+      {n < v.steps.length && (
+        <button type="button" data-next={n} onClick={() => go(n + 1)}>
+          Next
+        </button>
+      )}
+    </div>
+  );
+  const done = (n: number) => (d: boolean) => update({ kind: "mark_done", step: n, done: d });
+  const complete = v.steps.filter((s) => s.state !== "todo").length;
+
+  return (
+    <section class="view onboarding-view">
+      <PageHeader title="Connect Okta">
+        <span class="muted">
+          {complete} of {v.steps.length} steps
+        </span>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => window.confirm("Start the guide again? Tokens and users stay as they are.") && update({ kind: "restart" })}
+        >
+          Start again
+        </button>
+      </PageHeader>
+      <ErrorBox error={error} onClose={() => setError(null)} />
+
+      <Step {...stepProps(1)} footer={next(1)} onDone={done(1)}>
+        <ul>
+          <li>SAML single sign-on from Okta to the application already works.</li>
+          <li>You are an administrator in Okta and in the application.</li>
+          <li>
+            Provisioning policy here: <strong>{v.policy === "jit" ? "just-in-time" : "full"}</strong> —{" "}
+            {v.policy === "jit"
+              ? "users are created by their first SAML login; Okta updates and deactivates them."
+              : "Okta creates, updates and deactivates users."}
+          </li>
+        </ul>
+      </Step>
+
+      <Step {...stepProps(2)} footer={next(2)}>
+        <p>
+          Okta calls this server with an API token that has the <strong>Manage Users</strong> permission (
+          <code>UserModify</code>, which includes <em>Read User Info</em>).
+        </p>
+        <form
+          class="form-row"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              const days = form.days.trim() ? Number(form.days) : null;
+              if (days !== null && (!Number.isInteger(days) || days < 1))
+                throw { code: "invalidValue", message: "The expiry must be a whole number of days, at least 1." };
+              if (v.token && !window.confirm(`Create a new token? Okta must then be given the new one instead of “${v.token.name}”.`)) return;
+              setCreated(await api.onboardingCreateToken(form.name, days));
+              setError(null);
+              load();
+            } catch (err) {
+              setError(asError(err));
+            }
+          }}
+        >
+          <label>
+            Name <input name="onboarding-token-name" value={form.name} onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })} />
+          </label>
+          <label>
+            Permission <input value="Manage Users (UserModify)" disabled />
+          </label>
+          <label>
+            Expires in days{" "}
+            <input name="onboarding-expires" inputMode="numeric" placeholder="never" value={form.days} onInput={(e) => setForm({ ...form, days: (e.target as HTMLInputElement).value })} />
+          </label>
+          <button type="submit" data-action="create-token">
+            {v.token ? "Create a new token" : "Create token"}
+          </button>
+        </form>
+        {v.token && (
+          <p>
+            Okta's token: <strong>{v.token.name}</strong> <code>{v.token.prefix}…</code> <Badge kind={v.token.state === "active" ? "ok" : "warn"}>{v.token.state}</Badge>
+            {v.token.expires && <> · expires {new Date(v.token.expires).toLocaleDateString()}</>}
+          </p>
+        )}
+        {created && v.secret && (
+          <SecretOnce created={created} onCopied={() => update({ kind: "secret_copied" })} />
+        )}
+        {v.token && v.secret && !v.secret_copied && <div class="warning" data-testid="not-copied">The token has not been copied yet.</div>}
+        {v.secret_copied && <p class="muted">Copied {when(v.secret_copied)}.</p>}
+      </Step>
+
+      <Step {...stepProps(3)} footer={next(3)} onDone={done(3)}>
+        <p>
+          In Okta: <em>Applications → your app → General → App Settings → Edit</em>, enable SCIM provisioning, then on the{" "}
+          <em>Provisioning → Integration</em> tab enter:
+        </p>
+        <Fields
+          fields={v.connection_fields}
+          secret={v.secret}
+          after={{
+            "Unique identifier field for users": (
+              <label class="hint">
+                Use{" "}
+                <select name="unique-identifier" value={v.unique_identifier} onChange={(e) => update({ kind: "unique_identifier", value: (e.target as HTMLSelectElement).value })}>
+                  <option value="email">email</option>
+                  <option value="userName">userName</option>
+                </select>
+              </label>
+            ),
+          }}
+        />
+        {v.url_warnings.map((w) => (
+          <div class="warning" data-testid="url-warning">
+            {w}
+          </div>
+        ))}
+        <form
+          class="form-row"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              await api.setSetting("public-url", publicUrl ?? "");
+              setError(null);
+              load();
+            } catch (err) {
+              setError(asError(err));
+            }
+          }}
+        >
+          <label>
+            Public base URL (deployments behind a proxy){" "}
+            <input name="public-url" placeholder="https://scim.example.com" value={publicUrl ?? ""} onInput={(e) => setPublicUrl((e.target as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" class="secondary">
+            Save
+          </button>
+        </form>
+        <p>
+          Then click <em>Test Connector Configuration</em> and <em>Save</em>. This step turns verified when a request with the token arrives.
+        </p>
+        <Arrived label="First request with the token" event={v.first_request} waiting="Waiting for Okta's connector test…" />
+        {v.last_request && v.last_request.id !== v.first_request?.id && <Arrived label="Latest" event={v.last_request} waiting="" />}
+      </Step>
+
+      <Step {...stepProps(4)} footer={next(4)} onDone={done(4)}>
+        <p>
+          On <em>Provisioning → To App</em>, click <em>Edit</em> and enable:
+        </p>
+        <ul data-testid="to-app">
+          {v.to_app.map((a) => (
+            <li>
+              <strong>{a}</strong>
+            </li>
+          ))}
+        </ul>
+        {v.policy === "jit" && <p class="hint">Leave Create Users off: with just-in-time provisioning users are created by their first SAML login.</p>}
+        <Arrived label="First profile update" event={v.profile_update} waiting="Waiting for Okta to push a profile update…" />
+        <Arrived label="First deactivation" event={v.deactivation} waiting="No deactivation yet (unassign a test user in Okta to see one)." />
+      </Step>
+
+      <Step {...stepProps(5)} footer={next(5)} onDone={done(5)}>
+        <p>
+          In Okta's <em>Profile Editor</em>, open the app's user profile and <em>Add Attribute</em>:
+        </p>
+        <Fields fields={v.role_fields} />
+        <p>
+          Then under <em>Sign On → SAML settings → Attribute statements</em> add:
+        </p>
+        <Fields fields={v.saml_statement} />
+        <p>
+          Valid roles (default for users without one: <strong>{v.default_role}</strong>):{" "}
+          {v.valid_roles.map((r) => (
+            <code class="role-name">{r}</code>
+          ))}
+        </p>
+        <Arrived label="First request with a role" event={v.role_request} waiting="Waiting for a request that carries the role attribute…" />
+        {v.invalid_role && (
+          <div class="error-box" role="alert" data-testid="invalid-role">
+            Okta sent the role “{v.invalid_role.role}” for {v.invalid_role.user_name ?? "a user"} ({when(v.invalid_role.at)}); it was refused. Valid roles:{" "}
+            {v.valid_roles.join(", ")}.
+          </div>
+        )}
+      </Step>
+
+      <Step {...stepProps(6)} footer={next(6)} onDone={done(6)}>
+        <p>
+          Assign people or groups to the app in Okta (<em>Assignments</em>). {v.users.total} users exist here, {v.users.active} active;{" "}
+          {v.users.never_logged_in} have never logged in.
+        </p>
+        {v.policy === "jit" && (
+          <p class="hint">Okta's updates to a user fail (404) until that user's first SAML login creates them here.</p>
+        )}
+        {v.never_logged_in.length > 0 && (
+          <table class="simple" data-testid="never-logged-in">
+            <thead>
+              <tr>
+                <th>Never logged in</th>
+                <th>Name</th>
+                <th>Role</th>
+              </tr>
+            </thead>
+            <tbody>
+              {v.never_logged_in.map((u) => (
+                <tr>
+                  <td>{u.user_name}</td>
+                  <td>{u.name}</td>
+                  <td>{u.role}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {v.missing_user_updates.length > 0 && (
+          <div class="warning">
+            Recent updates that found no user:{" "}
+            {v.missing_user_updates.map((e) => (
+              <code>
+                {e.method} {e.path}
+              </code>
+            ))}
+          </div>
+        )}
+        <p class="hint">Changes in Okta can take a few minutes to reach this server.</p>
+      </Step>
+    </section>
+  );
+}
