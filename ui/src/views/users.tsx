@@ -124,6 +124,11 @@ export function UsersView() {
     };
   }, [fetchPage]);
 
+  // The first time rows are on screen since the window opened (read by the GUI benchmark).
+  useEffect(() => {
+    if (pages.size > 0 && performance.getEntriesByName("users-table").length === 0) performance.mark("users-table");
+  }, [pages]);
+
   const rows: { index: number; row: UserRow | undefined }[] = [];
   for (let i = first; i < last; i++) {
     rows.push({ index: i, row: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use scim_server::core::Core;
-use scim_store::{Permission, UserSource, UserWrite};
+use scim_store::Permission;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -46,32 +46,6 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .find(|l| l.starts_with("VmHWM:"))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
-}
-
-fn user(i: u64) -> UserWrite {
-    let email = format!("user{i:06}@example.com");
-    let mut data =
-        scim_server::core::new_profile(&email, &format!("Given{i}"), &format!("Family{i}"));
-    data.insert("externalId".into(), json!(format!("00u{i:014}")));
-    data.insert("title".into(), json!("Analyst"));
-    data.insert("locale".into(), json!("en-US"));
-    data.insert(
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".into(),
-        json!({"department": format!("Dept {}", i % 40), "employeeNumber": format!("{i}")}),
-    );
-    data.insert(
-        "pantherRole".into(),
-        json!(["Admin", "Analyst", "ReadOnlyAnalyst"][(i % 3) as usize]),
-    );
-    UserWrite {
-        id: format!("{:08x}-0000-4000-8000-{:012x}", i, i),
-        data,
-        role: None,
-        source: UserSource::Scim,
-        last_login: None,
-        password_hash: None,
-        created: None,
-    }
 }
 
 /// A 200 whose body was read completely.
@@ -163,7 +137,7 @@ async fn main() {
         while i < users {
             let end = (i + 10_000).min(users);
             store
-                .bulk_insert_users((i..end).map(user).collect())
+                .bulk_insert_users((i..end).map(scim_server::demo::numbered_user).collect())
                 .await
                 .expect("seed");
             i = end;
@@ -310,7 +284,7 @@ async fn main() {
             let i = (n.wrapping_mul(40_503)) % users;
             async move {
                 let id = format!("{:08x}-0000-4000-8000-{:012x}", i, i);
-                let mut w = user(i);
+                let mut w = scim_server::demo::numbered_user(i);
                 w.data.insert("title".into(), json!(format!("Title {n}")));
                 w.data.insert(
                     "schemas".into(),

@@ -65,6 +65,33 @@ fn ascii_local(s: &str) -> String {
         .to_lowercase()
 }
 
+/// User number `i` of a large synthetic directory (benchmarks): unique userName, externalId
+/// and id, a department, a role.
+pub fn numbered_user(i: u64) -> UserWrite {
+    let email = format!("user{i:06}@example.com");
+    let mut data = new_profile(&email, &format!("Given{i}"), &format!("Family{i}"));
+    data.insert("externalId".into(), json!(format!("00u{i:014}")));
+    data.insert("title".into(), json!("Analyst"));
+    data.insert("locale".into(), json!("en-US"));
+    data.insert(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".into(),
+        json!({"department": format!("Dept {}", i % 40), "employeeNumber": format!("{i}")}),
+    );
+    data.insert(
+        "pantherRole".into(),
+        json!(["Admin", "Analyst", "ReadOnlyAnalyst"][(i % 3) as usize]),
+    );
+    UserWrite {
+        id: format!("{:08x}-0000-4000-8000-{:012x}", i, i),
+        data,
+        role: None,
+        source: UserSource::Scim,
+        last_login: None,
+        password_hash: None,
+        created: None,
+    }
+}
+
 /// Adds the sample directory if there are no users yet; returns how many were added.
 pub async fn seed(core: &Core) -> Result<usize, ApiError> {
     if core.store.count_users().await?.total > 0 {

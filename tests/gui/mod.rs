@@ -1,0 +1,300 @@
+//! The app window under test: the built binary on its own Xvfb display, driven over
+//! WebDriver (tauri-driver + WebKitWebDriver). Shared by the end-to-end tests and the GUI
+//! benchmark.
+//!
+//! Needs `Xvfb`, `WebKitWebDriver` (Debian: xvfb, webkit2gtk-driver) and `tauri-driver`
+//! (`cargo install tauri-driver --locked`); `.ci/test` installs them.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+pub const OKTA: &str = "Okta SCIM Client 1.0.0";
+/// Generous: the latency itself is measured by the benchmark, not here.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub fn find_program(name: &str) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(home).join("bin"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "'{name}' is needed for the end-to-end tests and was not found. Install it: \
+                 apt-get install xvfb webkit2gtk-driver; cargo install tauri-driver --locked \
+                 (or run .ci/test, which does)"
+            )
+        })
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+pub fn terminate(child: &mut Child) {
+    // tauri-driver stops WebKitWebDriver (and the app) on SIGTERM, not on SIGKILL.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The app running under its own display, driven over WebDriver.
+pub struct Gui {
+    pub client: Client,
+    driver: Child,
+    xvfb: Child,
+    _dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub base_url: String,
+    pub name: &'static str,
+    /// When the WebDriver session (which starts the app) was asked for.
+    pub launched_at: SystemTime,
+}
+
+impl Drop for Gui {
+    fn drop(&mut self) {
+        terminate(&mut self.driver);
+        terminate(&mut self.xvfb);
+    }
+}
+
+impl Gui {
+    /// Starts the app on a new database; `prepare` may put things into it first.
+    pub async fn launch(name: &'static str, demo: bool, prepare: impl AsyncPrepare) -> Gui {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("console.db");
+        prepare.run(&db).await;
+
+        let mut xvfb = Command::new(find_program("Xvfb"))
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb");
+        let mut line = String::new();
+        BufReader::new(xvfb.stdout.take().expect("Xvfb stdout"))
+            .read_line(&mut line)
+            .expect("Xvfb display number");
+        let display = format!(":{}", line.trim());
+
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new(find_program("tauri-driver"));
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("DISPLAY", &display)
+        .env("SCIM_CONSOLE_DB", &db)
+        .env("SCIM_CONSOLE_LISTEN", "127.0.0.1:0")
+        .env_remove("SCIM_CONSOLE_DEMO")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        if demo {
+            cmd.env("SCIM_CONSOLE_DEMO", "1");
+        }
+        let driver = cmd.spawn().expect("start tauri-driver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not start listening"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".to_owned(),
+            json!({"application": env!("CARGO_BIN_EXE_scim-console-app")}),
+        );
+        let launched_at = SystemTime::now();
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the app");
+        let mut gui = Gui {
+            client,
+            driver,
+            xvfb,
+            _dir: dir,
+            db,
+            base_url: String::new(),
+            name,
+            launched_at,
+        };
+        let info = gui.wait_for("[data-base-url]").await;
+        gui.base_url = info
+            .attr("data-base-url")
+            .await
+            .expect("attribute")
+            .expect("the base URL");
+        gui
+    }
+
+    pub async fn wait_for(&self, css: &str) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                self.screenshot(&format!("failed-{}", self.name)).await;
+                panic!("{}: '{css}' never appeared: {e}", self.name)
+            }
+        }
+    }
+
+    /// Waits until `css` matches an element whose text contains `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for e in self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .unwrap_or_default()
+            {
+                if e.text().await.map(|t| t.contains(text)).unwrap_or(false) {
+                    return e;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no '{css}' with the text '{text}' appeared",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: click '{css}': {e}", self.name));
+    }
+
+    pub async fn nav(&self, view: &str) {
+        self.click(&format!("[data-nav=\"{view}\"]")).await;
+    }
+
+    /// Saves what the window shows; call it once the expected content is there.
+    pub async fn screenshot(&self, file: &str) {
+        // A capture right after a DOM change can show the previous frame.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = std::env::var_os("SCREENSHOTS_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(format!("{file}.png")), png).expect("save screenshot");
+    }
+
+    pub async fn close(self) {
+        let client = self.client.clone();
+        let _ = client.close().await;
+        drop(self);
+    }
+
+    /// Okta's deactivation (or reactivation): a path-less PATCH of `active`; the status.
+    pub async fn set_active(&self, token: &str, id: &str, active: bool) -> u16 {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "value": {"active": active}}]});
+        self.okta(token, "PATCH", &format!("/Users/{id}"), Some(body))
+            .await
+            .0
+    }
+
+    /// One SCIM request as Okta sends it.
+    pub async fn okta(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = reqwest::Client::new()
+            .request(
+                method.parse().expect("method"),
+                format!("{}{path}", self.base_url),
+            )
+            .bearer_auth(token)
+            .header("User-Agent", OKTA);
+        if let Some(b) = body {
+            req = req.header("Content-Type", "application/scim+json").json(&b);
+        }
+        let resp = req.send().await.expect("SCIM request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Something to do to the database before the app opens it.
+pub trait AsyncPrepare {
+    async fn run(self, db: &Path);
+}
+
+pub struct Nothing;
+impl AsyncPrepare for Nothing {
+    async fn run(self, _: &Path) {}
+}
+
+/// Creates a token in the database the app will open (as the command line would), so the
+/// test can call the server as Okta; the secret comes back through the channel.
+pub struct WithToken(pub tokio::sync::oneshot::Sender<String>);
+impl AsyncPrepare for WithToken {
+    async fn run(self, db: &Path) {
+        let store = scim_store::open(&db.to_string_lossy())
+            .await
+            .expect("open the database");
+        let core = scim_server::core::Core::new(store).await.expect("core");
+        let (_, secret) = core
+            .create_token("Okta (test)", scim_store::Permission::UserModify, None)
+            .await
+            .expect("token");
+        let _ = self.0.send(secret);
+    }
+}
