@@ -222,6 +222,13 @@ async fn live_users_activity_and_the_simulator() {
     gui.click("[data-step=\"5\"] .step-head").await;
     gui.wait_for("[data-step=\"5\"].open [data-testid=\"invalid-role\"]")
         .await;
+    gui.client
+        .execute(
+            "document.querySelector('[data-testid=\"invalid-role\"]').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scroll to the refused role");
     gui.screenshot("onboarding-role").await;
     gui.nav("tokens").await;
     gui.wait_for_text("table", "Okta (test)").await;
