@@ -269,26 +269,27 @@ pub fn token_state(t: &TokenRecord, now: &str) -> &'static str {
 }
 
 impl Console {
+    fn secrets(&self) -> std::sync::MutexGuard<'_, Vec<(i64, String)>> {
+        // A panic elsewhere while holding it leaves the list itself intact.
+        self.secrets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn remember_secret(&self, token_id: i64, secret: &str) {
-        let mut s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.secrets();
         s.retain(|(id, _)| *id != token_id);
         s.push((token_id, secret.to_owned()));
     }
 
     pub fn secret_for(&self, token_id: i64) -> Option<String> {
-        let s = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        s.iter()
+        self.secrets()
+            .iter()
             .find(|(id, _)| *id == token_id)
             .map(|(_, v)| v.clone())
     }
 
     /// The newest remembered secret whose token may still write.
     pub async fn usable_secret(&self) -> CmdResult<Option<(TokenRecord, String)>> {
-        let known: Vec<(i64, String)> = self
-            .secrets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let known = self.secrets().clone();
         let now = scim_store::now();
         let tokens = self.core.store.list_tokens().await?;
         Ok(known.into_iter().rev().find_map(|(id, secret)| {

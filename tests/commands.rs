@@ -91,18 +91,10 @@ fn invoke(
 
 /// Sends one request as Okta would; returns the status and the JSON body.
 fn okta(base: &str, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    tauri::async_runtime::block_on(async {
-        let mut req = reqwest::Client::new()
-            .request(method.parse().unwrap(), format!("{base}{path}"))
-            .bearer_auth(token)
-            .header("User-Agent", "Okta SCIM Client 1.0.0");
-        if let Some(b) = body {
-            req = req.header("Content-Type", "application/scim+json").json(&b);
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    })
+    let client = scim_client::okta::client(base, token).expect("a SCIM client");
+    let x = tauri::async_runtime::block_on(client.send(method.parse().unwrap(), path, body))
+        .expect("request");
+    (x.status, x.response.unwrap_or(Value::Null))
 }
 
 /// Asks for the onboarding view until `done` holds (the event log is written in batches).
@@ -126,19 +118,7 @@ fn step(v: &Value, n: usize) -> &Value {
 }
 
 fn patch(base: &str, token: &str, id: &str, body: Value) -> u16 {
-    tauri::async_runtime::block_on(async {
-        reqwest::Client::new()
-            .patch(format!("{base}/Users/{id}"))
-            .bearer_auth(token)
-            .header("Content-Type", "application/scim+json")
-            .header("User-Agent", "Okta SCIM Client 1.0.0")
-            .json(&body)
-            .send()
-            .await
-            .expect("PATCH")
-            .status()
-            .as_u16()
-    })
+    okta(base, token, "PATCH", &format!("/Users/{id}"), Some(body)).0
 }
 
 #[test]

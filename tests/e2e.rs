@@ -129,29 +129,8 @@ async fn live_users_activity_and_the_simulator() {
     gui.screenshot("users").await;
 
     // A PATCH over HTTP deactivates the user: the row changes with no reload or click.
-    let filter = format!("userName eq \"{user_name}\"");
-    let path = format!(
-        "/Users?filter={}&startIndex=1&count=100",
-        filter
-            .replace(' ', "%20")
-            .replace('"', "%22")
-            .replace('@', "%40")
-    );
-    let (status, found) = gui.okta(&token, "GET", &path, None).await;
-    assert_eq!(status, 200);
-    let id = found["Resources"][0]["id"].as_str().expect("id").to_owned();
-    let (status, _) = gui
-        .okta(
-            &token,
-            "PATCH",
-            &format!("/Users/{id}"),
-            Some(
-                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "value": {"active": false}}]}),
-            ),
-        )
-        .await;
-    assert_eq!(status, 200);
+    let id = gui.user_id(&token, &user_name).await;
+    assert_eq!(gui.set_active(&token, &id, false).await, 200);
     gui.wait_for(&format!(
         "[data-user=\"{user_name}\"][data-active=\"false\"]"
     ))

@@ -19,8 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
-use gui::{AsyncPrepare, Gui, WAIT};
-use scim_store::Permission;
+use gui::{AsyncPrepare, Gui, WithToken, WAIT};
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -54,12 +53,8 @@ impl AsyncPrepare for Seed {
                 .expect("seed users");
             i = end;
         }
-        let core = scim_server::core::Core::new(store).await.expect("core");
-        let (_, secret) = core
-            .create_token("bench", Permission::UserModify, None)
-            .await
-            .expect("token");
-        let _ = self.token.send(secret);
+        drop(store);
+        WithToken(self.token).run(db).await;
     }
 }
 
@@ -136,21 +131,7 @@ async fn main() {
 
         // Change → screen, on a row that is on screen.
         let user_name = row.attr("data-user").await.unwrap().expect("userName");
-        let (_, found) = gui
-            .okta(
-                &token,
-                "GET",
-                &format!(
-                    "/Users?filter=userName%20eq%20%22{}%22",
-                    user_name.replace('@', "%40")
-                ),
-                None,
-            )
-            .await;
-        let id = found["Resources"][0]["id"]
-            .as_str()
-            .expect("the user's id")
-            .to_owned();
+        let id = gui.user_id(&token, &user_name).await;
         let mut active = row.attr("data-active").await.unwrap().as_deref() == Some("true");
         for _ in 0..changes {
             active = !active;
@@ -169,18 +150,7 @@ async fn main() {
                 .await
                 .expect("watch the row");
             let sent = epoch_ms(SystemTime::now());
-            let (status, _) = gui
-                .okta(
-                    &token,
-                    "PATCH",
-                    &format!("/Users/{id}"),
-                    Some(
-                        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                        "Operations": [{"op": "replace", "value": {"active": active}}]}),
-                    ),
-                )
-                .await;
-            assert_eq!(status, 200);
+            assert_eq!(gui.set_active(&token, &id, active).await, 200);
             let deadline = Instant::now() + WAIT;
             let seen = loop {
                 if let Some(t) = number(&gui, "return window.__seen;").await {

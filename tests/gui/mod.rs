@@ -16,7 +16,6 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-pub const OKTA: &str = "Okta SCIM Client 1.0.0";
 /// Generous: the latency itself is measured by the benchmark, not here.
 pub const WAIT: Duration = Duration::from_secs(30);
 
@@ -248,7 +247,7 @@ impl Gui {
             .0
     }
 
-    /// One SCIM request as Okta sends it.
+    /// One SCIM request as Okta sends it (the simulator's client).
     pub async fn okta(
         &self,
         token: &str,
@@ -256,19 +255,27 @@ impl Gui {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = reqwest::Client::new()
-            .request(
-                method.parse().expect("method"),
-                format!("{}{path}", self.base_url),
-            )
-            .bearer_auth(token)
-            .header("User-Agent", OKTA);
-        if let Some(b) = body {
-            req = req.header("Content-Type", "application/scim+json").json(&b);
-        }
-        let resp = req.send().await.expect("SCIM request");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let x = self
+            .okta_client(token)
+            .send(method.parse().expect("method"), path, body)
+            .await
+            .expect("SCIM request");
+        (x.status, x.response.unwrap_or(Value::Null))
+    }
+
+    /// The id of the user called `user_name`, found as Okta finds it (filter on userName).
+    pub async fn user_id(&self, token: &str, user_name: &str) -> String {
+        let (x, found) = scim_client::okta::lookup(&self.okta_client(token), user_name)
+            .await
+            .expect("lookup");
+        assert_eq!(x.status, 200, "lookup of {user_name}");
+        found
+            .and_then(|u| u["id"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("{}: no user '{user_name}'", self.name))
+    }
+
+    fn okta_client(&self, token: &str) -> scim_client::ScimClient {
+        scim_client::okta::client(&self.base_url, token).expect("a SCIM client")
     }
 }
 

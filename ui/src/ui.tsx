@@ -22,6 +22,19 @@ export async function copyText(text: string): Promise<void> {
   }
 }
 
+/** A token secret as lists show it: its prefix, then dots. */
+export function masked(secret: string): string {
+  return `${secret.slice(0, 9)}${"•".repeat(24)}`;
+}
+
+/** An expiry typed in days: `null` when left empty; throws a `CommandError` when not a whole number ≥ 1. */
+export function expiryDays(text: string): number | null {
+  const days = text.trim() ? Number(text) : null;
+  if (days !== null && (!Number.isInteger(days) || days < 1))
+    throw { code: "invalidValue", message: "The expiry must be a whole number of days, at least 1." } satisfies CommandError;
+  return days;
+}
+
 export function CopyButton(props: { value: string; label?: string; onCopied?: () => void }) {
   const [state, setState] = useState<"idle" | "done" | "failed">("idle");
   return (

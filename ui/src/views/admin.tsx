@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, asError } from "../api";
 import type { CommandError, NewTokenView, Permission, RolesView, SettingsView, TokenView } from "../types";
-import { Badge, CopyButton, ErrorBox, Field, PageHeader, when } from "../ui";
+import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, when } from "../ui";
 
 /** A secret shown once: masked until revealed, with a copy button. */
 export function SecretOnce(props: { created: NewTokenView; onCopied?: () => void }) {
@@ -15,7 +15,7 @@ export function SecretOnce(props: { created: NewTokenView; onCopied?: () => void
         <strong>Copy this token now.</strong> It is shown once; only its hash is kept.
       </p>
       <div class="field-value">
-        <code data-secret={revealed ? s : undefined}>{revealed ? s : `${s.slice(0, 9)}${"•".repeat(24)}`}</code>
+        <code data-secret={revealed ? s : undefined}>{revealed ? s : masked(s)}</code>
         <button type="button" class="secondary" onClick={() => setRevealed(!revealed)}>
           {revealed ? "Hide" : "Reveal"}
         </button>
@@ -42,9 +42,7 @@ export function TokensView() {
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            const days = form.days.trim() ? Number(form.days) : null;
-            if (days !== null && (!Number.isInteger(days) || days < 1))
-              throw { code: "invalidValue", message: "The expiry must be a whole number of days, at least 1." };
+            const days = expiryDays(form.days);
             setCreated(await api.createToken(form.name, form.permission, days));
             setError(null);
             load();

@@ -5,7 +5,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, asError, onEventsWritten } from "../api";
 import type { CommandError, EventRecord, NewTokenView, OktaField, OnboardingView, StepView } from "../types";
-import { Badge, CopyButton, ErrorBox, PageHeader, when } from "../ui";
+import { Badge, CopyButton, ErrorBox, expiryDays, masked, PageHeader, when } from "../ui";
 import { SecretOnce } from "./admin";
 
 function StateBadge(props: { step: StepView }) {
@@ -23,7 +23,7 @@ function Fields(props: { fields: OktaField[]; secret?: string | null; after?: Re
         <div class="field" data-field={f.label}>
           <div class="field-label">{f.label}</div>
           <div class="field-value">
-            <code>{props.secret && f.value === props.secret ? `${f.value.slice(0, 9)}${"•".repeat(24)}` : f.value}</code>
+            <code>{props.secret && f.value === props.secret ? masked(f.value) : f.value}</code>
             {f.copy && <CopyButton value={f.value} label={f.label} />}
           </div>
           {f.hint && <div class="hint">{f.hint}</div>}
@@ -192,9 +192,7 @@ export function OnboardingPage() {
           onSubmit={async (e) => {
             e.preventDefault();
             try {
-              const days = form.days.trim() ? Number(form.days) : null;
-              if (days !== null && (!Number.isInteger(days) || days < 1))
-                throw { code: "invalidValue", message: "The expiry must be a whole number of days, at least 1." };
+              const days = expiryDays(form.days);
               if (v.token && !window.confirm(`Create a new token? Okta must then be given the new one instead of “${v.token.name}”.`)) return;
               setCreated(await api.onboardingCreateToken(form.name, days));
               setError(null);

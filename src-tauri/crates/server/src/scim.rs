@@ -391,24 +391,30 @@ async fn create_user(
     ))
 }
 
-/// The role attribute's value in a resource body, as sent: a top-level member (any case), a
-/// member named with the core schema's URN, or one inside an object under that URN. `null`
+/// Whether `key` names the role attribute: its name, or its name qualified with the core
+/// schema's URN, in any case (read with the protocol's attribute-path grammar).
+fn names_role(key: &str, attr: &str) -> bool {
+    AttrPath::parse(key).is_ok_and(|p| {
+        p.sub_attr.is_none()
+            && p.attr.eq_ignore_ascii_case(attr)
+            && p.urn
+                .as_deref()
+                .is_none_or(|u| u.eq_ignore_ascii_case(USER_SCHEMA))
+    })
+}
+
+/// The role attribute's value in a resource body, as sent: a member named as
+/// [`names_role`] accepts, or one inside an object under the core schema's URN. `null`
 /// carries no role.
 fn role_in(obj: &serde_json::Map<String, Value>, attr: &str) -> Option<String> {
     let mut found = None;
     for (k, v) in obj {
-        let named = k.eq_ignore_ascii_case(attr)
-            || k.get(..USER_SCHEMA.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(USER_SCHEMA))
-                && k[USER_SCHEMA.len()..]
-                    .strip_prefix(':')
-                    .is_some_and(|rest| rest.eq_ignore_ascii_case(attr));
-        if named {
-            found = shown(v).or(found);
-        } else if k.eq_ignore_ascii_case(USER_SCHEMA) {
+        if k.eq_ignore_ascii_case(USER_SCHEMA) {
             if let Value::Object(inner) = v {
                 found = role_in(inner, attr).or(found);
             }
+        } else if names_role(k, attr) {
+            found = shown(v).or(found);
         }
     }
     found
@@ -447,9 +453,9 @@ fn role_in_patch(body: &Value, attr: &str) -> Option<String> {
         };
         match field("path").and_then(Value::as_str) {
             Some(path) => {
-                let mut one = serde_json::Map::new();
-                one.insert(path.trim().to_owned(), value.clone());
-                found = role_in(&one, attr).or(found);
+                if names_role(path, attr) {
+                    found = shown(value).or(found);
+                }
             }
             None => {
                 if let Value::Object(v) = value {
