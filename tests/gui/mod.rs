@@ -130,13 +130,14 @@ impl Gui {
             cmd.env("SCIM_CONSOLE_DEMO", "1");
         }
         let driver = cmd.spawn().expect("start tauri-driver");
+        // tauri-driver listens at once but starts WebKitWebDriver on the native port beside
+        // it; a session asked for before that one listens fails.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not start listening"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        for (p, what) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(Instant::now() < deadline, "{what} did not start listening");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
         let mut caps = serde_json::Map::new();
         caps.insert(
