@@ -35,6 +35,30 @@ export function expiryDays(text: string): number | null {
   return days;
 }
 
+/** A text box bound to a string: `onValue` on every keystroke, or only when the edit is
+ *  committed (Enter or leaving the box) with `onCommit`. */
+export function TextInput(props: {
+  name: string;
+  value: string;
+  onValue: (value: string) => void;
+  onCommit?: boolean;
+  type?: "text" | "search";
+  placeholder?: string;
+  class?: string;
+}) {
+  const handler = (e: Event) => props.onValue((e.target as HTMLInputElement).value);
+  return (
+    <input
+      type={props.type ?? "text"}
+      name={props.name}
+      class={props.class}
+      placeholder={props.placeholder}
+      value={props.value}
+      {...(props.onCommit ? { onChange: handler } : { onInput: handler })}
+    />
+  );
+}
+
 export function CopyButton(props: { value: string; label?: string; onCopied?: () => void }) {
   const [state, setState] = useState<"idle" | "done" | "failed">("idle");
   return (

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, asError, onEventsWritten } from "../api";
 import type { AttrChange, CommandError, EventRecord, EventsQuery, MinuteCount } from "../types";
-import { ErrorBox, PageHeader, when } from "../ui";
+import { ErrorBox, PageHeader, TextInput, when } from "../ui";
 
 const LIMIT = 300;
 
@@ -134,27 +134,9 @@ export function ActivityView() {
           />
           Errors only
         </label>
-        <input
-          type="search"
-          name="user"
-          placeholder="User"
-          value={filters.user}
-          onChange={(e) => setFilters({ ...filters, user: (e.target as HTMLInputElement).value })}
-        />
-        <input
-          type="search"
-          name="client"
-          placeholder="Client (e.g. Okta)"
-          value={filters.client}
-          onChange={(e) => setFilters({ ...filters, client: (e.target as HTMLInputElement).value })}
-        />
-        <input
-          type="search"
-          name="status"
-          placeholder="Status (e.g. 400)"
-          value={filters.status}
-          onChange={(e) => setFilters({ ...filters, status: (e.target as HTMLInputElement).value })}
-        />
+        <TextInput type="search" name="user" placeholder="User" value={filters.user} onCommit onValue={(v) => setFilters({ ...filters, user: v })} />
+        <TextInput type="search" name="client" placeholder="Client (e.g. Okta)" value={filters.client} onCommit onValue={(v) => setFilters({ ...filters, client: v })} />
+        <TextInput type="search" name="status" placeholder="Status (e.g. 400)" value={filters.status} onCommit onValue={(v) => setFilters({ ...filters, status: v })} />
       </div>
       <ErrorBox error={error} />
       <ol class="events">

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, asError } from "../api";
 import type { CommandError, SimAction, Simulation } from "../types";
-import { Badge, ErrorBox, PageHeader } from "../ui";
+import { Badge, ErrorBox, PageHeader, TextInput } from "../ui";
 
 export function SimulatorPage() {
   const [roles, setRoles] = useState<string[]>([]);
@@ -35,9 +35,6 @@ export function SimulatorPage() {
       setBusy(false);
     }
   };
-  const input = (name: string, value: string, set: (v: string) => void) => (
-    <input name={name} value={value} onInput={(e) => set((e.target as HTMLInputElement).value)} />
-  );
 
   return (
     <section class="view simulator-view">
@@ -49,13 +46,13 @@ export function SimulatorPage() {
       <ErrorBox error={error} onClose={() => setError(null)} />
       <div class="card form-row">
         <label>
-          User (userName / email) {input("sim-user", userName, setUserName)}
+          User (userName / email) <TextInput name="sim-user" value={userName} onValue={setUserName} />
         </label>
         <label>
-          Given name {input("sim-given", given, setGiven)}
+          Given name <TextInput name="sim-given" value={given} onValue={setGiven} />
         </label>
         <label>
-          Family name {input("sim-family", family, setFamily)}
+          Family name <TextInput name="sim-family" value={family} onValue={setFamily} />
         </label>
         <label>
           Role{" "}

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api, asError, onUserChanged } from "../api";
 import type { CommandError, UserRow } from "../types";
-import { Badge, ErrorBox, PageHeader, when } from "../ui";
+import { Badge, ErrorBox, PageHeader, TextInput, when } from "../ui";
 import { UserPanel } from "./user";
 
 const ROW_HEIGHT = 36;
@@ -148,20 +148,13 @@ export function UsersView() {
           setQuery({ ...draft });
         }}
       >
-        <input
-          type="search"
-          name="text"
-          placeholder="Search name, userName or email"
-          value={draft.text}
-          onInput={(e) => setDraft({ ...draft, text: (e.target as HTMLInputElement).value })}
-        />
-        <input
-          type="text"
+        <TextInput type="search" name="text" placeholder="Search name, userName or email" value={draft.text} onValue={(v) => setDraft({ ...draft, text: v })} />
+        <TextInput
           name="filter"
           class="mono"
           placeholder='SCIM filter, e.g. active eq false and pantherRole eq "Admin"'
           value={draft.filter}
-          onInput={(e) => setDraft({ ...draft, filter: (e.target as HTMLInputElement).value })}
+          onValue={(v) => setDraft({ ...draft, filter: v })}
         />
         <button type="submit">Search</button>
         {(query.text || query.filter) && (
