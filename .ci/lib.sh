@@ -43,9 +43,8 @@ ensure_ui() {
     if ! command -v npm >/dev/null; then
         ensure_apt nodejs npm
     fi
-    # `npm install` honours package-lock.json like `npm ci`, but does not refuse the lock file
-    # for omitting other platforms' optional packages (rollup's native builds).
-    (cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
+    # Exactly what the committed lock file names; the tree stays as it was checked out.
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
 
 # What the end-to-end tests of the app window need: a virtual display, WebKit's WebDriver and
