@@ -393,10 +393,18 @@ impl Console {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": ops,
         });
-        let ctx = ChangeContext {
-            actor: Some(CONSOLE.to_owned()),
-        };
-        let (rec, _) = self.core.patch_user(&rt, id, &body, None, &ctx).await?;
+        let ops = scim_protocol::patch::parse(&body).map_err(scim_server::ApiError::from)?;
+        let (rec, _) = self
+            .core
+            .patch_user(
+                &rt,
+                id,
+                std::sync::Arc::new(ops),
+                false,
+                None,
+                &ChangeContext::by(CONSOLE),
+            )
+            .await?;
         Ok(user_row(&rt, &rec))
     }
 

@@ -74,9 +74,7 @@ impl Console {
             role,
         } = &action
         {
-            let ctx = ChangeContext {
-                actor: Some("SAML login".to_owned()),
-            };
+            let ctx = ChangeContext::by("SAML login");
             let role = role.as_deref().map(str::trim).filter(|r| !r.is_empty());
             let email = required("email address", email)?;
             let existed = self

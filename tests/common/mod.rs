@@ -81,6 +81,11 @@ impl TestServer {
         core.set_setting("provisioning", policy)
             .await
             .expect("set the provisioning policy");
+        // These suites send requests far faster than any identity provider; the rate limit
+        // has tests of its own.
+        core.set_setting("rate-limit", "off")
+            .await
+            .expect("turn the rate limit off");
         let (_record, secret) = core
             .create_token(TOKEN_NAME, Permission::UserModify, None)
             .await

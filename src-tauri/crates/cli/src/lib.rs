@@ -210,9 +210,7 @@ fn say(line: impl std::fmt::Display) -> Result<()> {
 }
 
 fn cli_ctx() -> ChangeContext {
-    ChangeContext {
-        actor: Some("scim-console".to_owned()),
-    }
+    ChangeContext::by("scim-console")
 }
 
 /// Runs one command.

@@ -27,6 +27,10 @@ pub struct Runtime {
     pub default_role: String,
     pub public_url: Option<String>,
     pub user_schema: ResourceSchema,
+    /// Requests per second per token; `None` when rate limiting is off.
+    pub rate_limit: Option<std::num::NonZeroU32>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Runtime {
@@ -46,6 +50,36 @@ impl Runtime {
 pub struct WriteOutcome {
     pub diff: Vec<scim_store::AttrChange>,
     pub ignored: Vec<String>,
+    /// The request's event-log entry was written with the change.
+    pub logged: bool,
+}
+
+/// Requests at least this large (bytes of JSON, or PATCH operations) are worked on off the
+/// async workers, so light requests keep being answered meanwhile.
+pub const HEAVY_BODY_BYTES: usize = 32 * 1024;
+pub const HEAVY_OPERATIONS: usize = 32;
+
+/// Runs CPU-bound `work` on the blocking pool when `heavy`, else right here.
+pub async fn cpu<T: Send + 'static>(
+    heavy: bool,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    if heavy {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ApiError::Internal(format!("a worker failed: {e}")))
+    } else {
+        Ok(work())
+    }
+}
+
+/// `ctx` with what the request's log entry should also say: the attributes ignored.
+fn with_ignored(ctx: &ChangeContext, ignored: &[String]) -> ChangeContext {
+    let mut ctx = ctx.clone();
+    if let Some(r) = ctx.request.as_mut() {
+        r.event.ignored = ignored.to_vec();
+    }
+    ctx
 }
 
 pub struct Core {
@@ -134,6 +168,15 @@ impl Core {
         Ok((token, rt))
     }
 
+    /// The configuration as last loaded, without asking the database (for decisions taken
+    /// before a request is authenticated).
+    pub fn cached_runtime(&self) -> Arc<Runtime> {
+        self.runtime
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     pub async fn runtime(&self) -> Result<Arc<Runtime>> {
         let generation = self.store.config_generation().await?;
         self.runtime_at(generation).await
@@ -178,13 +221,17 @@ impl Core {
             password_hash,
             created: None,
         };
-        let rec = self.store.insert_user(write, ctx).await?;
+        let rec = self
+            .store
+            .insert_user(write, &with_ignored(ctx, &n.ignored))
+            .await?;
         let diff = scim_store::diff(&Map::new(), &rec.data);
         Ok((
             rec,
             WriteOutcome {
                 diff,
                 ignored: n.ignored,
+                logged: ctx.request.is_some(),
             },
         ))
     }
@@ -204,45 +251,54 @@ impl Core {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
-        let ignored = n.ignored;
-        self.write_user(None, id, if_match, ctx, ignored, rt, |_old| {
-            Ok((n.data.clone(), password_hash.clone()))
+        let data = n.data;
+        self.write_user(None, id, if_match, ctx, n.ignored, rt, |_old| {
+            Ok((data.clone(), password_hash.clone()))
         })
         .await
     }
 
-    /// `PATCH /Users/{id}`.
+    /// `PATCH /Users/{id}` with the request's parsed operations: applied once to the current
+    /// version (off the async workers when the request is large), and again only if another
+    /// request changed the user meanwhile.
     pub async fn patch_user(
         &self,
-        rt: &Runtime,
+        rt: &Arc<Runtime>,
         id: &str,
-        body: &Value,
+        ops: Arc<Vec<patch::Operation>>,
+        heavy: bool,
         if_match: Option<&str>,
         ctx: &ChangeContext,
     ) -> Result<(UserRecord, WriteOutcome)> {
-        let ops = patch::parse(body)?;
         let first = self.get_user(id).await?;
-        // Hashing is slow, so a new password is found and hashed before the write loop.
-        let mut probe = first.data.clone();
-        let password_hash = match patch::apply(&rt.user_schema, &mut probe, &ops)?.password {
+        check_if_match(if_match, &first)?;
+        let applied = {
+            let (rt, ops, mut data) = (rt.clone(), ops.clone(), first.data.clone());
+            cpu(heavy || ops.len() >= HEAVY_OPERATIONS, move || {
+                patch::apply(&rt.user_schema, &mut data, &ops).map(|out| (data, out))
+            })
+            .await??
+        };
+        let (data, outcome) = applied;
+        // Hashing is slow, so a new password is hashed once, before the write.
+        let password_hash = match outcome.password {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
-        let mut ignored = Vec::new();
-        let (rec, out) = self
-            .write_user(Some(first), id, if_match, ctx, Vec::new(), rt, |old| {
+        self.write_user(
+            Some((first, (data, password_hash.clone()))),
+            id,
+            if_match,
+            ctx,
+            outcome.ignored,
+            rt,
+            |old| {
                 let mut data = old.data.clone();
-                ignored = patch::apply(&rt.user_schema, &mut data, &ops)?.ignored;
+                patch::apply(&rt.user_schema, &mut data, &ops)?;
                 Ok((data, password_hash.clone()))
-            })
-            .await?;
-        Ok((
-            rec,
-            WriteOutcome {
-                diff: out.diff,
-                ignored,
             },
-        ))
+        )
+        .await
     }
 
     /// Reads, changes and conditionally writes a user, retrying if another request won the race
@@ -250,7 +306,7 @@ impl Core {
     #[allow(clippy::too_many_arguments)]
     async fn write_user<F>(
         &self,
-        mut prefetched: Option<UserRecord>,
+        mut prefetched: Option<(UserRecord, (Map<String, Value>, Option<String>))>,
         id: &str,
         if_match: Option<&str>,
         ctx: &ChangeContext,
@@ -272,12 +328,16 @@ impl Core {
                 // Another process wrote the user meanwhile: back off a little and re-read.
                 tokio::time::sleep(std::time::Duration::from_millis(attempt * 5)).await;
             }
-            let old = match prefetched.take() {
-                Some(rec) => rec,
-                None => self.get_user(id).await?,
+            let (old, (mut data, password_hash)) = match prefetched.take() {
+                // Checked against If-Match and changed by the caller already.
+                Some(done) => done,
+                None => {
+                    let rec = self.get_user(id).await?;
+                    check_if_match(if_match, &rec)?;
+                    let changed = change(&rec)?;
+                    (rec, changed)
+                }
             };
-            check_if_match(if_match, &old)?;
-            let (mut data, password_hash) = change(&old)?;
             let role = apply_role(&mut data, &rt.role_attr, &rt.roles)?;
             if data == old.data && password_hash.is_none() {
                 // Nothing changes: no new version, no change event.
@@ -286,6 +346,7 @@ impl Core {
                     WriteOutcome {
                         diff: Vec::new(),
                         ignored,
+                        logged: false,
                     },
                 ));
             }
@@ -298,10 +359,21 @@ impl Core {
                 password_hash: password_hash.or_else(|| old.password_hash.clone()),
                 created: None,
             };
-            match self.store.update_user(&old, write, ctx).await {
+            match self
+                .store
+                .update_user(&old, write, &with_ignored(ctx, &ignored))
+                .await
+            {
                 Ok(rec) => {
                     let diff = scim_store::diff(&old.data, &rec.data);
-                    return Ok((rec, WriteOutcome { diff, ignored }));
+                    return Ok((
+                        rec,
+                        WriteOutcome {
+                            diff,
+                            ignored,
+                            logged: ctx.request.is_some(),
+                        },
+                    ));
                 }
                 Err(StoreError::VersionMismatch) if if_match.is_none() => continue,
                 Err(e) => return Err(e.into()),
@@ -548,5 +620,11 @@ async fn load_runtime(store: &dyn Store, generation: i64) -> Result<Runtime> {
         default_role,
         public_url: get(settings::PUBLIC_URL),
         user_schema,
+        rate_limit: settings::parse_rate_limit(
+            &get(settings::RATE_LIMIT).unwrap_or_else(|| settings::DEFAULT_RATE_LIMIT.to_string()),
+        ),
+        trusted_proxies: get(settings::TRUSTED_PROXIES)
+            .and_then(|v| settings::parse_networks(&v).ok())
+            .unwrap_or_default(),
     })
 }

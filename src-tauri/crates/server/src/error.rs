@@ -98,3 +98,57 @@ impl IntoResponse for ApiError {
 /// The detail of an error response, for the event log.
 #[derive(Debug, Clone)]
 pub struct ErrorDetail(pub String);
+
+/// Turns every error response under `/scim/v2` that is not a SCIM Error yet (the router's
+/// 405 and its extractors' rejections, such as an id with invalid percent-encoding) into one,
+/// keeping its status and headers (`Allow` on a 405).
+pub async fn scim_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.path().to_owned())
+        .unwrap_or_else(|| req.uri().path().to_owned());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_scim = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(SCIM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_scim {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .replace(',', ", ");
+            format!("{method} is not allowed on {path}; allowed: {allowed}")
+        }
+        StatusCode::BAD_REQUEST if !text.is_empty() => format!("the request is malformed: {text}"),
+        _ if !text.is_empty() => text,
+        _ => status
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_owned(),
+    };
+    let scim_type = (status == StatusCode::BAD_REQUEST).then_some(ScimType::InvalidValue);
+    let mut out =
+        ApiError::Scim(ScimError::new(status.as_u16(), scim_type, detail)).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    // What the handler told the event log stays with the response.
+    out.extensions_mut().extend(parts.extensions);
+    out
+}

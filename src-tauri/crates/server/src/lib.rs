@@ -8,22 +8,27 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::net::TcpListener;
+use tower_http::normalize_path::NormalizePath;
 
-use scim_store::{EventLog, NewEvent, Permission, Store};
+use scim_store::{EventLog, NewEvent, Permission, RequestEvent, Store};
 
+mod audit;
+pub mod connection;
 pub mod core;
 pub mod demo;
 mod discovery;
 pub mod error;
+pub mod ratelimit;
 mod scim;
 pub mod settings;
 pub mod tokens;
 
+pub use crate::connection::ConnectionLimits;
 pub use crate::core::{Core, Runtime};
 pub use crate::error::ApiError;
 pub use crate::settings::Policy;
@@ -32,12 +37,17 @@ pub use crate::settings::Policy;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest page served, advertised as `filter.maxResults`.
 pub const MAX_RESULTS: u64 = 1000;
+/// Request bodies being read and parsed at once may hold at most this many bytes together;
+/// further ones wait, so many clients sending large bodies cannot exhaust memory.
+pub const BODY_BUDGET_BYTES: usize = 32 * MAX_BODY_BYTES;
 
 /// Options of a server instance.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
     /// The externally visible base URL (`https://host[:port]`), overriding the setting.
     pub public_url: Option<String>,
+    /// Connection limits; `None` takes them from the settings (defaults where unset).
+    pub limits: Option<ConnectionLimits>,
 }
 
 /// Shared state of a running server.
@@ -48,6 +58,10 @@ pub struct AppState {
     pub options: Arc<ServerOptions>,
     /// The address the server listens on, for URLs when no public URL is set.
     pub local_base: Arc<String>,
+    pub limits: ConnectionLimits,
+    pub limiter: Arc<ratelimit::Limiter>,
+    /// Permits for request bodies in memory, a kibibyte each (see [`BODY_BUDGET_BYTES`]).
+    pub body_budget: Arc<tokio::sync::Semaphore>,
 }
 
 /// Who is calling: the token that authenticated the request.
@@ -70,6 +84,10 @@ pub struct EventInfo {
     pub role: Option<String>,
 }
 
+/// Marks a response whose event-log entry was written with the change it reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Logged;
+
 impl AppState {
     /// The SCIM base URL clients use: `…/scim/v2`.
     pub fn base_url(&self, rt: &Runtime) -> String {
@@ -88,30 +106,37 @@ pub fn scim_base(root: &str) -> String {
     format!("{}/scim/v2", root.trim_end_matches('/'))
 }
 
-/// The router for a server whose local address is `local_base` (`http://127.0.0.1:PORT`).
-pub fn router(
+/// The application for a server whose local address is `local_base` (`http://127.0.0.1:PORT`):
+/// the router, with a trailing slash on a path meaning the same as none.
+pub fn app(
     core: Arc<Core>,
     events: EventLog,
     options: ServerOptions,
+    limits: ConnectionLimits,
     local_base: String,
-) -> Router {
+) -> NormalizePath<Router> {
     let state = AppState {
         core,
         events,
         options: Arc::new(options),
         local_base: Arc::new(local_base),
+        limits,
+        limiter: Arc::new(ratelimit::Limiter::default()),
+        body_budget: Arc::new(tokio::sync::Semaphore::new(BODY_BUDGET_BYTES / 1024)),
     };
     let scim = scim::routes()
         .merge(discovery::routes())
         .fallback(scim::unknown_endpoint)
+        .layer(middleware::from_fn(error::scim_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authenticate_and_log,
         ))
         .with_state(state);
-    Router::new()
+    let router = Router::new()
         .nest("/scim/v2", scim)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    NormalizePath::trim_trailing_slash(router)
 }
 
 /// Serves until `shutdown` completes, then flushes the event log.
@@ -138,11 +163,18 @@ pub async fn serve_core(
     let addr = listener
         .local_addr()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let app = router(core, events.clone(), options, format!("http://{addr}"));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| ApiError::Internal(format!("server error: {e}")))?;
+    let limits = match options.limits {
+        Some(l) => l,
+        None => ConnectionLimits::from_settings(&core.store.settings().await?),
+    };
+    let app = app(
+        core,
+        events.clone(),
+        options,
+        limits,
+        format!("http://{addr}"),
+    );
+    connection::serve(listener, app, limits, shutdown).await;
     events.flush().await;
     Ok(())
 }
@@ -165,55 +197,77 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Authenticates every SCIM request and records it in the event log, whatever its outcome.
+/// Authenticates every SCIM request, applies the rate limit, and records the request in the
+/// event log whatever its outcome.
 async fn authenticate_and_log(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let configured = state.core.cached_runtime();
+    let peer = req.extensions().get::<connection::Peer>().map(|p| p.0);
+    let address = audit::client_address(peer, req.headers(), &configured.trusted_proxies);
     // The full path as the client sent it, not the part below the `/scim/v2` nest.
     let uri = req
         .extensions()
         .get::<axum::extract::OriginalUri>()
         .map(|o| o.0.clone())
         .unwrap_or_else(|| req.uri().clone());
-    let path = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| uri.path().to_owned());
-    let client = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let mut principal: Option<Principal> = None;
-    let response = match authenticate(&state, req.headers()).await {
-        Ok((p, rt)) => {
-            principal = Some(p.clone());
-            req.extensions_mut().insert(p);
-            req.extensions_mut().insert(rt);
-            next.run(req).await
-        }
-        Err(e) => e.into_response(),
+    let mut event = NewEvent {
+        at: scim_store::now(),
+        client: req
+            .headers()
+            .get(header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        method: req.method().to_string(),
+        path: audit::redacted_path(uri.path(), uri.query()),
+        address: address.map(|a| a.to_string()),
+        ..NewEvent::default()
     };
+    let (response, folded) = match authenticate(&state, req.headers()).await {
+        Ok((p, rt)) => {
+            event.token_name = Some(p.token_name.clone());
+            event.token_id = Some(p.token_id);
+            match state
+                .limiter
+                .check(rt.rate_limit, ratelimit::Key::Token(p.token_id))
+            {
+                Err(wait) => (too_many(wait, rt.rate_limit, Some(&p.token_name)), true),
+                Ok(()) => {
+                    req.extensions_mut().insert(RequestEvent {
+                        event: event.clone(),
+                        started,
+                    });
+                    req.extensions_mut().insert(p);
+                    req.extensions_mut().insert(rt);
+                    (next.run(req).await, false)
+                }
+            }
+        }
+        Err(e) => {
+            let throttled = address.and_then(|a| {
+                state
+                    .limiter
+                    .check(configured.rate_limit, ratelimit::Key::Address(a))
+                    .err()
+            });
+            match throttled {
+                Some(wait) => (too_many(wait, configured.rate_limit, None), true),
+                None => (e.into_response(), true),
+            }
+        }
+    };
+    if response.extensions().get::<Logged>().is_some() {
+        state.events.written_elsewhere(1);
+        return response;
+    }
     let info = response
         .extensions()
         .get::<EventInfo>()
         .cloned()
         .unwrap_or_default();
-    let error = response
-        .extensions()
-        .get::<error::ErrorDetail>()
-        .map(|d| d.0.clone());
-    state.events.record(NewEvent {
-        at: scim_store::now(),
-        token_name: principal.as_ref().map(|p| p.token_name.clone()),
-        token_id: principal.as_ref().map(|p| p.token_id),
-        client,
-        method,
-        path,
+    let event = NewEvent {
         status: response.status().as_u16(),
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         resource_type: info.resource_type,
@@ -221,10 +275,44 @@ async fn authenticate_and_log(
         user_name: info.user_name,
         diff: info.diff,
         ignored: info.ignored,
-        error,
+        error: response
+            .extensions()
+            .get::<error::ErrorDetail>()
+            .map(|d| d.0.clone()),
         role: info.role,
-    });
+        ..event
+    };
+    if folded {
+        state.events.record_folded(event);
+    } else {
+        state.events.record(event);
+    }
     response
+}
+
+/// 429 with `Retry-After`.
+fn too_many(
+    wait: std::time::Duration,
+    rate: Option<std::num::NonZeroU32>,
+    token: Option<&str>,
+) -> Response {
+    let secs = ratelimit::retry_after_secs(wait);
+    let per_second = rate.map_or(0, |r| r.get());
+    let detail = match token {
+        Some(name) => format!(
+            "too many requests with the token '{name}': at most {per_second} per second \
+             (bursts of {}) are served; retry after {secs} s. The limit is the 'rate-limit' setting",
+            per_second * 2
+        ),
+        None => format!(
+            "too many requests without a valid token from this address; retry after {secs} s"
+        ),
+    };
+    let mut resp = ApiError::Scim(scim_protocol::ScimError::new(429, None, detail)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 async fn authenticate(

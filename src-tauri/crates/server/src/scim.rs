@@ -11,17 +11,18 @@ use axum::{Extension, Router};
 use serde_json::{json, Value};
 
 use scim_protocol::filter::{self, Filter};
+use scim_protocol::patch;
 use scim_protocol::path::AttrPath;
 use scim_protocol::projection::Projection;
 use scim_protocol::resource::{render, Meta};
 use scim_protocol::schema::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA, USER_SCHEMA};
 use scim_protocol::ScimError;
-use scim_store::{ChangeContext, ListQuery, SortOrder, UserRecord};
+use scim_store::{ChangeContext, ListQuery, RequestEvent, SortOrder, UserRecord};
 
-use crate::core::WriteOutcome;
+use crate::core::{WriteOutcome, HEAVY_BODY_BYTES};
 use crate::error::{scim_json, ApiError};
 use crate::settings::Policy;
-use crate::{empty, AppState, EventInfo, Principal, Runtime, MAX_BODY_BYTES, MAX_RESULTS};
+use crate::{empty, AppState, EventInfo, Logged, Principal, Runtime, MAX_BODY_BYTES, MAX_RESULTS};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -38,13 +39,15 @@ pub(crate) fn routes() -> Router<AppState> {
         )
 }
 
-/// A JSON request body, capped at [`MAX_BODY_BYTES`], with SCIM errors for what is wrong.
-pub(crate) struct ScimBody(pub Value);
+/// A JSON request body and its size in bytes: capped at [`MAX_BODY_BYTES`], read within the
+/// body timeout and the server's memory budget for bodies, parsed off the async workers when
+/// large; SCIM errors for what is wrong.
+pub(crate) struct ScimBody(pub Value, pub usize);
 
-impl<S: Send + Sync> FromRequest<S> for ScimBody {
+impl FromRequest<AppState> for ScimBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let too_large = || {
             ApiError::Scim(ScimError::new(
                 413,
@@ -60,15 +63,49 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
         if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
             return Err(too_large());
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+        let kib = u32::try_from(declared.unwrap_or(MAX_BODY_BYTES).div_ceil(1024).max(1))
+            .unwrap_or(u32::MAX);
+        let _budget = state
+            .body_budget
+            .acquire_many(kib)
             .await
-            .map_err(|_| too_large())?;
+            .map_err(|_| ApiError::Internal("the server is stopping".to_owned()))?;
+        let timeout = state.limits.body_timeout;
+        let bytes = match tokio::time::timeout(
+            timeout,
+            axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES),
+        )
+        .await
+        {
+            Err(_) => {
+                return Err(ApiError::Scim(ScimError::new(
+                    408,
+                    None,
+                    format!(
+                        "the request body did not arrive within {} s (the 'body-timeout' setting)",
+                        timeout.as_secs()
+                    ),
+                )))
+            }
+            Ok(Err(e)) if is_length_limit(&e) => return Err(too_large()),
+            Ok(Err(e)) => {
+                return Err(ApiError::Scim(ScimError::invalid_syntax(format!(
+                    "the request body could not be read: {e}"
+                ))))
+            }
+            Ok(Ok(b)) => b,
+        };
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::Scim(ScimError::invalid_syntax(
                 "the request body is empty",
             )));
         }
-        serde_json::from_slice(&bytes).map(ScimBody).map_err(|e| {
+        let size = bytes.len();
+        let parsed = crate::core::cpu(size >= HEAVY_BODY_BYTES, move || {
+            serde_json::from_slice::<Value>(&bytes)
+        })
+        .await?;
+        parsed.map(|v| ScimBody(v, size)).map_err(|e| {
             ApiError::Scim(ScimError::invalid_syntax(format!(
                 "the request body is not valid JSON: {e} (line {}, column {})",
                 e.line(),
@@ -76,6 +113,17 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
             )))
         })
     }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 fn require_write(p: &Principal) -> Result<(), ApiError> {
@@ -89,9 +137,14 @@ fn require_write(p: &Principal) -> Result<(), ApiError> {
     }
 }
 
-fn ctx(p: &Principal) -> ChangeContext {
+/// The change context of a request: who makes the change, and the request's event-log entry
+/// (with the role it sent) to be written with it.
+fn ctx(p: &Principal, request: RequestEvent, role: Option<String>) -> ChangeContext {
+    let mut request = request;
+    request.event.role = role;
     ChangeContext {
         actor: Some(p.token_name.clone()),
+        request: Some(request),
     }
 }
 
@@ -208,7 +261,7 @@ async fn list_users(
 async fn search_users(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
-    ScimBody(body): ScimBody,
+    ScimBody(body, _): ScimBody,
 ) -> Result<Response, ApiError> {
     let Value::Object(obj) = &body else {
         return Err(ApiError::Scim(ScimError::invalid_syntax(
@@ -377,30 +430,29 @@ async fn create_user(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
     body: Result<ScimBody, ApiError>,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
-    let ScimBody(body) = body?;
-    let result = state.core.create_user(&rt, &body, &ctx(&principal)).await;
-    Ok(written(
-        &state,
-        &rt,
-        StatusCode::CREATED,
-        result,
-        attempted(&body, &rt),
-    ))
+    let ScimBody(body, _) = body?;
+    let on_error = attempted(&body, &rt);
+    let ctx = ctx(&principal, request, on_error.role.clone());
+    let result = state.core.create_user(&rt, &body, &ctx).await;
+    Ok(written(&state, &rt, StatusCode::CREATED, result, on_error))
 }
 
 /// Whether `key` names the role attribute: its name, or its name qualified with the core
 /// schema's URN, in any case (read with the protocol's attribute-path grammar).
 fn names_role(key: &str, attr: &str) -> bool {
-    AttrPath::parse(key).is_ok_and(|p| {
-        p.sub_attr.is_none()
-            && p.attr.eq_ignore_ascii_case(attr)
-            && p.urn
-                .as_deref()
-                .is_none_or(|u| u.eq_ignore_ascii_case(USER_SCHEMA))
-    })
+    AttrPath::parse(key).is_ok_and(|p| is_role_path(&p, attr))
+}
+
+fn is_role_path(p: &AttrPath, attr: &str) -> bool {
+    p.sub_attr.is_none()
+        && p.attr.eq_ignore_ascii_case(attr)
+        && p.urn
+            .as_deref()
+            .is_none_or(|u| u.eq_ignore_ascii_case(USER_SCHEMA))
 }
 
 /// The role attribute's value in a resource body, as sent: a member named as
@@ -428,32 +480,22 @@ fn shown(v: &Value) -> Option<String> {
     }
 }
 
-/// The role attribute's value a PATCH request sets, as sent (the last operation that sets it).
-fn role_in_patch(body: &Value, attr: &str) -> Option<String> {
-    let ops = body.as_object()?.iter().find_map(|(k, v)| {
-        k.eq_ignore_ascii_case("Operations")
-            .then_some(v)
-            .and_then(Value::as_array)
-    })?;
+/// The role attribute's value a PATCH sets, as sent (the last operation that sets it).
+fn role_in_ops(ops: &[patch::Operation], attr: &str) -> Option<String> {
     let mut found = None;
-    for op in ops.iter().filter_map(Value::as_object) {
-        let field = |name: &str| {
-            op.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
-        };
-        if field("op")
-            .and_then(Value::as_str)
-            .is_some_and(|o| o.eq_ignore_ascii_case("remove"))
-        {
+    for op in ops {
+        if op.op == patch::OpKind::Remove {
             continue;
         }
-        let Some(value) = field("value") else {
+        let Some(value) = &op.value else {
             continue;
         };
-        match field("path").and_then(Value::as_str) {
+        match &op.path {
             Some(path) => {
-                if names_role(path, attr) {
+                if path.filter.is_none()
+                    && path.sub_attr.is_none()
+                    && is_role_path(&path.attr, attr)
+                {
                     found = shown(value).or(found);
                 }
             }
@@ -502,13 +544,18 @@ fn written(
 ) -> Response {
     match result {
         Ok((u, outcome)) => {
+            let logged = outcome.logged;
             let info = EventInfo {
                 diff: outcome.diff,
                 ignored: outcome.ignored,
                 role: on_error.role,
                 ..info_for(&u)
             };
-            user_response(status, state, rt, &u, &Projection::default(), info)
+            let mut resp = user_response(status, state, rt, &u, &Projection::default(), info);
+            if logged {
+                resp.extensions_mut().insert(Logged);
+            }
+            resp
         }
         Err(e) => with_info(e.into_response(), on_error),
     }
@@ -518,20 +565,22 @@ async fn replace_user(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<ScimBody, ApiError>,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
-    let ScimBody(body) = body?;
-    let result = state
-        .core
-        .replace_user(&rt, &id, &body, if_match(&headers), &ctx(&principal))
-        .await;
+    let ScimBody(body, _) = body?;
     let on_error = EventInfo {
-        resource_id: Some(id),
+        resource_id: Some(id.clone()),
         ..attempted(&body, &rt)
     };
+    let ctx = ctx(&principal, request, on_error.role.clone());
+    let result = state
+        .core
+        .replace_user(&rt, &id, &body, if_match(&headers), &ctx)
+        .await;
     Ok(written(&state, &rt, StatusCode::OK, result, on_error))
 }
 
@@ -539,20 +588,40 @@ async fn patch_user(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<ScimBody, ApiError>,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
-    let ScimBody(body) = body?;
-    let result = state
-        .core
-        .patch_user(&rt, &id, &body, if_match(&headers), &ctx(&principal))
-        .await;
+    let ScimBody(body, size) = body?;
+    let ops = match patch::parse(&body) {
+        Ok(ops) => Arc::new(ops),
+        Err(e) => {
+            return Ok(with_info(
+                ApiError::Scim(e).into_response(),
+                failed_for(&id),
+            ))
+        }
+    };
+    // The body is not needed any more; a large one is freed before the work begins.
+    drop(body);
     let on_error = EventInfo {
-        role: role_in_patch(&body, &rt.role_attr),
+        role: role_in_ops(&ops, &rt.role_attr),
         ..failed_for(&id)
     };
+    let ctx = ctx(&principal, request, on_error.role.clone());
+    let result = state
+        .core
+        .patch_user(
+            &rt,
+            &id,
+            ops,
+            size >= HEAVY_BODY_BYTES,
+            if_match(&headers),
+            &ctx,
+        )
+        .await;
     Ok(written(&state, &rt, StatusCode::OK, result, on_error))
 }
 
@@ -560,13 +629,19 @@ async fn delete_user(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
     match state
         .core
-        .delete_user(&rt, &id, if_match(&headers), &ctx(&principal))
+        .delete_user(
+            &rt,
+            &id,
+            if_match(&headers),
+            &ctx(&principal, request, None),
+        )
         .await
     {
         Ok(old) => {
@@ -574,7 +649,9 @@ async fn delete_user(
                 diff: scim_store::diff(&old.data, &Default::default()),
                 ..info_for(&old)
             };
-            Ok(with_info(empty(StatusCode::NO_CONTENT), info))
+            let mut resp = with_info(empty(StatusCode::NO_CONTENT), info);
+            resp.extensions_mut().insert(Logged);
+            Ok(resp)
         }
         Err(e) => Ok(with_info(e.into_response(), failed_for(&id))),
     }
@@ -645,7 +722,7 @@ mod tests {
 
     #[test]
     fn finds_the_role_a_patch_sets() {
-        let role = |v: Value| role_in_patch(&v, "pantherRole");
+        let role = |v: Value| role_in_ops(&patch::parse(&v).unwrap(), "pantherRole");
         assert_eq!(
             role(
                 json!({"Operations": [{"op": "Replace", "path": "pantherRole", "value": "Admin"}]})
@@ -675,6 +752,5 @@ mod tests {
             role(json!({"Operations": [{"op": "replace", "value": {"active": false}}]})),
             None
         );
-        assert_eq!(role(json!({"schemas": []})), None);
     }
 }

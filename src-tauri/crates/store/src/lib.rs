@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
 
+pub mod bounds;
 pub mod events;
 mod filter_sql;
 pub mod sqlite;
 pub mod types;
 
-pub use events::EventLog;
+pub use events::{EventLog, Retention};
 pub use types::*;
 
 /// Errors of the storage layer.
@@ -96,8 +97,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
     /// Requests and errors per minute since `since` (an RFC 3339 time), oldest first.
     async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>>;
-    /// Deletes all but the newest `keep` events; returns how many went.
-    async fn prune_events(&self, keep: u64) -> Result<u64>;
+    /// Deletes the oldest events beyond what `retention` keeps; returns how many went.
+    async fn prune_events(&self, retention: &Retention) -> Result<u64>;
 
     /// A value that changes whenever tokens, roles or settings change, in any process using
     /// this database; cheap enough to read on every request, so a server can keep them in

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 
 use crate::filter_sql::{self, Bind};
 use crate::types::*;
-use crate::{diff, Result, Store, StoreError};
+use crate::{bounds, diff, Result, Retention, Store, StoreError};
 
 const USER_COLUMNS: &str = "seq, id, user_name, data, active, role, source, last_login, created, \
                             last_modified, version, password_hash";
@@ -412,6 +412,98 @@ fn count_matching(conn: &rusqlite::Connection, where_clause: &str, binds: &[Bind
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
+/// Writes events (bounded first, see [`bounds`]) on `conn`, inside the caller's transaction,
+/// and records the last use of the tokens they name.
+async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -> Result<()> {
+    let list = |v: &[String]| {
+        (!v.is_empty())
+            .then(|| serde_json::to_string(v).ok())
+            .flatten()
+    };
+    let rows: Vec<(NewEvent, Option<String>, Option<String>, usize)> = events
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            bounds::bound_event(&mut e);
+            let diff = (!e.diff.is_empty())
+                .then(|| serde_json::to_string(&e.diff).ok())
+                .flatten();
+            let ignored = list(&e.ignored);
+            let size = bounds::stored_size(&e, diff.as_deref(), ignored.as_deref());
+            (e, diff, ignored, size)
+        })
+        .collect();
+    // Many rows per statement: one round trip to SQLite per 64 events, not per event.
+    for chunk in rows.chunks(64) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO events (at, token_name, token_id, client, method, path, status, \
+             latency_us, resource_type, resource_id, user_name, diff, ignored, error, role, \
+             address, count, aggregated, size) ",
+        );
+        insert.push_values(chunk, |mut row, (e, diff, ignored, size)| {
+            row.push_bind(e.at.clone())
+                .push_bind(e.token_name.clone())
+                .push_bind(e.token_id)
+                .push_bind(e.client.clone())
+                .push_bind(e.method.clone())
+                .push_bind(e.path.clone())
+                .push_bind(i64::from(e.status))
+                .push_bind(i64::try_from(e.latency_us).unwrap_or(i64::MAX))
+                .push_bind(e.resource_type.clone())
+                .push_bind(e.resource_id.clone())
+                .push_bind(e.user_name.clone())
+                .push_bind(diff.clone())
+                .push_bind(ignored.clone())
+                .push_bind(e.error.clone())
+                .push_bind(e.role.clone())
+                .push_bind(e.address.clone())
+                .push_bind(i64::try_from(e.count.max(1)).unwrap_or(i64::MAX))
+                .push_bind(e.aggregated)
+                .push_bind(i64::try_from(*size).unwrap_or(i64::MAX));
+        });
+        insert.build().execute(&mut *conn).await?;
+    }
+    // Last use of each token, once per batch.
+    let mut seen: Vec<(i64, &str)> = Vec::new();
+    for e in events.iter().rev() {
+        if let Some(id) = e.token_id {
+            if !seen.iter().any(|(i, _)| *i == id) {
+                seen.push((id, &e.at));
+            }
+        }
+    }
+    for (id, at) in seen {
+        sqlx::query(
+            "UPDATE tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The event-log entry of a request that changed a user, completed with what the store knows.
+fn change_event(
+    ctx: &ChangeContext,
+    status: u16,
+    rec: &UserRecord,
+    diff: &[crate::AttrChange],
+) -> Option<NewEvent> {
+    let r = ctx.request.as_ref()?;
+    Some(NewEvent {
+        status,
+        latency_us: u64::try_from(r.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        resource_type: Some("User".to_owned()),
+        resource_id: Some(rec.id.clone()),
+        user_name: Some(rec.user_name.clone()),
+        diff: diff.to_vec(),
+        ..r.event.clone()
+    })
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>> {
@@ -560,7 +652,6 @@ impl Store for SqliteStore {
         let mut tx = self.write.begin().await?;
         let seq = insert_row(&mut tx, &user, &d, &created, &now).await?;
         write_emails(&mut tx, seq, &d).await?;
-        tx.commit().await?;
         let rec = UserRecord {
             id: user.id.clone(),
             user_name: user.user_name().to_owned(),
@@ -574,7 +665,12 @@ impl Store for SqliteStore {
             password_hash: user.password_hash.clone(),
             data: user.data,
         };
-        self.publish(ChangeKind::Created, &rec, diff(&Map::new(), &rec.data), ctx);
+        let changes = diff(&Map::new(), &rec.data);
+        if let Some(e) = change_event(ctx, 201, &rec, &changes) {
+            insert_events(&mut tx, &[e]).await?;
+        }
+        tx.commit().await?;
+        self.publish(ChangeKind::Created, &rec, changes, ctx);
         Ok(rec)
     }
 
@@ -612,7 +708,6 @@ impl Store for SqliteStore {
             return Err(StoreError::VersionMismatch);
         };
         write_emails(&mut tx, seq, &d).await?;
-        tx.commit().await?;
         let rec = UserRecord {
             id: old.id.clone(),
             user_name: new.user_name().to_owned(),
@@ -626,22 +721,33 @@ impl Store for SqliteStore {
             password_hash: new.password_hash.clone(),
             data: new.data,
         };
-        self.publish(ChangeKind::Updated, &rec, diff(&old.data, &rec.data), ctx);
+        let changes = diff(&old.data, &rec.data);
+        if let Some(e) = change_event(ctx, 200, &rec, &changes) {
+            insert_events(&mut tx, &[e]).await?;
+        }
+        tx.commit().await?;
+        self.publish(ChangeKind::Updated, &rec, changes, ctx);
         Ok(rec)
     }
 
     async fn delete_user(&self, old: &UserRecord, ctx: &ChangeContext) -> Result<()> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query("DELETE FROM users WHERE id = ? AND version = ?")
             .bind(&old.id)
             .bind(old.version)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::VersionMismatch);
         }
         let mut rec = old.clone();
         rec.last_modified = now();
-        self.publish(ChangeKind::Deleted, &rec, diff(&old.data, &Map::new()), ctx);
+        let changes = diff(&old.data, &Map::new());
+        if let Some(e) = change_event(ctx, 204, &rec, &changes) {
+            insert_events(&mut tx, &[e]).await?;
+        }
+        tx.commit().await?;
+        self.publish(ChangeKind::Deleted, &rec, changes, ctx);
         Ok(())
     }
 
@@ -857,57 +963,8 @@ impl Store for SqliteStore {
         if events.is_empty() {
             return Ok(());
         }
-        let list = |v: &[String]| {
-            (!v.is_empty())
-                .then(|| serde_json::to_string(v).ok())
-                .flatten()
-        };
         let mut tx = self.write.begin().await?;
-        // Many rows per statement: one round trip to SQLite per 64 events, not per event.
-        for chunk in events.chunks(64) {
-            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO events (at, token_name, token_id, client, method, path, status, \
-                 latency_us, resource_type, resource_id, user_name, diff, ignored, error, role) ",
-            );
-            insert.push_values(chunk, |mut row, e| {
-                let diff = (!e.diff.is_empty())
-                    .then(|| serde_json::to_string(&e.diff).ok())
-                    .flatten();
-                row.push_bind(e.at.clone())
-                    .push_bind(e.token_name.clone())
-                    .push_bind(e.token_id)
-                    .push_bind(e.client.clone())
-                    .push_bind(e.method.clone())
-                    .push_bind(e.path.clone())
-                    .push_bind(i64::from(e.status))
-                    .push_bind(i64::try_from(e.latency_us).unwrap_or(i64::MAX))
-                    .push_bind(e.resource_type.clone())
-                    .push_bind(e.resource_id.clone())
-                    .push_bind(e.user_name.clone())
-                    .push_bind(diff)
-                    .push_bind(list(&e.ignored))
-                    .push_bind(e.error.clone())
-                    .push_bind(e.role.clone());
-            });
-            insert.build().execute(&mut *tx).await?;
-        }
-        // Last use of each token, once per batch.
-        let mut seen: Vec<(i64, &str)> = Vec::new();
-        for e in events.iter().rev() {
-            if let Some(id) = e.token_id {
-                if !seen.iter().any(|(i, _)| *i == id) {
-                    seen.push((id, &e.at));
-                }
-            }
-        }
-        for (id, at) in seen {
-            sqlx::query("UPDATE tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)")
-                .bind(at)
-                .bind(id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1003,6 +1060,9 @@ impl Store for SqliteStore {
                         ignored,
                         error: r.get("error")?,
                         role: r.get("role")?,
+                        address: r.get("address")?,
+                        count: u64::try_from(r.get::<_, i64>("count")?).unwrap_or(1),
+                        aggregated: r.get::<_, i64>("aggregated")? != 0,
                     },
                 })
             })
@@ -1015,8 +1075,8 @@ impl Store for SqliteStore {
         self.read(Cost::Scan, move |conn| {
             query_all(
                 conn,
-                "SELECT substr(at, 1, 16) AS minute, COUNT(*), SUM(status >= 400) FROM events \
-                 WHERE at >= ? GROUP BY minute ORDER BY minute",
+                "SELECT substr(at, 1, 16) AS minute, SUM(count), SUM((status >= 400) * count) \
+                 FROM events WHERE at >= ? GROUP BY minute ORDER BY minute",
                 [since],
                 |r| {
                     Ok(MinuteCount {
@@ -1030,12 +1090,40 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn prune_events(&self, keep: u64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?")
-            .bind(i64::try_from(keep).unwrap_or(i64::MAX))
+    async fn prune_events(&self, r: &Retention) -> Result<u64> {
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut gone = 0;
+        // Folded entries first, within their own budget, so a flood of them cannot push the
+        // others out.
+        gone += sqlx::query(
+            "DELETE FROM events WHERE aggregated = 1 AND id < (SELECT id FROM events \
+             WHERE aggregated = 1 ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        )
+        .bind(as_i64(r.aggregated_rows))
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        gone += sqlx::query("DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?")
+            .bind(as_i64(r.rows))
             .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected())
+            .await?
+            .rows_affected();
+        // Then by size: the newest entries that fit in the byte budget stay.
+        let cutoff: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM (SELECT id, SUM(size) OVER (ORDER BY id DESC) AS total \
+             FROM events INDEXED BY events_size) WHERE total > ? LIMIT 1",
+        )
+        .bind(as_i64(r.bytes))
+        .fetch_optional(&self.write)
+        .await?;
+        if let Some(id) = cutoff {
+            gone += sqlx::query("DELETE FROM events WHERE id <= ?")
+                .bind(id)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        }
+        Ok(gone)
     }
 
     fn config_stamp(&self) -> u128 {

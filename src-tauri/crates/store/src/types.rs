@@ -203,6 +203,29 @@ pub struct RoleRecord {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ChangeContext {
     pub actor: Option<String>,
+    /// The request that makes the change, when one does: its event-log entry is written in
+    /// the same transaction as the change (the store fills in the resource, the diff and the
+    /// status), so no acknowledged write is ever missing from the log.
+    #[serde(skip)]
+    pub request: Option<RequestEvent>,
+}
+
+impl ChangeContext {
+    /// A change made by `actor` outside any SCIM request (the console, the command line).
+    pub fn by(actor: impl Into<String>) -> Self {
+        ChangeContext {
+            actor: Some(actor.into()),
+            request: None,
+        }
+    }
+}
+
+/// The request a change is made for: its event as far as the server knows it, and when the
+/// request began (the latency logged runs to the commit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestEvent {
+    pub event: NewEvent,
+    pub started: std::time::Instant,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -248,6 +271,19 @@ pub struct NewEvent {
     /// The role attribute's value as the request sent it (valid or not), when it sent one.
     #[serde(default)]
     pub role: Option<String>,
+    /// The client's address (from X-Forwarded-For only behind a trusted proxy).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// How many requests this entry stands for (more than one for folded entries).
+    #[serde(default = "one")]
+    pub count: u64,
+    /// A folded entry for requests without a valid token or over the rate limit.
+    #[serde(default)]
+    pub aggregated: bool,
+}
+
+fn one() -> u64 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
