@@ -49,6 +49,7 @@ pub struct TestServer {
     /// The User-Agent sent with every request.
     pub user_agent: String,
     shutdown: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -72,6 +73,15 @@ impl TestServer {
     }
 
     pub async fn start_with_agent(policy: &str, user_agent: &str) -> TestServer {
+        Self::start_with(policy, user_agent, scim_server::ServerOptions::default()).await
+    }
+
+    /// A server under `policy` started with `options` (connection limits, say).
+    pub async fn start_with(
+        policy: &str,
+        user_agent: &str,
+        options: scim_server::ServerOptions,
+    ) -> TestServer {
         let dir = tempfile::TempDir::new().expect("create a temporary directory");
         let db = dir.path().join("scim-console.db");
         let store = scim_store::open(db.to_str().expect("utf-8 temp path"))
@@ -96,18 +106,11 @@ impl TestServer {
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
         let server_store = store.clone();
-        tokio::spawn(async move {
+        let served = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.await;
             };
-            if let Err(e) = scim_server::serve(
-                listener,
-                server_store,
-                scim_server::ServerOptions::default(),
-                shutdown,
-            )
-            .await
-            {
+            if let Err(e) = scim_server::serve(listener, server_store, options, shutdown).await {
                 eprintln!("test server stopped with an error: {e:?}");
             }
         });
@@ -122,8 +125,24 @@ impl TestServer {
             client: reqwest::Client::builder().build().expect("reqwest client"),
             user_agent: user_agent.to_owned(),
             shutdown: Some(tx),
+            served: Some(served),
             _dir: dir,
         }
+    }
+
+    /// Stops the server as a shutdown signal does and waits until it has finished (its event
+    /// log written); returns whether it finished within 30 s, and the store to read.
+    pub async fn stop(mut self) -> (bool, Arc<dyn Store>) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let finished = match self.served.take() {
+            Some(h) => tokio::time::timeout(Duration::from_secs(30), h)
+                .await
+                .is_ok(),
+            None => true,
+        };
+        (finished, self.store.clone())
     }
 
     pub fn is_jit(&self) -> bool {
@@ -205,9 +224,13 @@ impl TestServer {
         auth: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Resp {
-        let mut req = client
-            .request(method.clone(), self.url(path))
-            .header("User-Agent", &self.user_agent);
+        let mut req = client.request(method.clone(), self.url(path));
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
+        {
+            req = req.header("User-Agent", &self.user_agent);
+        }
         if let Some(a) = auth {
             req = req.header("Authorization", a);
         }

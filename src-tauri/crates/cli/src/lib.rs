@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use scim_server::core::Core;
 use scim_server::settings::{self, Policy};
-use scim_server::{ApiError, Runtime, ServerOptions};
+use scim_server::{ApiError, ConnectionLimits, Runtime, ServerOptions};
 use scim_store::{ChangeContext, EventQuery, Permission, Store, UserRecord};
 
 /// The default address: loopback only, on a port named after RFC 7643.
@@ -66,6 +66,42 @@ pub struct ServeArgs {
     /// Seed sample users and print a token, so everything can be tried at once.
     #[arg(long)]
     pub demo: bool,
+    /// Seconds a connection may take to send a complete request head, also while idle
+    /// between requests (default: the `header-timeout` setting, 10).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=30))]
+    pub header_timeout: Option<u64>,
+    /// Seconds a connection may stay open with no byte moving either way (default: the
+    /// `idle-timeout` setting, 60).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub idle_timeout: Option<u64>,
+    /// Seconds a client may take to send a whole request body (default: the `body-timeout`
+    /// setting, 30).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub body_timeout: Option<u64>,
+    /// Connections served at once (default: the `max-connections` setting, 512).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_connections: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The connection limits: the settings, with what was given on the command line instead.
+    fn limits(&self, settings: &[(String, String)]) -> ConnectionLimits {
+        let mut l = ConnectionLimits::from_settings(settings);
+        let secs = Duration::from_secs;
+        if let Some(s) = self.header_timeout {
+            l.header_timeout = secs(s);
+        }
+        if let Some(s) = self.idle_timeout {
+            l.idle_timeout = secs(s);
+        }
+        if let Some(s) = self.body_timeout {
+            l.body_timeout = secs(s);
+        }
+        if let Some(n) = self.max_connections.and_then(|n| usize::try_from(n).ok()) {
+            l.max_connections = n;
+        }
+        l
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -674,6 +710,10 @@ async fn serve(store: Arc<dyn Store>, core: Arc<Core>, args: ServeArgs) -> Resul
         }
     }
     say(format!("SCIM base URL: http://{addr}/scim/v2"))?;
-    scim_server::serve(listener, store, ServerOptions::default(), shutdown_signal()).await?;
+    let options = ServerOptions {
+        limits: Some(args.limits(&store.settings().await?)),
+        ..ServerOptions::default()
+    };
+    scim_server::serve(listener, store, options, shutdown_signal()).await?;
     Ok(())
 }

@@ -252,6 +252,7 @@ impl Core {
             None => None,
         };
         let data = n.data;
+        let _serialised = self.lock_user(id).await;
         self.write_user(None, id, if_match, ctx, n.ignored, rt, |_old| {
             Ok((data.clone(), password_hash.clone()))
         })
@@ -270,6 +271,7 @@ impl Core {
         if_match: Option<&str>,
         ctx: &ChangeContext,
     ) -> Result<(UserRecord, WriteOutcome)> {
+        let _serialised = self.lock_user(id).await;
         let first = self.get_user(id).await?;
         check_if_match(if_match, &first)?;
         let applied = {
@@ -301,6 +303,17 @@ impl Core {
         .await
     }
 
+    /// Serialises writes to one user in this process (striped by id): concurrent PATCHes
+    /// queue instead of racing and re-applying; the version check still guards other processes.
+    async fn lock_user(&self, id: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        id.hash(&mut h);
+        self.user_locks[(h.finish() as usize) % USER_LOCK_STRIPES]
+            .lock()
+            .await
+    }
+
     /// Reads, changes and conditionally writes a user, retrying if another request won the race
     /// (unless the client pinned a version with If-Match).
     #[allow(clippy::too_many_arguments)]
@@ -317,12 +330,6 @@ impl Core {
     where
         F: FnMut(&UserRecord) -> Result<(Map<String, Value>, Option<String>)>,
     {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        id.hash(&mut h);
-        let _serialised = self.user_locks[(h.finish() as usize) % USER_LOCK_STRIPES]
-            .lock()
-            .await;
         for attempt in 0..10u64 {
             if attempt > 0 {
                 // Another process wrote the user meanwhile: back off a little and re-read.

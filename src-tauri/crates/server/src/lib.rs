@@ -205,9 +205,7 @@ async fn authenticate_and_log(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let configured = state.core.cached_runtime();
     let peer = req.extensions().get::<connection::Peer>().map(|p| p.0);
-    let address = audit::client_address(peer, req.headers(), &configured.trusted_proxies);
     // The full path as the client sent it, not the part below the `/scim/v2` nest.
     let uri = req
         .extensions()
@@ -222,10 +220,17 @@ async fn authenticate_and_log(
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
         method: req.method().to_string(),
         path: audit::redacted_path(uri.path(), uri.query()),
-        address: address.map(|a| a.to_string()),
         ..NewEvent::default()
     };
-    let (response, folded) = match authenticate(&state, req.headers()).await {
+    let authenticated = authenticate(&state, req.headers()).await;
+    // The configuration the request found (refreshed by authenticating, when it could).
+    let configured = match &authenticated {
+        Ok((_, rt)) => rt.clone(),
+        Err(_) => state.core.cached_runtime(),
+    };
+    let address = audit::client_address(peer, req.headers(), &configured.trusted_proxies);
+    event.address = address.map(|a| a.to_string());
+    let (response, folded) = match authenticated {
         Ok((p, rt)) => {
             event.token_name = Some(p.token_name.clone());
             event.token_id = Some(p.token_id);
