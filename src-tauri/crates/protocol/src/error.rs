@@ -96,3 +96,12 @@ impl ScimError {
 }
 
 pub type Result<T, E = ScimError> = std::result::Result<T, E>;
+
+/// `n` with thousands separators (`10,000`), for counts in details.
+pub(crate) fn grouped(n: usize) -> String {
+    if n < 1_000 {
+        n.to_string()
+    } else {
+        format!("{},{:03}", grouped(n / 1_000), n % 1_000)
+    }
+}

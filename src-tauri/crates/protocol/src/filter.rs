@@ -723,7 +723,25 @@ fn parse_number(s: &str) -> Option<Number> {
 /// lower-cased on its own (Unicode, context-free). Storage that evaluates filters itself must
 /// fold with this very function to agree with [`matches`].
 pub fn fold_case(s: &str) -> String {
-    s.chars().flat_map(char::to_lowercase).collect()
+    folded(s).collect()
+}
+
+/// [`fold_case`] without building the string, for comparing without allocating.
+fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
+}
+
+/// `fold_case(a).cmp(&fold_case(b))` without building either string: UTF-8 byte order is
+/// code point order, so comparing the folded characters orders alike.
+fn cmp_folded(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        // ASCII folds to ASCII, byte for byte; the common case, and much faster.
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
+    folded(a).cmp(folded(b))
 }
 
 /// Evaluates `filter` against a resource in its JSON representation.
@@ -742,17 +760,7 @@ pub fn fold_case(s: &str) -> String {
 ///   §2.5); `ne null` is its negation; other operators with `null` are false.
 /// - `pr`: some value at the path is not `null`, `""`, `[]` or `{}`.
 pub fn matches(filter: &Filter, resource: &Value, types: &dyn AttributeTypes) -> bool {
-    Evaluator { types }.eval(filter, Scope::Resource(resource))
-}
-
-/// Where paths are resolved: against the resource, or inside one element of a value path.
-#[derive(Clone, Copy)]
-enum Scope<'v, 'p> {
-    Resource(&'v Value),
-    Element {
-        element: &'v Value,
-        parent: &'p AttrPath,
-    },
+    Evaluator { types }.eval(filter, resource)
 }
 
 struct Evaluator<'t> {
@@ -760,131 +768,168 @@ struct Evaluator<'t> {
 }
 
 impl Evaluator<'_> {
-    fn eval(&self, filter: &Filter, scope: Scope<'_, '_>) -> bool {
+    fn eval(&self, filter: &Filter, resource: &Value) -> bool {
         match filter {
-            Filter::Compare { path, op, value } => self.compare(path, *op, value, scope),
-            Filter::Present(path) => self
-                .lookup(path, scope)
-                .is_some_and(|(values, _)| values.into_iter().any(is_present)),
-            Filter::ValuePath { path, filter } => self.value_path(path, filter, scope),
-            Filter::And(a, b) => self.eval(a, scope) && self.eval(b, scope),
-            Filter::Or(a, b) => self.eval(a, scope) || self.eval(b, scope),
-            Filter::Not(inner) => !self.eval(inner, scope),
+            Filter::Compare { path, op, value } => compare_values(
+                self.lookup(path, resource),
+                *op,
+                value,
+                compared_info(self.types, path),
+            ),
+            Filter::Present(path) => self.lookup(path, resource).into_iter().any(is_present),
+            Filter::ValuePath { path, filter } => self.value_path(path, filter, resource),
+            Filter::And(a, b) => self.eval(a, resource) && self.eval(b, resource),
+            Filter::Or(a, b) => self.eval(a, resource) || self.eval(b, resource),
+            Filter::Not(inner) => !self.eval(inner, resource),
         }
     }
 
-    fn value_path(&self, path: &AttrPath, inner: &Filter, scope: Scope<'_, '_>) -> bool {
-        // The parser forbids nested value paths; one built by hand matches nothing.
-        let Scope::Resource(resource) = scope else {
-            return false;
-        };
+    fn value_path(&self, path: &AttrPath, inner: &Filter, resource: &Value) -> bool {
         if path.sub_attr.is_some() {
             return false;
         }
         let Some(value) = attribute(resource, path, self.types) else {
             return false;
         };
-        let element_matches = |element: &Value| {
-            element.is_object()
-                && self.eval(
-                    inner,
-                    Scope::Element {
-                        element,
-                        parent: path,
-                    },
-                )
-        };
+        let elements = ElementFilter::new(inner, path, self.types);
         match value {
-            Value::Array(items) => items.iter().any(element_matches),
+            Value::Array(items) => items.iter().any(|e| elements.matches(e)),
             // A single-valued complex attribute is treated as a one-element list.
-            other => element_matches(other),
+            other => elements.matches(other),
         }
     }
 
-    /// The raw JSON values at `path` and the path under which the schema describes them, or
-    /// `None` when the path means nothing in this scope.
-    fn lookup<'v>(
-        &self,
-        path: &AttrPath,
-        scope: Scope<'v, '_>,
-    ) -> Option<(Vec<&'v Value>, AttrPath)> {
-        match scope {
-            Scope::Resource(resource) => {
-                let Some(value) = attribute(resource, path, self.types) else {
-                    return Some((Vec::new(), path.clone()));
-                };
-                let values = match &path.sub_attr {
-                    None => vec![value],
-                    Some(sub) => match value {
-                        Value::Array(items) => {
-                            items.iter().filter_map(|e| get_ci(e, sub)).collect()
-                        }
-                        other => get_ci(other, sub).into_iter().collect(),
-                    },
-                };
-                Some((values, path.clone()))
-            }
-            Scope::Element { element, parent } => {
-                if path.urn.is_some() || path.sub_attr.is_some() {
-                    return None;
-                }
-                let schema_path = AttrPath {
-                    urn: parent.urn.clone(),
-                    attr: parent.attr.clone(),
-                    sub_attr: Some(path.attr.clone()),
-                };
-                Some((
-                    get_ci(element, &path.attr).into_iter().collect(),
-                    schema_path,
-                ))
-            }
-        }
-    }
-
-    fn compare(
-        &self,
-        path: &AttrPath,
-        op: CompareOp,
-        value: &CompValue,
-        scope: Scope<'_, '_>,
-    ) -> bool {
-        let Some((raw, schema_path)) = self.lookup(path, scope) else {
-            return false;
+    /// The raw JSON values at `path`.
+    fn lookup<'v>(&self, path: &AttrPath, resource: &'v Value) -> Vec<&'v Value> {
+        let Some(value) = attribute(resource, path, self.types) else {
+            return Vec::new();
         };
-        if let CompValue::Null = value {
-            let unassigned = !raw.into_iter().any(is_assigned);
-            return match op {
-                CompareOp::Eq => unassigned,
-                CompareOp::Ne => !unassigned,
-                _ => false,
-            };
-        }
-        let info = self.info(&schema_path);
-        let candidates = comparable(raw);
-        let any = |op: CompareOp| candidates.iter().any(|c| compare_one(c, op, value, info));
-        match op {
-            CompareOp::Ne => !any(CompareOp::Eq),
-            op => any(op),
+        match &path.sub_attr {
+            None => vec![value],
+            Some(sub) => match value {
+                Value::Array(items) => items.iter().filter_map(|e| get_ci(e, sub)).collect(),
+                other => get_ci(other, sub).into_iter().collect(),
+            },
         }
     }
+}
 
-    /// Schema information for the values compared at `path`: for a complex attribute without
-    /// sub-attribute those are its `value` sub-attribute's.
-    fn info(&self, path: &AttrPath) -> Option<AttrInfo> {
-        let info = self.types.attr_info(path);
-        match info {
-            Some(AttrInfo {
-                ty: AttrType::Complex,
-                ..
-            }) if path.sub_attr.is_none() => {
-                let value_path = AttrPath {
-                    sub_attr: Some("value".to_owned()),
-                    ..path.clone()
-                };
-                self.types.attr_info(&value_path)
+/// The filter inside a value path (`emails[type eq "work"]`), ready to test the values of that
+/// attribute one at a time, with the semantics of [`matches`].
+///
+/// The schema is consulted once per sub-attribute the filter compares, not once per value:
+/// a PATCH with a value filter tests every value of the attribute, and hostile clients send
+/// many such operations against attributes with many values.
+pub struct ElementFilter<'f> {
+    filter: &'f Filter,
+    /// Schema information of each sub-attribute compared, by the name the filter uses.
+    infos: Vec<(&'f str, Option<AttrInfo>)>,
+}
+
+impl<'f> ElementFilter<'f> {
+    /// `filter` as written inside `parent[...]`, where `parent` is a top-level attribute (its
+    /// sub-attribute, if any, is disregarded).
+    pub fn new(filter: &'f Filter, parent: &AttrPath, types: &dyn AttributeTypes) -> Self {
+        let mut infos: Vec<(&str, Option<AttrInfo>)> = Vec::new();
+        let mut pending = vec![filter];
+        while let Some(f) = pending.pop() {
+            match f {
+                Filter::Compare { path, .. }
+                    if element_attr(path).is_some()
+                        && !infos.iter().any(|(name, _)| *name == path.attr) =>
+                {
+                    let schema_path = AttrPath {
+                        urn: parent.urn.clone(),
+                        attr: parent.attr.clone(),
+                        sub_attr: Some(path.attr.clone()),
+                    };
+                    infos.push((path.attr.as_str(), compared_info(types, &schema_path)));
+                }
+                Filter::And(a, b) | Filter::Or(a, b) => pending.extend([&**a, &**b]),
+                Filter::Not(inner) => pending.push(inner),
+                Filter::Compare { .. } | Filter::Present(_) | Filter::ValuePath { .. } => {}
             }
-            other => other,
         }
+        ElementFilter { filter, infos }
+    }
+
+    /// Whether one value of the attribute matches; only complex values (objects) can.
+    pub fn matches(&self, element: &Value) -> bool {
+        element.is_object() && self.eval(self.filter, element)
+    }
+
+    fn eval(&self, filter: &Filter, element: &Value) -> bool {
+        match filter {
+            Filter::Compare { path, op, value } => {
+                let Some(name) = element_attr(path) else {
+                    return false;
+                };
+                let info = self
+                    .infos
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .and_then(|(_, info)| *info);
+                compare_values(get_ci(element, name), *op, value, info)
+            }
+            Filter::Present(path) => {
+                element_attr(path).is_some_and(|name| get_ci(element, name).is_some_and(is_present))
+            }
+            // The parser forbids nested value paths; one built by hand matches nothing.
+            Filter::ValuePath { .. } => false,
+            Filter::And(a, b) => self.eval(a, element) && self.eval(b, element),
+            Filter::Or(a, b) => self.eval(a, element) || self.eval(b, element),
+            Filter::Not(inner) => !self.eval(inner, element),
+        }
+    }
+}
+
+/// The sub-attribute a path inside a value filter names; a URN or a further sub-attribute
+/// means nothing there.
+fn element_attr(path: &AttrPath) -> Option<&str> {
+    match (&path.urn, &path.sub_attr) {
+        (None, None) => Some(&path.attr),
+        _ => None,
+    }
+}
+
+/// Schema information for the values compared at `path`: for a complex attribute without
+/// sub-attribute those are its `value` sub-attribute's.
+fn compared_info(types: &dyn AttributeTypes, path: &AttrPath) -> Option<AttrInfo> {
+    let info = types.attr_info(path);
+    match info {
+        Some(AttrInfo {
+            ty: AttrType::Complex,
+            ..
+        }) if path.sub_attr.is_none() => {
+            let value_path = AttrPath {
+                sub_attr: Some("value".to_owned()),
+                ..path.clone()
+            };
+            types.attr_info(&value_path)
+        }
+        other => other,
+    }
+}
+
+/// A comparison of the raw values at a path (see [`matches`] for `null` and `ne`).
+fn compare_values<'v>(
+    raw: impl IntoIterator<Item = &'v Value>,
+    op: CompareOp,
+    value: &CompValue,
+    info: Option<AttrInfo>,
+) -> bool {
+    if let CompValue::Null = value {
+        let unassigned = !raw.into_iter().any(is_assigned);
+        return match op {
+            CompareOp::Eq => unassigned,
+            CompareOp::Ne => !unassigned,
+            _ => false,
+        };
+    }
+    let mut candidates = comparable(raw);
+    match op {
+        CompareOp::Ne => !candidates.any(|c| compare_one(c, CompareOp::Eq, value, info)),
+        op => candidates.any(|c| compare_one(c, op, value, info)),
     }
 }
 
@@ -912,21 +957,17 @@ fn get_ci<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
 
 /// The scalars a comparison looks at: arrays contribute their elements, and complex values
 /// (objects) their `value` sub-attribute.
-fn comparable(raw: Vec<&Value>) -> Vec<&Value> {
-    fn default_value(v: &Value) -> Option<&Value> {
-        match v {
-            Value::Object(_) => get_ci(v, "value"),
+fn comparable<'v>(raw: impl IntoIterator<Item = &'v Value>) -> impl Iterator<Item = &'v Value> {
+    raw.into_iter().flat_map(|v| {
+        let items = match v {
+            Value::Array(items) => items.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        items.iter().filter_map(|item| match item {
+            Value::Object(_) => get_ci(item, "value"),
             other => Some(other),
-        }
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    for v in raw {
-        match v {
-            Value::Array(items) => out.extend(items.iter().filter_map(default_value)),
-            other => out.extend(default_value(other)),
-        }
-    }
-    out
+        })
+    })
 }
 
 /// Not unassigned in the sense of RFC 7643 §2.5 (`null` and `[]` mean "no value").
@@ -962,10 +1003,15 @@ fn compare_one(
             if let CompareOp::Co | CompareOp::Sw | CompareOp::Ew = op {
                 return substring_match(a, op, b, case_exact);
             }
-            match (is_date, parse_instant(a), parse_instant(b)) {
-                (true, Some(a), Some(b)) => a.cmp(&b),
-                _ if case_exact => a.as_str().cmp(b.as_str()),
-                _ => fold_case(a).cmp(&fold_case(b)),
+            let instants = if is_date {
+                parse_instant(a).zip(parse_instant(b))
+            } else {
+                None
+            };
+            match instants {
+                Some((a, b)) => a.cmp(&b),
+                None if case_exact => a.as_str().cmp(b.as_str()),
+                None => cmp_folded(a, b),
             }
         }
         (Value::Number(a), CompValue::Number(b)) => match compare_numbers(a, b) {

@@ -6,13 +6,19 @@
 //! URN-qualified, value-filter paths, Entra's old-style `remove` with a value list, and a bare
 //! string for a complex attribute.
 
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, DefaultHasher, Hash, Hasher, RandomState};
+
 use serde_json::{Map, Value};
 
-use crate::error::{Result, ScimError, ScimType};
-use crate::filter::{self, CompValue, CompareOp, Filter};
+use crate::error::{grouped, Result, ScimError, ScimType};
+use crate::filter::{CompValue, CompareOp, ElementFilter, Filter};
 use crate::path::{AttrPath, PatchPath};
 use crate::resource::{self, namespace_map};
-use crate::schema::{AttrDef, AttrType, Mutability, Namespace, ResourceSchema, PATCH_OP_SCHEMA};
+use crate::schema::{
+    AttrDef, AttrType, Mutability, Namespace, ResourceSchema, MAX_OPERATIONS, PATCH_OP_SCHEMA,
+};
 
 /// The three PATCH operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +36,14 @@ pub struct Operation {
     pub value: Option<Value>,
 }
 
-/// Parses a PatchOp request body.
+/// Parses a PatchOp request body of at most [`MAX_OPERATIONS`] operations.
 pub fn parse(body: &Value) -> Result<Vec<Operation>> {
+    parse_with(body, MAX_OPERATIONS)
+}
+
+/// Parses a PatchOp request body of at most `max_operations` operations. A longer one is
+/// refused before any operation is looked at, so refusing it costs next to nothing.
+pub fn parse_with(body: &Value, max_operations: usize) -> Result<Vec<Operation>> {
     let Value::Object(obj) = body else {
         return Err(ScimError::invalid_syntax(
             "a PATCH body must be a JSON object",
@@ -58,10 +70,22 @@ pub fn parse(body: &Value) -> Result<Vec<Operation>> {
     if ops.is_empty() {
         return Err(ScimError::invalid_syntax("'Operations' is empty"));
     }
+    check_operation_count(ops.len(), max_operations)?;
     ops.iter()
         .enumerate()
         .map(|(i, op)| parse_op(i, op))
         .collect()
+}
+
+fn check_operation_count(count: usize, max: usize) -> Result<()> {
+    if count > max {
+        return Err(ScimError::invalid_value(format!(
+            "the PATCH has {} operations; at most {} are accepted in one request",
+            grouped(count),
+            grouped(max)
+        )));
+    }
+    Ok(())
 }
 
 fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -149,11 +173,18 @@ pub struct Outcome {
 }
 
 /// Applies `ops` to `data` (canonical form). On error `data` is left as it was.
+///
+/// `schema.limits` bounds the work: at most `max_operations` operations, at most `max_values`
+/// values given for a multi-valued attribute in one operation, and no operation may make one
+/// hold more than `max_values` (one that already does may still lose values, or be left alone).
+/// The cost is linear in the size of the operations and the resource, except that an
+/// operation with a value filter tests each value of its attribute once.
 pub fn apply(
     schema: &ResourceSchema,
     data: &mut Map<String, Value>,
     ops: &[Operation],
 ) -> Result<Outcome> {
+    check_operation_count(ops.len(), schema.limits.max_operations)?;
     let mut work = data.clone();
     let mut outcome = Outcome::default();
     for op in ops {
@@ -221,7 +252,7 @@ pub fn apply(
         }
     }
     // Re-check the result as a whole: types, required attributes, a single primary value.
-    let checked = resource::normalize(schema, &Value::Object(work))?;
+    let checked = resource::renormalize(schema, &Value::Object(work))?;
     outcome.ignored.extend(checked.ignored);
     *data = checked.data;
     Ok(outcome)
@@ -296,6 +327,17 @@ fn apply_path(
             def.name
         )));
     }
+    if let (true, None, None, Some(Value::Array(given))) =
+        (def.multi_valued, &path.filter, sub, value)
+    {
+        schema.limits.check_given(&def.name, given.len())?;
+    }
+    let held = |data: &Map<String, Value>| match current(data, ns, def) {
+        Some(Value::Array(items)) => items.len(),
+        Some(Value::Null) | None => 0,
+        Some(_) => 1,
+    };
+    let held_before = held(data);
     let key = def.name.clone();
     let container = namespace_map(data, ns);
     let result = match (&path.filter, sub) {
@@ -325,7 +367,13 @@ fn apply_path(
             data.remove(&ext.id);
         }
     }
-    result
+    result?;
+    if def.multi_valued {
+        schema
+            .limits
+            .check_held(&def.name, held_before, held(data))?;
+    }
+    Ok(())
 }
 
 fn whole_extension(
@@ -388,17 +436,16 @@ fn whole_attribute(
         // Entra's old style: `remove` of `members` with a value list removes those members.
         // A single value (not in a list) removes that value too, never the whole attribute.
         let listed = match value {
-            Some(Value::Array(items)) => Some(items.clone()),
+            Some(Value::Array(items)) => Some(items.as_slice()),
             Some(Value::Null) | None => None,
-            Some(one) => Some(vec![one.clone()]),
+            Some(one) => Some(std::slice::from_ref(one)),
         };
         if let (true, Some(items)) = (def.multi_valued, listed) {
             if let Some(Value::Array(existing)) = c.get_mut(key) {
-                let doomed: Vec<&Value> = items
-                    .iter()
-                    .filter_map(|i| i.get("value").or(Some(i)))
-                    .collect();
-                existing.retain(|e| !doomed.iter().any(|d| e.get("value").unwrap_or(e) == *d));
+                let doomed: Vec<&Value> =
+                    items.iter().map(|i| i.get("value").unwrap_or(i)).collect();
+                let index = ValueIndex::of(&doomed);
+                existing.retain(|e| !index.contains(e.get("value").unwrap_or(e), &doomed));
                 if existing.is_empty() {
                     c.remove(key);
                 }
@@ -449,10 +496,10 @@ fn whole_attribute(
             };
             match c.get_mut(key) {
                 Some(Value::Array(existing)) => {
+                    existing.reserve(new_items.len());
+                    let mut index = ValueIndex::with_room(existing, new_items.len());
                     for item in new_items {
-                        if !existing.contains(&item) {
-                            existing.push(item);
-                        }
+                        index.push_new(item, existing);
                     }
                 }
                 _ => {
@@ -562,57 +609,33 @@ fn filtered(
             "'{key}' is not multi-valued; a value filter does not apply"
         )));
     }
-    let urn = match ns {
-        Namespace::Core => None,
-        Namespace::Extension(ext) => Some(ext.id.clone()),
-    };
-    let probe = Filter::ValuePath {
-        path: AttrPath {
-            urn: urn.clone(),
-            attr: key.to_owned(),
-            sub_attr: None,
+    let parent = AttrPath {
+        urn: match ns {
+            Namespace::Core => None,
+            Namespace::Extension(ext) => Some(ext.id.clone()),
         },
-        filter: Box::new(f.clone()),
+        attr: key.to_owned(),
+        sub_attr: None,
     };
-    let matches_element = |element: &Value| {
-        let mut holder = Map::new();
-        holder.insert(key.to_owned(), Value::Array(vec![element.clone()]));
-        let resource = match &urn {
-            None => Value::Object(holder),
-            Some(u) => {
-                let mut r = Map::new();
-                r.insert(u.clone(), Value::Object(holder));
-                Value::Object(r)
-            }
-        };
-        filter::matches(&probe, &resource, schema)
-    };
+    let elements = ElementFilter::new(f, &parent, schema);
     let mut items = match c.remove(key) {
         Some(Value::Array(items)) => items,
         Some(other) => vec![other],
         None => Vec::new(),
     };
-    let hits: Vec<usize> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches_element(e))
-        .map(|(i, _)| i)
-        .collect();
-    // The indices of the elements this operation set or created, for `primary` below.
-    let outcome = (|| -> Result<Vec<usize>> {
+    let matched: Vec<bool> = items.iter().map(|e| elements.matches(e)).collect();
+    let any_matched = matched.contains(&true);
+    // Which elements this operation set or created, for `primary` below.
+    let outcome = (|| -> Result<Vec<bool>> {
         match (op, sd) {
             (OpKind::Remove, None) => {
-                let mut i = 0;
-                items.retain(|_| {
-                    let keep = !hits.contains(&i);
-                    i += 1;
-                    keep
-                });
+                let mut doomed = matched.iter();
+                items.retain(|_| doomed.next() != Some(&true));
                 Ok(Vec::new())
             }
             (OpKind::Remove, Some(sd)) => {
-                for &i in &hits {
-                    if let Some(Value::Object(o)) = items.get_mut(i) {
+                for item in matching(&mut items, &matched) {
+                    if let Value::Object(o) = item {
                         o.remove(&sd.name);
                     }
                 }
@@ -621,7 +644,7 @@ fn filtered(
             (_, Some(sd)) => {
                 let at = format!("{key}.{}", sd.name);
                 let new = resource::coerce(sd, value.unwrap_or(&Value::Null), &at, ignored)?;
-                if hits.is_empty() {
+                if !any_matched {
                     let mut element = element_from_filter(f, key)?;
                     // Unassigning a sub-attribute of a value that does not exist changes
                     // nothing; it used to create a value holding only the filter's attributes.
@@ -629,18 +652,17 @@ fn filtered(
                         return Ok(Vec::new());
                     };
                     element.insert(sd.name.clone(), v);
-                    Ok(push_created(def, key, element, &mut items, ignored)?)
-                } else {
-                    for &i in &hits {
-                        if let Some(Value::Object(o)) = items.get_mut(i) {
-                            match &new {
-                                Some(v) => o.insert(sd.name.clone(), v.clone()),
-                                None => o.remove(&sd.name),
-                            };
-                        }
-                    }
-                    Ok(hits.clone())
+                    return push_created(def, key, element, &mut items, ignored);
                 }
+                for item in matching(&mut items, &matched) {
+                    if let Value::Object(o) = item {
+                        match &new {
+                            Some(v) => o.insert(sd.name.clone(), v.clone()),
+                            None => o.remove(&sd.name),
+                        };
+                    }
+                }
+                Ok(matched)
             }
             (_, None) => {
                 let element_def = AttrDef {
@@ -649,28 +671,27 @@ fn filtered(
                 };
                 let new =
                     resource::coerce(&element_def, value.unwrap_or(&Value::Null), key, ignored)?;
-                if hits.is_empty() {
+                if !any_matched {
                     let mut element = element_from_filter(f, key)?;
                     // As above: a null value for a value that does not exist is a no-op.
                     let Some(Value::Object(n)) = new else {
                         return Ok(Vec::new());
                     };
                     element.extend(n);
-                    Ok(push_created(def, key, element, &mut items, ignored)?)
-                } else {
-                    for &i in hits.iter().rev() {
-                        match &new {
-                            Some(v) => items[i] = v.clone(),
-                            None => {
-                                items.remove(i);
-                            }
+                    return push_created(def, key, element, &mut items, ignored);
+                }
+                match &new {
+                    Some(v) => {
+                        for item in matching(&mut items, &matched) {
+                            *item = v.clone();
                         }
+                        Ok(matched)
                     }
-                    Ok(if new.is_some() {
-                        hits.clone()
-                    } else {
-                        Vec::new()
-                    })
+                    None => {
+                        let mut doomed = matched.iter();
+                        items.retain(|_| doomed.next() != Some(&true));
+                        Ok(Vec::new())
+                    }
                 }
             }
         }
@@ -684,17 +705,28 @@ fn filtered(
     outcome.map(|_| ())
 }
 
+/// The elements of `items` whose place in `matched` is `true`.
+fn matching<'a>(
+    items: &'a mut [Value],
+    matched: &'a [bool],
+) -> impl Iterator<Item = &'a mut Value> {
+    items
+        .iter_mut()
+        .zip(matched)
+        .filter_map(|(item, &m)| m.then_some(item))
+}
+
 /// Appends a value created from a filter that matched nothing, in canonical form, unless an
 /// equal value is already there: the value given can contradict the filter (`emails[value eq
 /// "old@x"].value` set to "new@x"), and a retried request then appended a duplicate each time.
-/// Returns the index of the value, for `primary`.
+/// Returns which element is that value, for `primary`.
 fn push_created(
     def: &AttrDef,
     key: &str,
     element: Map<String, Value>,
     items: &mut Vec<Value>,
     ignored: &mut Vec<String>,
-) -> Result<Vec<usize>> {
+) -> Result<Vec<bool>> {
     let element_def = AttrDef {
         multi_valued: false,
         ..def.clone()
@@ -703,28 +735,145 @@ fn push_created(
     else {
         return Ok(Vec::new());
     };
-    if let Some(i) = items.iter().position(|e| *e == created) {
-        return Ok(vec![i]);
-    }
-    items.push(created);
-    Ok(vec![items.len() - 1])
+    let at = match items.iter().position(|e| *e == created) {
+        Some(i) => i,
+        None => {
+            items.push(created);
+            items.len() - 1
+        }
+    };
+    let mut touched = vec![false; items.len()];
+    touched[at] = true;
+    Ok(touched)
 }
 
 /// RFC 7644 §3.5.2: a value made `primary` by this operation takes the flag from the others.
 /// The final re-normalization keeps only the *last* primary value in array order, so without
 /// this, `emails[type eq "work"].primary = true` on the first of two emails was undone when
-/// the second one was already primary.
-fn demote_other_primaries(items: &mut [Value], touched: &[usize]) {
+/// the second one was already primary. `touched` tells, by position, the values the operation
+/// set or created.
+fn demote_other_primaries(items: &mut [Value], touched: &[bool]) {
     let is_primary = |v: &Value| v.get("primary").and_then(Value::as_bool) == Some(true);
-    if !touched
+    let is_touched = |i: usize| touched.get(i) == Some(&true);
+    if !items
         .iter()
-        .any(|&i| items.get(i).is_some_and(is_primary))
+        .enumerate()
+        .any(|(i, item)| is_touched(i) && is_primary(item))
     {
         return;
     }
     for (i, item) in items.iter_mut().enumerate() {
-        if !touched.contains(&i) && is_primary(item) {
+        if !is_touched(i) && is_primary(item) {
             item["primary"] = Value::Bool(false);
+        }
+    }
+}
+
+/// Positions of values in a list, found by a structural hash, so that checking n values
+/// against a list of m costs O(n + m) rather than O(n × m). Equality stays `==`: the hash only
+/// narrows down which values to compare.
+struct ValueIndex {
+    keys: RandomState,
+    /// The last position indexed under each hash.
+    last: HashMap<u64, usize>,
+    /// For each position, the one indexed before it under the same hash.
+    earlier: Vec<Option<usize>>,
+}
+
+impl ValueIndex {
+    fn of<T: Borrow<Value>>(list: &[T]) -> Self {
+        Self::with_room(list, 0)
+    }
+
+    /// The index of `list`, ready for `more` values to be pushed.
+    fn with_room<T: Borrow<Value>>(list: &[T], more: usize) -> Self {
+        let mut index = ValueIndex {
+            keys: RandomState::new(),
+            last: HashMap::with_capacity(list.len() + more),
+            earlier: Vec::with_capacity(list.len() + more),
+        };
+        for v in list {
+            let h = index.hash(v.borrow());
+            index.add(h);
+        }
+        index
+    }
+
+    fn hash(&self, value: &Value) -> u64 {
+        let mut state = self.keys.build_hasher();
+        hash_value(&self.keys, value, &mut state);
+        state.finish()
+    }
+
+    /// Indexes the next position of the list under `hash`.
+    fn add(&mut self, hash: u64) {
+        let at = self.earlier.len();
+        self.earlier.push(self.last.insert(hash, at));
+    }
+
+    fn find<T: Borrow<Value>>(&self, hash: u64, value: &Value, list: &[T]) -> bool {
+        let mut at = self.last.get(&hash).copied();
+        while let Some(i) = at {
+            if list.get(i).is_some_and(|v| v.borrow() == value) {
+                return true;
+            }
+            at = self.earlier.get(i).copied().flatten();
+        }
+        false
+    }
+
+    /// Whether `list`, the list indexed, holds a value equal to `value`.
+    fn contains<T: Borrow<Value>>(&self, value: &Value, list: &[T]) -> bool {
+        self.find(self.hash(value), value, list)
+    }
+
+    /// Appends `value` to `list`, the list indexed, unless it holds an equal value already.
+    fn push_new(&mut self, value: Value, list: &mut Vec<Value>) {
+        let h = self.hash(&value);
+        if !self.find(h, &value, list) {
+            self.add(h);
+            list.push(value);
+        }
+    }
+}
+
+/// Feeds `value` to `state` such that values that are `==` hash alike. `keys` seeds the
+/// separate hashers of an object's members.
+fn hash_value(keys: &RandomState, value: &Value, state: &mut DefaultHasher) {
+    match value {
+        Value::Null => state.write_u8(0),
+        Value::Bool(b) => {
+            state.write_u8(1);
+            b.hash(state);
+        }
+        Value::Number(n) => {
+            // serde_json hashes -0.0 and 0.0, which are `==`, alike.
+            state.write_u8(2);
+            n.hash(state);
+        }
+        Value::String(s) => {
+            state.write_u8(3);
+            s.hash(state);
+        }
+        Value::Array(items) => {
+            state.write_u8(4);
+            state.write_usize(items.len());
+            for item in items {
+                hash_value(keys, item, state);
+            }
+        }
+        Value::Object(members) => {
+            // With `preserve_order`, `==` on objects ignores the order of their members, so
+            // the members' own hashes are combined by a sum, which ignores it too.
+            let sum = members.iter().fold(0u64, |sum, (k, v)| {
+                let mut member = keys.build_hasher();
+                k.hash(&mut member);
+                hash_value(keys, v, &mut member);
+                sum.wrapping_add(member.finish())
+            });
+            state.write_u8(5);
+            state.write_usize(members.len());
+            state.write_u64(sum);
         }
     }
 }
@@ -762,5 +911,56 @@ fn element_from_filter(f: &Filter, key: &str) -> Result<Map<String, Value>> {
             Some(ScimType::NoTarget),
             format!("no value of '{key}' matches the filter {f}"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ValueIndex;
+    use serde_json::json;
+
+    #[test]
+    fn the_index_finds_exactly_the_values_that_are_equal() {
+        let list = vec![
+            json!({"a": 1, "b": [true, null, {"c": "x", "d": 0.5}]}),
+            json!(-0.0),
+            json!(1),
+        ];
+        let index = ValueIndex::of(&list);
+        let found = |v| index.contains(&v, &list);
+        assert!(found(
+            json!({"b": [true, null, {"d": 0.5, "c": "x"}], "a": 1})
+        ));
+        assert_eq!(json!(-0.0), json!(0.0));
+        assert!(found(json!(0.0)));
+        assert_ne!(json!(1), json!(1.0));
+        assert!(!found(json!(1.0)));
+        assert!(!found(json!("1")));
+        assert!(!found(json!({"a": 1})));
+        assert!(!found(
+            json!({"a": 1, "b": [null, true, {"c": "x", "d": 0.5}]})
+        ));
+    }
+
+    #[test]
+    fn push_new_skips_values_held_or_pushed_before() {
+        let mut list = vec![json!({"value": "a", "type": "work"})];
+        let mut index = ValueIndex::of(&list);
+        for v in [
+            json!({"type": "work", "value": "a"}),
+            json!({"value": "b"}),
+            json!({"value": "b"}),
+            json!({"value": "a"}),
+        ] {
+            index.push_new(v, &mut list);
+        }
+        assert_eq!(
+            list,
+            vec![
+                json!({"value": "a", "type": "work"}),
+                json!({"value": "b"}),
+                json!({"value": "a"}),
+            ]
+        );
     }
 }

@@ -6,11 +6,13 @@
 //! URN. Read-only attributes (`id`, `meta`, `groups`) are dropped, `password` is taken out, and
 //! anything no schema defines is left out and reported so the event log can show it.
 
+use std::fmt;
+
 use serde_json::{Map, Value};
 
 use crate::error::{Result, ScimError};
 use crate::path::AttrPath;
-use crate::schema::{AttrDef, AttrType, Mutability, Namespace, ResourceSchema};
+use crate::schema::{AttrDef, AttrType, Limits, Mutability, Namespace, ResourceSchema};
 
 /// A resource in canonical form.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,8 +24,24 @@ pub struct Normalized {
     pub ignored: Vec<String>,
 }
 
-/// Brings a POST/PUT body into canonical form.
+/// Brings a POST/PUT body into canonical form. A multi-valued attribute given more than
+/// `schema.limits.max_values` values is refused.
 pub fn normalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
+    canonical(schema, input, &schema.limits)
+}
+
+/// Brings a resource built by the server (the result of a PATCH) back into canonical form.
+/// Its values were counted as the request gave and added them; a resource stored under
+/// higher limits keeps what it holds.
+pub(crate) fn renormalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
+    let limits = Limits {
+        max_values: usize::MAX,
+        ..schema.limits
+    };
+    canonical(schema, input, &limits)
+}
+
+fn canonical(schema: &ResourceSchema, input: &Value, limits: &Limits) -> Result<Normalized> {
     let Value::Object(obj) = input else {
         return Err(ScimError::invalid_syntax(
             "the request body must be a JSON object",
@@ -43,7 +61,7 @@ pub fn normalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
                             attr: k.clone(),
                             sub_attr: None,
                         };
-                        put_attr(schema, &path, v, &mut out)?;
+                        put_attr(schema, limits, &path, v, &mut out)?;
                     }
                 }
                 (Namespace::Extension(_), Value::Null) => {}
@@ -65,7 +83,7 @@ pub fn normalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
                 continue;
             }
         };
-        put_attr(schema, &path, value, &mut out)?;
+        put_attr(schema, limits, &path, value, &mut out)?;
     }
     check_required(schema, &out.data)?;
     Ok(out)
@@ -74,6 +92,7 @@ pub fn normalize(schema: &ResourceSchema, input: &Value) -> Result<Normalized> {
 /// Places one top-level attribute (given by `path`, without sub-attribute) into `out`.
 fn put_attr(
     schema: &ResourceSchema,
+    limits: &Limits,
     path: &AttrPath,
     value: &Value,
     out: &mut Normalized,
@@ -92,6 +111,9 @@ fn put_attr(
             _ => return Err(ScimError::invalid_value("password must be a string")),
         };
         return Ok(());
+    }
+    if let (true, Value::Array(given)) = (def.multi_valued, value) {
+        limits.check_given(&def.name, given.len())?;
     }
     let coerced = coerce(def, value, &def.name, &mut out.ignored)?;
     let target = namespace_map(&mut out.data, ns);
@@ -170,14 +192,14 @@ pub fn coerce(
         if let Value::Array(items) = value {
             return match items.as_slice() {
                 [] => Ok(None),
-                [one] => coerce_single(def, one, at, ignored),
+                [one] => coerce_single(def, one, At::Attr(at), ignored),
                 _ => Err(ScimError::invalid_value(format!(
                     "'{at}' is single-valued and takes one value, not a list of {}",
                     items.len()
                 ))),
             };
         }
-        return coerce_single(def, value, at, ignored);
+        return coerce_single(def, value, At::Attr(at), ignored);
     }
     let items: Vec<&Value> = match value {
         Value::Null => return Ok(None),
@@ -186,7 +208,7 @@ pub fn coerce(
     };
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        if let Some(v) = coerce_single(def, item, at, ignored)? {
+        if let Some(v) = coerce_single(def, item, At::Attr(at), ignored)? {
             out.push(v);
         }
     }
@@ -216,7 +238,24 @@ fn enforce_single_primary(items: &mut [Value]) {
     }
 }
 
-fn type_error(at: &str, expected: &str, got: &Value) -> ScimError {
+/// Where a value sits, for messages: an attribute, or a sub-attribute of one. Printed only
+/// when needed, as every value of a multi-valued attribute passes through [`coerce_single`].
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Attr(&'a str),
+    Sub(&'a At<'a>, &'a str),
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            At::Attr(name) => f.write_str(name),
+            At::Sub(parent, name) => write!(f, "{parent}.{name}"),
+        }
+    }
+}
+
+fn type_error(at: impl fmt::Display, expected: &str, got: &Value) -> ScimError {
     let kind = match got {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -231,7 +270,7 @@ fn type_error(at: &str, expected: &str, got: &Value) -> ScimError {
 fn coerce_single(
     def: &AttrDef,
     value: &Value,
-    at: &str,
+    at: At<'_>,
     ignored: &mut Vec<String>,
 ) -> Result<Option<Value>> {
     if value.is_null() {
@@ -256,8 +295,8 @@ fn coerce_single(
                     None => ignored.push(format!("{at}.{k}")),
                     Some(sub) if sub.mutability == Mutability::ReadOnly => {}
                     Some(sub) => {
-                        let sub_at = format!("{at}.{}", sub.name);
-                        if let Some(cv) = coerce_single(sub, v, &sub_at, ignored)? {
+                        let sub_at = At::Sub(&at, &sub.name);
+                        if let Some(cv) = coerce_single(sub, v, sub_at, ignored)? {
                             out.insert(sub.name.clone(), cv);
                         }
                     }

@@ -2,6 +2,7 @@
 //! `/ResourceTypes` and `/ServiceProviderConfig` are generated and against which requests are
 //! checked.
 
+use crate::error::{grouped, Result, ScimError};
 use crate::path::AttrPath;
 
 /// RFC 7643 §2.3 attribute data types.
@@ -283,6 +284,60 @@ pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:S
 pub const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 
+/// The default [`Limits::max_operations`].
+pub const MAX_OPERATIONS: usize = 1_000;
+/// The default [`Limits::max_values`].
+pub const MAX_VALUES: usize = 1_000;
+
+/// How much one request may ask of the server, so that a hostile client cannot make a single
+/// request expensive. The defaults are far above what identity providers send: Okta puts at
+/// most 256 group members in one PATCH, Entra one operation per changed attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Operations in one PATCH request.
+    pub max_operations: usize,
+    /// Values of one multi-valued attribute: given in one request (a POST or PUT body, a PATCH
+    /// operation's value), and held once a PATCH operation has added to it.
+    pub max_values: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: MAX_OPERATIONS,
+            max_values: MAX_VALUES,
+        }
+    }
+}
+
+impl Limits {
+    /// Refuses `given` values for the multi-valued attribute `attr` in one request.
+    pub(crate) fn check_given(&self, attr: &str, given: usize) -> Result<()> {
+        if given > self.max_values {
+            return Err(ScimError::invalid_value(format!(
+                "'{attr}' is given {} values; at most {} are accepted in one request",
+                grouped(given),
+                grouped(self.max_values)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a change that made `attr` hold more values than allowed. A resource that
+    /// already held too many (stored under other limits) can still lose values or be left
+    /// alone: only growth beyond the limit is refused.
+    pub(crate) fn check_held(&self, attr: &str, before: usize, after: usize) -> Result<()> {
+        if after > self.max_values && after > before {
+            return Err(ScimError::invalid_value(format!(
+                "'{attr}' would hold {} values; at most {} are accepted",
+                grouped(after),
+                grouped(self.max_values)
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// A resource type: its endpoint, core schema and extensions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceSchema {
@@ -294,6 +349,8 @@ pub struct ResourceSchema {
     pub extensions: Vec<(Schema, bool)>,
     /// The attributes every resource has (RFC 7643 §3.1): `id`, `externalId`, `meta`.
     pub common: Vec<AttrDef>,
+    /// What one request may ask of this resource type.
+    pub limits: Limits,
 }
 
 /// Where an attribute lives: in the core schema (top level) or under an extension URN key.
@@ -600,5 +657,6 @@ pub fn user_schema(role_attr: &str, roles: &[String]) -> ResourceSchema {
         core,
         extensions: vec![(enterprise, false)],
         common: common_attributes(),
+        limits: Limits::default(),
     }
 }
