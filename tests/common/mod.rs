@@ -5,7 +5,7 @@
 //! `scim_server::serve` on it. The listener is bound before the server task starts, so requests
 //! can be sent at once (no readiness polling). Dropping the server sends the shutdown signal.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -50,6 +50,18 @@ pub enum Command {
     Config(ConfigCommand),
     /// Show the event log, newest last.
     Log(LogArgs),
+    /// The deprovisioning guard, which holds mass deactivations and deletions.
+    #[command(subcommand)]
+    Guard(GuardCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GuardCommand {
+    /// Whether the guard holds, why, and the requests it holds.
+    Status,
+    /// Let the held deactivations and deletions through on their next retry, and resume
+    /// watching with a fresh count.
+    Release,
 }
 
 #[derive(Debug, Args)]
@@ -475,6 +487,60 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Log(args) => {
             return log(store, args).await;
+        }
+        Command::Guard(GuardCommand::Status) => {
+            let rt = core.runtime().await?;
+            let g = &rt.guard;
+            if !g.on {
+                say("The deprovisioning guard is off (turn it on with `scim-console config set guard on`).")?;
+            } else {
+                say(format!("The deprovisioning guard is on: it holds {}.", g.describe()))?;
+            }
+            let state = store.guard_state().await?;
+            let (held, total) = store.held_requests(1000).await?;
+            match &state.tripped_at {
+                Some(at) => say(format!(
+                    "HOLDING since {}: {}. {total} request(s) held; nothing of them was applied.",
+                    short_time(at),
+                    state.reason.as_deref().unwrap_or("too many deprovisions")
+                ))?,
+                None => say("Not holding.")?,
+            }
+            if !held.is_empty() {
+                let mut rows = vec![["USER", "CHANGE", "CLIENT", "TOKEN", "ADDRESS", "ATTEMPTS", "LAST"]
+                    .map(str::to_owned)
+                    .to_vec()];
+                for h in &held {
+                    rows.push(vec![
+                        h.user_name.clone().unwrap_or_else(|| h.resource_id.clone()),
+                        h.kind.clone(),
+                        h.client.clone().unwrap_or_default(),
+                        h.token_name.clone().unwrap_or_default(),
+                        h.address.clone().unwrap_or_default(),
+                        h.attempts.to_string(),
+                        short_time(&h.last_at),
+                    ]);
+                }
+                for line in table(&rows) {
+                    say(line)?;
+                }
+                if total > held.len() as u64 {
+                    say(format!("… and {} more.", total - held.len() as u64))?;
+                }
+                say("If these changes are intended, release them with `scim-console guard release`: \
+                     the identity provider's next retry applies them (Entra ID retries on its next \
+                     cycles; in Okta, retry the failed tasks under Dashboard > Tasks).")?;
+            }
+            if let Some(r) = &state.released_at {
+                say(format!("Last released {}.", short_time(r)))?;
+            }
+        }
+        Command::Guard(GuardCommand::Release) => {
+            let n = store.release_guard().await?;
+            say(format!(
+                "Released {n} held request(s): the identity provider's next retry applies them. \
+                 The guard keeps watching with a fresh count."
+            ))?;
         }
     }
     Ok(())

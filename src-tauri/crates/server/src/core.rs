@@ -14,6 +14,7 @@ use scim_store::{
 };
 
 use crate::error::ApiError;
+use crate::guard;
 use crate::settings::{self, Policy};
 use crate::tokens;
 
@@ -31,6 +32,7 @@ pub struct Runtime {
     pub rate_limit: Option<std::num::NonZeroU32>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub guard: guard::GuardSettings,
 }
 
 impl Runtime {
@@ -357,6 +359,10 @@ impl Core {
                     },
                 ));
             }
+            let deactivates = old.active && data.get("active") == Some(&Value::Bool(false));
+            if deactivates {
+                self.guard(rt, &old, "deactivate", ctx).await?;
+            }
             let write = UserWrite {
                 id: old.id.clone(),
                 data,
@@ -408,8 +414,29 @@ impl Core {
         }
         let old = self.get_user(id).await?;
         check_if_match(if_match, &old)?;
+        self.guard(rt, &old, "delete", ctx).await?;
         self.store.delete_user(&old, ctx).await?;
         Ok(old)
+    }
+
+    /// Passes a deactivation or deletion made by a SCIM request through the deprovisioning
+    /// guard (changes made in the console or the command line are the admin's own).
+    async fn guard(
+        &self,
+        rt: &Runtime,
+        user: &UserRecord,
+        kind: &str,
+        ctx: &ChangeContext,
+    ) -> Result<()> {
+        let Some(request) = &ctx.request else {
+            return Ok(());
+        };
+        let sender = guard::Sender {
+            client: request.event.client.clone(),
+            token_name: request.event.token_name.clone(),
+            address: request.event.address.clone(),
+        };
+        guard::check(self.store.as_ref(), &rt.guard, user, kind, &sender).await
     }
 
     /// A first (or later) SAML login: creates the user just in time, or records the login.
@@ -633,5 +660,6 @@ async fn load_runtime(store: &dyn Store, generation: i64) -> Result<Runtime> {
         trusted_proxies: get(settings::TRUSTED_PROXIES)
             .and_then(|v| settings::parse_networks(&v).ok())
             .unwrap_or_default(),
+        guard: guard::GuardSettings::from_settings(get),
     })
 }

@@ -84,6 +84,13 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"SCIM\""),
             );
         }
+        if e.status == 503 {
+            // Only the deprovisioning guard answers 503.
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::guard::RETRY_AFTER_SECS),
+            );
+        }
         if e.status == 413 {
             // The body was refused unread: the connection cannot carry another request.
             resp.headers_mut()

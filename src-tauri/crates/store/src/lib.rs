@@ -100,6 +100,22 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the oldest events beyond what `retention` keeps; returns how many went.
     async fn prune_events(&self, retention: &Retention) -> Result<u64>;
 
+    // Deprovisioning guard.
+    /// Deactivations and deletions made by SCIM requests since `since` (RFC 3339).
+    async fn count_deprovisions(&self, since: &str) -> Result<u64>;
+    async fn guard_state(&self) -> Result<GuardState>;
+    /// Starts holding (if not holding already), for `reason`.
+    async fn trip_guard(&self, reason: &str) -> Result<()>;
+    /// Records a held request (a later attempt for the same user counts as one more attempt).
+    async fn hold_request(&self, held: &HeldRequest) -> Result<()>;
+    /// Held requests not yet released, oldest first, at most `limit`; and how many there are.
+    async fn held_requests(&self, limit: u64) -> Result<(Vec<HeldRequest>, u64)>;
+    /// Stops holding and lets every held request through on its next attempt; returns how
+    /// many were held.
+    async fn release_guard(&self) -> Result<u64>;
+    /// Whether a released request for this user is waiting for its retry; the mark is used up.
+    async fn take_released(&self, resource_id: &str) -> Result<bool>;
+
     /// A value that changes whenever tokens, roles or settings change, in any process using
     /// this database; cheap enough to read on every request, so a server can keep them in
     /// memory and still see a revocation made by the command line on the very next request.

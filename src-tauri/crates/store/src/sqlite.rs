@@ -485,6 +485,36 @@ async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -
     Ok(())
 }
 
+/// Notes a deactivation or deletion for the guard's window; notes older than a day go.
+async fn record_deprovision(conn: &mut sqlx::SqliteConnection, id: &str) -> Result<()> {
+    let now = chrono::Utc::now();
+    sqlx::query("DELETE FROM deprovisions WHERE at < ?")
+        .bind(format_time(now - chrono::Duration::days(1)))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO deprovisions (at, resource_id) VALUES (?, ?)")
+        .bind(format_time(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn held_from_read(r: &rusqlite::Row<'_>) -> Result<HeldRequest> {
+    Ok(HeldRequest {
+        resource_id: r.get("resource_id")?,
+        user_name: r.get("user_name")?,
+        kind: r.get("kind")?,
+        client: r.get("client")?,
+        token_name: r.get("token_name")?,
+        address: r.get("address")?,
+        first_at: r.get("first_at")?,
+        last_at: r.get("last_at")?,
+        attempts: u64::try_from(r.get::<_, i64>("attempts")?).unwrap_or(0),
+        released_at: r.get("released_at")?,
+    })
+}
+
 /// The event-log entry of a request that changed a user, completed with what the store knows.
 fn change_event(
     ctx: &ChangeContext,
@@ -724,6 +754,9 @@ impl Store for SqliteStore {
         let changes = diff(&old.data, &rec.data);
         if let Some(e) = change_event(ctx, 200, &rec, &changes) {
             insert_events(&mut tx, &[e]).await?;
+            if old.active && !rec.active {
+                record_deprovision(&mut tx, &rec.id).await?;
+            }
         }
         tx.commit().await?;
         self.publish(ChangeKind::Updated, &rec, changes, ctx);
@@ -745,6 +778,7 @@ impl Store for SqliteStore {
         let changes = diff(&old.data, &Map::new());
         if let Some(e) = change_event(ctx, 204, &rec, &changes) {
             insert_events(&mut tx, &[e]).await?;
+            record_deprovision(&mut tx, &rec.id).await?;
         }
         tx.commit().await?;
         self.publish(ChangeKind::Deleted, &rec, changes, ctx);
@@ -1124,6 +1158,124 @@ impl Store for SqliteStore {
                 .rows_affected();
         }
         Ok(gone)
+    }
+
+    async fn count_deprovisions(&self, since: &str) -> Result<u64> {
+        let since = since.to_owned();
+        self.read(Cost::Point, move |conn| {
+            let n: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM deprovisions WHERE at >= ?")?
+                .query_row([since], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn guard_state(&self) -> Result<GuardState> {
+        self.read(Cost::Point, |conn| {
+            Ok(conn
+                .prepare_cached("SELECT tripped_at, reason, released_at FROM guard_state")?
+                .query_row([], |r| {
+                    Ok(GuardState {
+                        tripped_at: r.get(0)?,
+                        reason: r.get(1)?,
+                        released_at: r.get(2)?,
+                    })
+                })?)
+        })
+        .await
+    }
+
+    async fn trip_guard(&self, reason: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE guard_state SET tripped_at = ?, reason = ? WHERE tripped_at IS NULL",
+        )
+        .bind(now())
+        .bind(reason)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn hold_request(&self, h: &HeldRequest) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO guard_held (resource_id, user_name, kind, client, token_name, address, \
+             first_at, last_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) \
+             ON CONFLICT (resource_id) DO UPDATE SET kind = excluded.kind, \
+             client = excluded.client, token_name = excluded.token_name, \
+             address = excluded.address, last_at = excluded.last_at, \
+             attempts = attempts + 1, released_at = NULL",
+        )
+        .bind(&h.resource_id)
+        .bind(&h.user_name)
+        .bind(&h.kind)
+        .bind(&h.client)
+        .bind(&h.token_name)
+        .bind(&h.address)
+        .bind(&h.first_at)
+        .bind(&h.last_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn held_requests(&self, limit: u64) -> Result<(Vec<HeldRequest>, u64)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(Cost::Scan, move |conn| {
+            let held = query_all(
+                conn,
+                "SELECT * FROM guard_held WHERE released_at IS NULL ORDER BY first_at LIMIT ?",
+                [limit],
+                held_from_read,
+            )?;
+            let total: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM guard_held WHERE released_at IS NULL")?
+                .query_row([], |r| r.get(0))?;
+            Ok((held, u64::try_from(total).unwrap_or(0)))
+        })
+        .await
+    }
+
+    async fn release_guard(&self) -> Result<u64> {
+        let at = now();
+        let mut tx = self.write.begin().await?;
+        let released = sqlx::query(
+            "UPDATE guard_held SET released_at = ? WHERE released_at IS NULL",
+        )
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE guard_state SET tripped_at = NULL, reason = NULL, released_at = ?")
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(released)
+    }
+
+    async fn take_released(&self, resource_id: &str) -> Result<bool> {
+        // Nearly always nothing is released: a read answers that without a write.
+        let id = resource_id.to_owned();
+        let waiting = self
+            .read(Cost::Point, move |conn| {
+                Ok(conn
+                    .prepare_cached(
+                        "SELECT 1 FROM guard_held WHERE resource_id = ? AND released_at IS NOT NULL",
+                    )?
+                    .exists([id])?)
+            })
+            .await?;
+        if !waiting {
+            return Ok(false);
+        }
+        let done = sqlx::query(
+            "DELETE FROM guard_held WHERE resource_id = ? AND released_at IS NOT NULL",
+        )
+        .bind(resource_id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     fn config_stamp(&self) -> u128 {

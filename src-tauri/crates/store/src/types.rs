@@ -331,3 +331,32 @@ pub struct MinuteCount {
     pub requests: u64,
     pub errors: u64,
 }
+
+/// The deprovisioning guard as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GuardState {
+    /// When it started holding; `None` when it does not hold.
+    pub tripped_at: Option<String>,
+    /// Why it started holding, in words.
+    pub reason: Option<String>,
+    /// When an admin last released it.
+    pub released_at: Option<String>,
+}
+
+/// A deactivation or deletion the guard holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeldRequest {
+    pub resource_id: String,
+    pub user_name: Option<String>,
+    /// `deactivate` or `delete`.
+    pub kind: String,
+    pub client: Option<String>,
+    pub token_name: Option<String>,
+    pub address: Option<String>,
+    pub first_at: String,
+    pub last_at: String,
+    /// How many times the identity provider sent it.
+    pub attempts: u64,
+    /// When an admin let it through (its next retry is applied).
+    pub released_at: Option<String>,
+}
