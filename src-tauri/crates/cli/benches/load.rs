@@ -9,44 +9,17 @@
 //! `cargo test --all-targets` runs it too, without `--bench`: then it is a quick smoke run
 //! (2,000 users, one second per kind) that only checks every request succeeds.
 
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use scim_server::core::Core;
 use scim_store::Permission;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-}
+use support::{env_num, quantile, Server};
 
 /// A 200 whose body was read completely.
 async fn read_ok(r: reqwest::Result<reqwest::Response>) -> bool {
@@ -104,11 +77,7 @@ where
     }
     let elapsed = started.elapsed().as_secs_f64();
     all.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0.0)
-    };
+    let pct = |p: f64| quantile(&all, p);
     Stats {
         name,
         requests: all.len() as u64,
@@ -145,6 +114,12 @@ async fn main() {
         core.set_setting("provisioning", "full")
             .await
             .expect("policy");
+        // The load generator is far faster than any identity provider, and its PATCHes toggle
+        // `active` back and forth thousands of times: neither limit applies to a benchmark.
+        core.set_setting("rate-limit", "off")
+            .await
+            .expect("rate limit");
+        core.set_setting("guard", "off").await.expect("guard");
         core.create_token("bench", Permission::UserModify, None)
             .await
             .expect("token")
@@ -157,33 +132,8 @@ async fn main() {
         size as f64 / 1e6
     );
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-console"))
-        .args(["--db", &db_str, "serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start scim-console");
-    let stdout = child.stdout.take().expect("stdout");
-    let pid = child.id();
-    let mut lines =
-        BufReader::new(tokio::process::ChildStdout::from_std(stdout).expect("async stdout"))
-            .lines();
-    let mut base = String::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if let Some(b) = line.strip_prefix("SCIM base URL: ") {
-            base = b.to_owned();
-            break;
-        }
-    }
-    let server = Server { child, base };
-    assert!(
-        !server.base.is_empty(),
-        "the server did not print its base URL"
-    );
-    // Keep draining stdout so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let idle_rss = peak_rss_kib(pid).unwrap_or(0);
+    let server = Server::start(&db_str).await;
+    let idle_rss = server.peak_rss_kib().unwrap_or(0);
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -302,7 +252,7 @@ async fn main() {
         })
         .await,
     );
-    let peak = peak_rss_kib(pid).unwrap_or(0);
+    let peak = server.peak_rss_kib().unwrap_or(0);
     drop(server);
 
     println!("\nSCIM Console load benchmark: {users} users, SQLite, {concurrency} concurrent clients, {seconds} s per kind");

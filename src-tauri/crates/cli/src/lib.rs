@@ -494,7 +494,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             if !g.on {
                 say("The deprovisioning guard is off (turn it on with `scim-console config set guard on`).")?;
             } else {
-                say(format!("The deprovisioning guard is on: it holds {}.", g.describe()))?;
+                say(format!(
+                    "The deprovisioning guard is on: it holds {}.",
+                    g.describe()
+                ))?;
             }
             let state = store.guard_state().await?;
             let (held, total) = store.held_requests(1000).await?;
@@ -507,9 +510,11 @@ pub async fn run(cli: Cli) -> Result<()> {
                 None => say("Not holding.")?,
             }
             if !held.is_empty() {
-                let mut rows = vec![["USER", "CHANGE", "CLIENT", "TOKEN", "ADDRESS", "ATTEMPTS", "LAST"]
-                    .map(str::to_owned)
-                    .to_vec()];
+                let mut rows = vec![[
+                    "USER", "CHANGE", "CLIENT", "TOKEN", "ADDRESS", "ATTEMPTS", "LAST",
+                ]
+                .map(str::to_owned)
+                .to_vec()];
                 for h in &held {
                     rows.push(vec![
                         h.user_name.clone().unwrap_or_else(|| h.resource_id.clone()),
