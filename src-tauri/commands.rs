@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::console::{
     CmdResult, CommandError, Console, EventsQuery, NewTokenView, RolesView, SettingsView,
     TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
 };
+use crate::logging::Logging;
 use crate::onboarding::{OnboardingChange, OnboardingView};
 use crate::simulator::{SimAction, Simulation};
 use scim_store::{EventRecord, MinuteCount};
@@ -36,17 +37,25 @@ pub struct AppInfo {
     pub port: u16,
     pub database: String,
     pub demo: bool,
+    /// The folder of the daily log files; `None` when none are written.
+    pub log_dir: Option<String>,
+    /// Why no log files are written.
+    pub log_error: Option<String>,
 }
 
 #[tauri::command]
-pub fn app_info(s: State<'_, Started>) -> CmdResult<AppInfo> {
+pub fn app_info<R: Runtime>(app: AppHandle<R>, s: State<'_, Started>) -> CmdResult<AppInfo> {
     let c = console(&s)?;
+    let logging = app.try_state::<Logging>();
+    let logging = logging.as_deref();
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION"),
         base_url: c.base_url.clone(),
         port: c.port,
         database: c.db.clone(),
         demo: c.demo,
+        log_dir: logging.and_then(|l| l.dir.as_ref().map(|d| d.to_string_lossy().into_owned())),
+        log_error: logging.and_then(|l| l.problem.clone()),
     })
 }
 

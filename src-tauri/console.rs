@@ -15,6 +15,8 @@ use scim_store::{
     RoleRecord, SortOrder, StoreError, TokenRecord, UserRecord, UserSource,
 };
 
+use crate::embedded::ServerControl;
+
 /// An error as the window shows it: a stable machine `code` and words for a person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CommandError {
@@ -77,7 +79,13 @@ pub struct Console {
     /// the onboarding shows the one it created, the simulator calls the server with one.
     /// Never written anywhere; only hashes are stored.
     pub secrets: std::sync::Mutex<Vec<(i64, String)>>,
+    /// Stops the embedded server; see [`Console::shutdown`].
+    pub server: ServerControl,
 }
+
+/// How long quitting waits for the server to finish its requests, and then for the event log
+/// to be written: quitting must never hang on a stuck connection or disk.
+pub const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One row of the users table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -269,6 +277,29 @@ pub fn token_state(t: &TokenRecord, now: &str) -> &'static str {
 }
 
 impl Console {
+    /// Stops the embedded server and waits until it has returned, then until every request
+    /// it answered is in the event log (written in batches that linger); [`SHUTDOWN_WAIT`] at
+    /// most for each. An answered request is queued for the log before its response is sent,
+    /// so the log is written even when a connection keeps the server from stopping in time.
+    pub async fn shutdown(&self) {
+        self.server.stop();
+        let secs = SHUTDOWN_WAIT.as_secs();
+        if tokio::time::timeout(SHUTDOWN_WAIT, self.server.stopped())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the embedded SCIM server did not stop within {secs} s");
+        }
+        if tokio::time::timeout(SHUTDOWN_WAIT, self.events.flush())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "the event log was not written within {secs} s; its last requests are lost"
+            );
+        }
+    }
+
     fn secrets(&self) -> std::sync::MutexGuard<'_, Vec<(i64, String)>> {
         // A panic elsewhere while holding it leaves the list itself intact.
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())

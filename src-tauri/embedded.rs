@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use tokio::sync::watch;
+
 use scim_server::core::Core;
 use scim_server::ServerOptions;
 use scim_store::EventLog;
@@ -35,8 +37,28 @@ impl StartOptions {
     }
 }
 
+/// Stops the embedded server and tells when it has stopped (the console owns it).
+pub struct ServerControl {
+    stop: watch::Sender<bool>,
+    stopped: watch::Receiver<bool>,
+}
+
+impl ServerControl {
+    /// Asks the server to stop: it takes no new connections and finishes the requests under
+    /// way. Dropping the control asks the same.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// Waits until the serve future has returned (the event log flushed), or was dropped.
+    pub async fn stopped(&self) {
+        let mut stopped = self.stopped.clone();
+        let _ = stopped.wait_for(|s| *s).await;
+    }
+}
+
 /// Opens the database, binds the listener and prepares the console; the returned future
-/// serves SCIM until the app exits.
+/// serves SCIM until [`Console::shutdown`] (or until the console is dropped).
 pub async fn start(
     opts: StartOptions,
 ) -> Result<(Arc<Console>, impl std::future::Future<Output = ()>), String> {
@@ -95,7 +117,10 @@ pub async fn start(
         }
         let _ = out.flush();
     }
+    tracing::info!(%base_url, database = %db, demo = opts.demo, "embedded SCIM server listening");
     let events = EventLog::start(store);
+    let (stop, mut stop_asked) = watch::channel(false);
+    let (stopped_tx, stopped) = watch::channel(false);
     let console = Arc::new(Console {
         core: core.clone(),
         events: events.clone(),
@@ -104,19 +129,21 @@ pub async fn start(
         db,
         demo: opts.demo,
         secrets: std::sync::Mutex::new(demo_token.into_iter().collect()),
+        server: ServerControl { stop, stopped },
     });
     let serve = async move {
-        let served = scim_server::serve_core(
-            listener,
-            core,
-            events,
-            ServerOptions::default(),
-            std::future::pending(),
-        )
-        .await;
-        if let Err(e) = served {
-            eprintln!("error: the embedded SCIM server stopped: {e}");
+        // A dropped sender (the console is gone) stops the server too.
+        let shutdown = async move {
+            let _ = stop_asked.wait_for(|s| *s).await;
+        };
+        let served =
+            scim_server::serve_core(listener, core, events, ServerOptions::default(), shutdown)
+                .await;
+        match served {
+            Ok(()) => tracing::info!("embedded SCIM server stopped"),
+            Err(e) => tracing::error!(error = %e, "embedded SCIM server stopped"),
         }
+        stopped_tx.send_replace(true);
     };
     Ok((console, serve))
 }

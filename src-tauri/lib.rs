@@ -1,12 +1,14 @@
 //! SCIM Console desktop app: thin glue between the window and the SCIM core.
 //!
-//! At start it opens the database, starts the embedded SCIM server in-process on 127.0.0.1
-//! (the same server `scim-console serve` runs), prints its base URL, and forwards every
-//! committed change and every logged request to the window as events.
+//! At start it sets up logging, opens the database, starts the embedded SCIM server
+//! in-process on 127.0.0.1 (the same server `scim-console serve` runs), prints its base URL,
+//! and forwards every committed change and every logged request to the window as events. On
+//! quit it stops the server, so the last requests reach the event log, and closes the log file.
 
 pub mod commands;
 pub mod console;
 pub mod embedded;
+pub mod logging;
 pub mod onboarding;
 pub mod simulator;
 
@@ -16,16 +18,17 @@ use tauri::{Emitter, Manager, Runtime};
 
 use commands::Started;
 use console::Console;
+use logging::Logging;
 
 /// Sent to the window for every committed change to a user (a `scim_store::ChangeEvent`).
 pub const USER_CHANGED: &str = "scim://user-changed";
 /// Sent to the window when requests were written to the event log (how many).
 pub const EVENTS_WRITTEN: &str = "scim://events-written";
 
-/// The app's commands and state on any builder (the real one, or the mock one in tests).
-pub fn build<R: Runtime>(builder: tauri::Builder<R>, started: Started) -> tauri::Builder<R> {
+/// The app's commands on any builder (the real one, or the mock one in tests). The built app
+/// is then given its [`Started`] console (and [`Logging`]) with `manage`, before it runs.
+pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
-        .manage(started)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::list_users,
@@ -46,6 +49,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, started: Started) -> tauri:
             commands::onboarding_create_token,
             commands::simulate,
         ])
+        // Runs once the event loop is ready, after `run` has managed the console.
         .setup(|app| {
             if let Some(Started::Running(c)) = app.try_state::<Started>().map(|s| s.inner()) {
                 forward_events(app.handle().clone(), c.clone());
@@ -95,7 +99,29 @@ fn forward<R: Runtime, T: Clone + Send + 'static>(
     });
 }
 
+/// What quitting does: stops the embedded server, waiting a few seconds at most until every
+/// request it answered is in the event log, then writes out the log file.
+pub fn shutdown<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(Started::Running(c)) = app.try_state::<Started>().map(|s| s.inner()) {
+        tauri::async_runtime::block_on(c.shutdown());
+    }
+    tracing::info!("SCIM Console quit");
+    if let Some(l) = app.try_state::<Logging>() {
+        l.finish();
+    }
+}
+
 pub fn run() {
+    let app = build(tauri::Builder::default())
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("SCIM Console could not start: {e}");
+            std::process::exit(1);
+        });
+    // The log folder is Tauri's, known once the app is built; the window and the server start
+    // after this, so their start-up is logged.
+    let log_dir = app.path().app_log_dir().map_err(|e| e.to_string());
+    app.manage(logging::init(log_dir));
     let opts = embedded::StartOptions::from_env();
     let started = match tauri::async_runtime::block_on(embedded::start(opts)) {
         Ok((console, serve)) => {
@@ -103,14 +129,16 @@ pub fn run() {
             Started::Running(console)
         }
         Err(e) => {
-            eprintln!("error: the embedded SCIM server could not start: {e}");
+            tracing::error!(error = %e, "the embedded SCIM server could not start");
             Started::Failed(e)
         }
     };
-    build(tauri::Builder::default(), started)
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|e| {
-            eprintln!("SCIM Console could not start: {e}");
-            std::process::exit(1);
-        });
+    app.manage(started);
+    // `Exit` comes once, when the event loop ends for good (`ExitRequested` may be prevented
+    // or repeated); the window is gone by then, so waiting here holds nothing up on screen.
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            shutdown(handle);
+        }
+    });
 }

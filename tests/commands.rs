@@ -1,18 +1,25 @@
 //! The desktop app's commands, invoked through Tauri's IPC on the mock runtime, against the
 //! real embedded server on 127.0.0.1:0 and a real SQLite file.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
+use tauri::Manager;
 
 use scim_console_app::commands::Started;
+use scim_console_app::console::{Console, SHUTDOWN_WAIT};
 use scim_console_app::embedded::{self, StartOptions};
+use scim_console_app::logging;
 
 struct App {
     _dir: Option<tempfile::TempDir>,
-    _app: tauri::App<tauri::test::MockRuntime>,
+    app: tauri::App<tauri::test::MockRuntime>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+    console: Arc<Console>,
     base_url: String,
     demo_token: String,
 }
@@ -23,9 +30,10 @@ fn app_with(
     tauri::App<tauri::test::MockRuntime>,
     tauri::WebviewWindow<tauri::test::MockRuntime>,
 ) {
-    let app = scim_console_app::build(mock_builder(), started)
+    let app = scim_console_app::build(mock_builder())
         .build(mock_context(noop_assets()))
         .expect("build the app");
+    app.manage(started);
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("webview");
@@ -59,11 +67,12 @@ fn start_at(dir: Option<tempfile::TempDir>, db: std::path::PathBuf, demo: bool) 
         .first()
         .map(|(_, s)| s.clone())
         .unwrap_or_default();
-    let (app, webview) = app_with(Started::Running(console));
+    let (app, webview) = app_with(Started::Running(console.clone()));
     App {
         _dir: dir,
-        _app: app,
+        app,
         webview,
+        console,
         base_url,
         demo_token,
     }
@@ -712,4 +721,153 @@ fn the_simulator_sends_what_okta_sends() {
     )
     .unwrap();
     assert_eq!(r["token_name"], "mine");
+}
+
+/// The SCIM server's `host:port`.
+fn address(app: &App) -> String {
+    let rest = app.base_url.trim_start_matches("http://");
+    rest.split('/').next().expect("host:port").to_owned()
+}
+
+#[test]
+fn quitting_writes_every_answered_request_to_the_event_log() {
+    let app = start();
+    // A reader of the file with its own connections, opened beforehand so that reading the
+    // log right after the shutdown takes no time: without the shutdown's wait the requests,
+    // sent just before it, would still be lingering in an unwritten batch (up to 50 ms).
+    let reader = tauri::async_runtime::block_on(scim_store::open(&app.console.db))
+        .expect("open the database");
+    let paths: Vec<String> = (1..=5)
+        .map(|n| format!("/Users?startIndex=1&count={n}"))
+        .collect();
+    let client = scim_client::okta::client(&app.base_url, &app.demo_token).expect("a client");
+    tauri::async_runtime::block_on(async {
+        for p in &paths {
+            let x = client
+                .send("GET".parse().unwrap(), p, None)
+                .await
+                .expect("request");
+            assert_eq!(x.status, 200, "{p}");
+        }
+    });
+
+    scim_console_app::shutdown(app.app.handle());
+
+    let logged = tauri::async_runtime::block_on(reader.list_events(&scim_store::EventQuery {
+        limit: 100,
+        ..Default::default()
+    }))
+    .expect("read the event log");
+    let seen: Vec<&str> = logged.iter().map(|e| e.event.path.as_str()).collect();
+    for p in &paths {
+        let full = format!("/scim/v2{p}");
+        assert!(
+            logged.iter().any(|e| e.event.path == full
+                && e.event.method == "GET"
+                && e.event.status == 200
+                && e.event.token_name.as_deref() == Some("Demo")),
+            "{full} is not in the event log after quitting; it has {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn after_quitting_the_server_accepts_no_connections() {
+    let app = start();
+    let addr = address(&app);
+    // Neither a connection kept alive after a request nor one that never sent anything holds
+    // the server up.
+    let idle = std::net::TcpStream::connect(&addr).expect("the server accepts connections");
+    let client = scim_client::okta::client(&app.base_url, &app.demo_token).expect("a client");
+    let x = tauri::async_runtime::block_on(client.send(
+        "GET".parse().unwrap(),
+        "/Users?startIndex=1&count=1",
+        None,
+    ))
+    .expect("request");
+    assert_eq!(x.status, 200);
+
+    let asked = Instant::now();
+    scim_console_app::shutdown(app.app.handle());
+    let took = asked.elapsed();
+
+    let stopped = tauri::async_runtime::block_on(async {
+        tokio::time::timeout(Duration::ZERO, app.console.server.stopped()).await
+    });
+    assert!(
+        stopped.is_ok() && took < SHUTDOWN_WAIT,
+        "the server did not stop by itself; the shutdown gave up after {took:?}"
+    );
+    let refused = std::net::TcpStream::connect(&addr);
+    assert!(
+        refused.is_err(),
+        "the server still accepts connections on {addr} after quitting"
+    );
+    let after = tauri::async_runtime::block_on(client.send(
+        "GET".parse().unwrap(),
+        "/Users?startIndex=1&count=1",
+        None,
+    ));
+    assert!(after.is_err(), "a request was answered after quitting");
+    drop(idle);
+}
+
+#[test]
+fn the_log_file_is_written_in_the_log_folder_without_secrets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Not there yet: the app creates it.
+    let logs = dir.path().join("dev.scimconsole.app").join("logs");
+    let (subscriber, logging) = logging::subscriber(Ok(logs.clone()));
+    assert_eq!(logging.dir.as_deref(), Some(logs.as_path()));
+    let opts = StartOptions {
+        demo: true,
+        db: Some(dir.path().join("app.db").to_string_lossy().into_owned()),
+        listen: Some("127.0.0.1:0".to_owned()),
+    };
+    // The start-up runs on this thread, so this subscriber sees what it logs.
+    let (console, serve) = tracing::subscriber::with_default(subscriber, || {
+        let started = tauri::async_runtime::block_on(embedded::start(opts)).expect("start");
+        tracing::error!(target: "scim_server", "the disk is full");
+        started
+    });
+    tauri::async_runtime::spawn(serve);
+    let secret = console.secrets.lock().unwrap()[0].1.clone();
+    let base_url = console.base_url.clone();
+    let (app, webview) = app_with(Started::Running(console));
+    app.manage(logging);
+    let info = invoke(&webview, "app_info", json!({})).unwrap();
+    assert_eq!(info["log_dir"], logs.to_string_lossy().as_ref());
+    assert_eq!(info["log_error"], Value::Null);
+
+    // Quitting writes out what is buffered.
+    scim_console_app::shutdown(app.handle());
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&logs)
+        .expect("the log folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].starts_with("scim-console.") && names[0].ends_with(".log"),
+        "{names:?}"
+    );
+    let text = std::fs::read_to_string(&files[0]).expect("read the log file");
+    assert!(text.contains("the disk is full"), "{text}");
+    assert!(text.contains("embedded SCIM server listening"), "{text}");
+    assert!(text.contains(&base_url), "{text}");
+    assert!(!text.contains(&secret), "the demo token was logged: {text}");
+    assert!(!text.contains('\u{1b}'), "colour codes in the file: {text}");
+}
+
+#[test]
+fn without_a_log_folder_the_app_says_why() {
+    let (_, logging) = logging::subscriber(Err("no home folder".to_owned()));
+    let app = start();
+    app.app.manage(logging);
+    let info = invoke(&app.webview, "app_info", json!({})).unwrap();
+    assert_eq!(info["log_dir"], Value::Null);
+    assert_eq!(info["log_error"], "no home folder");
 }

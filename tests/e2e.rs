@@ -217,6 +217,43 @@ async fn live_users_activity_and_the_simulator() {
     gui.screenshot("roles").await;
     gui.nav("settings").await;
     gui.wait_for_text("main", "Provisioning policy").await;
+    let logs = gui.log_dir.to_string_lossy().into_owned();
+    gui.wait_for_text("[data-field=\"Log files\"] code", &logs)
+        .await;
     gui.screenshot("settings").await;
+    // The folder is copied from the keyboard: Enter on the focused Copy button.
+    gui.wait_for("[data-field=\"Log files\"] [data-copy]")
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .expect("Enter on the Copy button");
+    gui.wait_for_text("[data-field=\"Log files\"] [data-copy]", "Copied")
+        .await;
+
+    // Closing the window quits the app, which stops its server first: a request answered
+    // just before is in the event log, and the log file tells of a clean stop.
+    gui.wait_for_log("embedded SCIM server listening").await;
+    let last = "/Users?startIndex=1&count=3";
+    assert_eq!(gui.okta(&token, "GET", last, None).await.0, 200);
+    gui.close_window_like_a_person();
+    let log = gui.wait_for_log("SCIM Console quit").await;
+    assert!(log.contains("embedded SCIM server stopped"), "{log}");
+    assert!(!log.contains(&token), "a token was logged: {log}");
+    let store = scim_store::open(&gui.db.to_string_lossy())
+        .await
+        .expect("open the database");
+    let events = store
+        .list_events(&scim_store::EventQuery {
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .expect("read the event log");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event.path == format!("/scim/v2{last}")),
+        "the last request is not in the event log: {events:?}"
+    );
     gui.close().await;
 }

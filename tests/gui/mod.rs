@@ -69,8 +69,11 @@ pub struct Gui {
     pub client: Client,
     driver: Child,
     xvfb: Child,
+    display: String,
     _dir: tempfile::TempDir,
     pub db: PathBuf,
+    /// Where the app writes its log files (its data folder is the test's temp dir).
+    pub log_dir: PathBuf,
     pub base_url: String,
     pub name: &'static str,
     /// When the WebDriver session (which starts the app) was asked for.
@@ -123,6 +126,8 @@ impl Gui {
         .env("DISPLAY", &display)
         .env("SCIM_CONSOLE_DB", &db)
         .env("SCIM_CONSOLE_LISTEN", "127.0.0.1:0")
+        // The app's log files (and WebKit's data) go into the test's folder, not the home.
+        .env("XDG_DATA_HOME", dir.path())
         .env_remove("SCIM_CONSOLE_DEMO")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -155,6 +160,8 @@ impl Gui {
             client,
             driver,
             xvfb,
+            display,
+            log_dir: dir.path().join("dev.scimconsole.app").join("logs"),
             _dir: dir,
             db,
             base_url: String::new(),
@@ -237,6 +244,85 @@ impl Gui {
         let client = self.client.clone();
         let _ = client.close().await;
         drop(self);
+    }
+
+    /// Asks the app's window to close as a window manager's close button does (the
+    /// WM_DELETE_WINDOW message), so the app quits the way it does for a person. WebDriver's
+    /// "close window" only destroys the webview, and the driver then kills the app.
+    pub fn close_window_like_a_person(&self) {
+        use std::ffi::{CStr, CString};
+        use x11_dl::xlib;
+        let x = xlib::Xlib::open().expect("libX11");
+        let display = CString::new(self.display.as_str()).expect("display name");
+        let mut sent = 0;
+        // SAFETY: plain Xlib calls on a display this function opens and closes; every pointer
+        // Xlib hands back is checked and freed with XFree.
+        unsafe {
+            let d = (x.XOpenDisplay)(display.as_ptr());
+            assert!(!d.is_null(), "cannot open display {}", self.display);
+            let protocols = (x.XInternAtom)(d, c"WM_PROTOCOLS".as_ptr(), 0);
+            let delete = (x.XInternAtom)(d, c"WM_DELETE_WINDOW".as_ptr(), 0);
+            let (mut root, mut parent) = (0, 0);
+            let (mut children, mut n) = (std::ptr::null_mut(), 0);
+            (x.XQueryTree)(
+                d,
+                (x.XDefaultRootWindow)(d),
+                &mut root,
+                &mut parent,
+                &mut children,
+                &mut n,
+            );
+            if !children.is_null() {
+                for &w in std::slice::from_raw_parts(children, n as usize) {
+                    let mut title = std::ptr::null_mut();
+                    if (x.XFetchName)(d, w, &mut title) == 0 || title.is_null() {
+                        continue;
+                    }
+                    let ours = CStr::from_ptr(title).to_bytes() == b"SCIM Console";
+                    (x.XFree)(title.cast());
+                    if ours {
+                        let mut ev: xlib::XEvent = std::mem::zeroed();
+                        ev.client_message.type_ = xlib::ClientMessage;
+                        ev.client_message.window = w;
+                        ev.client_message.message_type = protocols;
+                        ev.client_message.format = 32;
+                        ev.client_message
+                            .data
+                            .set_long(0, delete as std::ffi::c_long);
+                        (x.XSendEvent)(d, w, 0, 0, &mut ev);
+                        sent += 1;
+                    }
+                }
+                (x.XFree)(children.cast());
+            }
+            (x.XCloseDisplay)(d);
+        }
+        assert_eq!(sent, 1, "{}: the app's window was not found", self.name);
+    }
+
+    /// Waits until the app's log files hold `text`; what they hold.
+    pub async fn wait_for_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let mut all = String::new();
+            for e in std::fs::read_dir(&self.log_dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                all.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+            if all.contains(text) {
+                return all;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: the log files in {} never held '{text}': {all}",
+                self.name,
+                self.log_dir.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Okta's deactivation (or reactivation): a path-less PATCH of `active`; the status.

@@ -12,6 +12,10 @@ export interface AppInfo {
   port: number;
   database: string;
   demo: boolean;
+  /** The folder of the daily log files; null when none are written. */
+  log_dir: string | null;
+  /** Why no log files are written (when `log_dir` is null). */
+  log_error: string | null;
 }
 
 export type UserSource = "scim" | "jit" | "demo";

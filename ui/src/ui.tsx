@@ -85,7 +85,7 @@ export function CopyButton(props: { value: string; label?: string; onCopied?: ()
 /** A label, a value in monospace and a copy button: one Okta field. */
 export function Field(props: { label: string; value: string; hint?: string }) {
   return (
-    <div class="field">
+    <div class="field" data-field={props.label}>
       <div class="field-label">{props.label}</div>
       <div class="field-value">
         <code>{props.value}</code>

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { api, asError } from "../api";
-import type { CommandError, NewTokenView, Permission, RolesView, SettingsView, TokenView } from "../types";
+import type { AppInfo, CommandError, NewTokenView, Permission, RolesView, SettingsView, TokenView } from "../types";
 import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, when } from "../ui";
 
 /** A secret shown once: masked until revealed, with a copy button. */
@@ -208,6 +208,7 @@ export function RolesView() {
 
 export function SettingsPage() {
   const [s, setS] = useState<SettingsView | null>(null);
+  const [info, setInfo] = useState<AppInfo | null>(null);
   const [url, setUrl] = useState("");
   const [error, setError] = useState<CommandError | null>(null);
   const apply = (p: Promise<SettingsView>) =>
@@ -220,6 +221,10 @@ export function SettingsPage() {
       .catch((e) => setError(asError(e)));
   useEffect(() => {
     apply(api.settings());
+    api
+      .appInfo()
+      .then(setInfo)
+      .catch((e) => setError(asError(e)));
   }, []);
   if (!s) return <ErrorBox error={error} />;
   return (
@@ -260,6 +265,20 @@ export function SettingsPage() {
       <div class="card">
         <h2>Storage</h2>
         <Field label="Database" value={s.database} />
+        {info?.log_dir ? (
+          <Field
+            label="Log files"
+            value={info.log_dir}
+            hint="Errors of the embedded server are written here; attach the newest file to a support request."
+          />
+        ) : (
+          info && (
+            <div class="field" data-field="Log files">
+              <div class="field-label">Log files</div>
+              <p class="warning">No log files are written: {info.log_error ?? "the log folder is not known"}. Errors go to the terminal only.</p>
+            </div>
+          )
+        )}
       </div>
     </section>
   );
