@@ -202,7 +202,14 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
         MAX_CONNECTIONS => number(key, value, 1, 100_000),
         TRUSTED_PROXIES => parse_networks(value).map(|nets| {
             nets.iter()
-                .map(ToString::to_string)
+                // A single address reads as itself, not as a /32 network.
+                .map(|n| {
+                    if n.prefix_len() == n.max_prefix_len() {
+                        n.addr().to_string()
+                    } else {
+                        n.to_string()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(",")
         }),
