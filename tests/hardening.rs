@@ -52,6 +52,17 @@ async fn read_until_closed(conn: &mut TcpStream, within: Duration) -> String {
 
 // ---- connections ---------------------------------------------------------------------------
 
+/// Every entry of the event log (the tests write far fewer than this).
+async fn all_events(store: &std::sync::Arc<dyn scim_store::Store>) -> Vec<scim_store::EventRecord> {
+    store
+        .list_events(&EventQuery {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .expect("list events")
+}
+
 /// A complete GET of the static configuration, with the harness token.
 fn spc_request(s: &TestServer) -> Vec<u8> {
     format!(
@@ -231,13 +242,8 @@ async fn past_the_rate_limit_a_token_gets_429_with_retry_after() {
     let refused = statuses.iter().filter(|s| **s == 429).count() as u64;
     let (stopped, store) = s.stop().await;
     assert!(stopped);
-    let logged: Vec<_> = store
-        .list_events(&EventQuery {
-            limit: 10_000,
-            ..Default::default()
-        })
+    let logged: Vec<_> = all_events(&store)
         .await
-        .unwrap()
         .into_iter()
         .filter(|e| e.event.status == 429)
         .collect();
@@ -272,13 +278,7 @@ async fn unauthenticated_floods_are_limited_per_address_and_folded_in_the_log() 
     assert_eq!(status, 200);
     let (stopped, store) = s.stop().await;
     assert!(stopped);
-    let all = store
-        .list_events(&EventQuery {
-            limit: 10_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let all = all_events(&store).await;
     let refused: Vec<_> = all
         .iter()
         .filter(|e| e.event.status >= 401 && e.event.status != 200)
@@ -362,13 +362,7 @@ async fn logged_fields_are_bounded_and_secrets_in_query_strings_redacted() {
     assert_eq!(status, 200);
     let (stopped, store) = s.stop().await;
     assert!(stopped);
-    let all = store
-        .list_events(&EventQuery {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let all = all_events(&store).await;
     let text = serde_json::to_string(&all).unwrap();
     assert!(
         !text.contains("SECRET-VALUE"),

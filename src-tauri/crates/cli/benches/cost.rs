@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use scim_server::core::Core;
-use scim_store::Permission;
 use support::{env_num, quantile, Server};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -128,18 +127,7 @@ async fn main() {
     let token = {
         let store = scim_store::open(&db_str).await.expect("store");
         let core = Core::new(store).await.expect("core");
-        core.set_setting("provisioning", "full")
-            .await
-            .expect("policy");
-        // Several clients send the costliest requests back to back, faster than any
-        // identity provider: the rate limit would measure itself, not the cost.
-        core.set_setting("rate-limit", "off")
-            .await
-            .expect("rate limit");
-        core.create_token("bench", Permission::UserModify, None)
-            .await
-            .expect("token")
-            .1
+        support::prepare(&core).await
     };
     let server = Server::start(&db_str).await;
     let c = Arc::new(Client {

@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use scim_server::core::Core;
-use scim_store::Permission;
 use support::{env_num, quantile, Server};
 
 /// A 200 whose body was read completely.
@@ -111,19 +110,7 @@ async fn main() {
                 .expect("seed");
             i = end;
         }
-        core.set_setting("provisioning", "full")
-            .await
-            .expect("policy");
-        // The load generator is far faster than any identity provider, and its PATCHes toggle
-        // `active` back and forth thousands of times: neither limit applies to a benchmark.
-        core.set_setting("rate-limit", "off")
-            .await
-            .expect("rate limit");
-        core.set_setting("guard", "off").await.expect("guard");
-        core.create_token("bench", Permission::UserModify, None)
-            .await
-            .expect("token")
-            .1
+        support::prepare(&core).await
     };
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     eprintln!(

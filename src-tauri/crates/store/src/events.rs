@@ -243,14 +243,17 @@ impl EventLog {
         self.written.subscribe()
     }
 
-    pub fn record(&self, event: NewEvent) {
+    pub fn record(&self, mut event: NewEvent) {
+        // Bounded before it waits in the queue or in a fold, not only when it is written.
+        crate::bounds::bound_event(&mut event);
         // The writer only stops with the runtime; an event sent after that has nowhere to go.
         let _ = self.tx.send(Msg::Event(Box::new(event)));
     }
 
     /// Records a request without a valid token or over the rate limit, folded with others
     /// like it (see the module's documentation).
-    pub fn record_folded(&self, event: NewEvent) {
+    pub fn record_folded(&self, mut event: NewEvent) {
+        crate::bounds::bound_event(&mut event);
         let _ = self.tx.send(Msg::Folded(Box::new(event)));
     }
 

@@ -7,6 +7,26 @@ use std::process::{Child, Command, Stdio};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use scim_server::core::Core;
+use scim_store::Permission;
+
+/// Full provisioning with the rate limit and the deprovisioning guard off — a load generator
+/// is far faster than any identity provider, and its PATCHes toggle `active` thousands of
+/// times — and a UserModify token, whose secret is returned.
+pub async fn prepare(core: &Core) -> String {
+    for (key, value) in [
+        ("provisioning", "full"),
+        ("rate-limit", "off"),
+        ("guard", "off"),
+    ] {
+        core.set_setting(key, value).await.expect("setting");
+    }
+    core.create_token("bench", Permission::UserModify, None)
+        .await
+        .expect("token")
+        .1
+}
+
 /// The real `scim-console serve` on 127.0.0.1:0; killed when dropped.
 pub struct Server {
     child: Child,
