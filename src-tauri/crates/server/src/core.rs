@@ -75,6 +75,16 @@ pub async fn cpu<T: Send + 'static>(
     }
 }
 
+/// A POST or PUT body in canonical form, worked out off the async workers when it is large.
+async fn normalized(
+    rt: &Arc<Runtime>,
+    body: &Arc<Value>,
+    heavy: bool,
+) -> Result<resource::Normalized> {
+    let (rt, body) = (rt.clone(), body.clone());
+    Ok(cpu(heavy, move || resource::normalize(&rt.user_schema, &body)).await??)
+}
+
 /// `ctx` with what the request's log entry should also say: the attributes ignored.
 fn with_ignored(ctx: &ChangeContext, ignored: &[String]) -> ChangeContext {
     let mut ctx = ctx.clone();
@@ -196,8 +206,9 @@ impl Core {
     /// `POST /Users`.
     pub async fn create_user(
         &self,
-        rt: &Runtime,
-        body: &Value,
+        rt: &Arc<Runtime>,
+        body: &Arc<Value>,
+        heavy: bool,
         ctx: &ChangeContext,
     ) -> Result<(UserRecord, WriteOutcome)> {
         if rt.policy == Policy::Jit {
@@ -207,7 +218,7 @@ impl Core {
                  identity provider, or switch SCIM Console to full provisioning",
             ));
         }
-        let mut n = resource::normalize(&rt.user_schema, body)?;
+        let mut n = normalized(rt, body, heavy).await?;
         n.data.entry("active").or_insert(Value::Bool(true));
         let role = apply_role(&mut n.data, &rt.role_attr, &rt.roles)?;
         let password_hash = match n.password {
@@ -241,13 +252,14 @@ impl Core {
     /// `PUT /Users/{id}`.
     pub async fn replace_user(
         &self,
-        rt: &Runtime,
+        rt: &Arc<Runtime>,
         id: &str,
-        body: &Value,
+        body: &Arc<Value>,
+        heavy: bool,
         if_match: Option<&str>,
         ctx: &ChangeContext,
     ) -> Result<(UserRecord, WriteOutcome)> {
-        let mut n = resource::normalize(&rt.user_schema, body)?;
+        let mut n = normalized(rt, body, heavy).await?;
         apply_role(&mut n.data, &rt.role_attr, &rt.roles)?;
         let password_hash = match n.password.take() {
             Some(p) => Some(hash_password(p).await?),

@@ -141,7 +141,10 @@ pub async fn check(
             "held by the deprovisioning guard: {} (the rule: {}). Nothing was changed. An admin \
              can release the held deactivations and deletions in SCIM Console (the banner on \
              every screen) or with `scim-console guard release`; the next retry then goes through",
-            state.reason.as_deref().unwrap_or("too many deactivations and deletions"),
+            state
+                .reason
+                .as_deref()
+                .unwrap_or("too many deactivations and deletions"),
             g.describe()
         ),
     )))

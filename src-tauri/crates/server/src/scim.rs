@@ -434,11 +434,20 @@ async fn create_user(
     body: Result<ScimBody, ApiError>,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
-    let ScimBody(body, _) = body?;
-    let on_error = attempted(&body, &rt);
-    let ctx = ctx(&principal, request, on_error.role.clone());
-    let result = state.core.create_user(&rt, &body, &ctx).await;
-    Ok(written(&state, &rt, StatusCode::CREATED, result, on_error))
+    let ScimBody(body, size) = body?;
+    let body = Arc::new(body);
+    let role = role_sent(&body, &rt);
+    let ctx = ctx(&principal, request, role.clone());
+    let heavy = size >= HEAVY_BODY_BYTES;
+    let result = state.core.create_user(&rt, &body, heavy, &ctx).await;
+    Ok(written(
+        &state,
+        &rt,
+        StatusCode::CREATED,
+        result,
+        role,
+        || attempted(&body, &rt),
+    ))
 }
 
 /// Whether `key` names the role attribute: its name, or its name qualified with the core
@@ -509,6 +518,11 @@ fn role_in_ops(ops: &[patch::Operation], attr: &str) -> Option<String> {
     found
 }
 
+/// The role attribute's value a POST or PUT body carries, as sent.
+fn role_sent(body: &Value, rt: &Runtime) -> Option<String> {
+    body.as_object().and_then(|o| role_in(o, &rt.role_attr))
+}
+
 /// For a failed write, the user the request was about, as far as the body says.
 fn attempted(body: &Value, rt: &Runtime) -> EventInfo {
     EventInfo {
@@ -520,7 +534,7 @@ fn attempted(body: &Value, rt: &Runtime) -> EventInfo {
         ignored: scim_protocol::resource::normalize(&rt.user_schema, body)
             .map(|n| n.ignored)
             .unwrap_or_default(),
-        role: body.as_object().and_then(|o| role_in(o, &rt.role_attr)),
+        role: role_sent(body, rt),
         ..EventInfo::default()
     }
 }
@@ -533,14 +547,15 @@ fn failed_for(id: &str) -> EventInfo {
     }
 }
 
-/// The response to a write: the user as it now is, or the error with what the event log
-/// should know of the attempt (whose `role` is kept on success too).
+/// The response to a write: the user as it now is (with the role the request sent), or the
+/// error with what the event log should know of the attempt, worked out only then.
 fn written(
     state: &AppState,
     rt: &Runtime,
     status: StatusCode,
     result: Result<(UserRecord, WriteOutcome), ApiError>,
-    on_error: EventInfo,
+    role: Option<String>,
+    on_error: impl FnOnce() -> EventInfo,
 ) -> Response {
     match result {
         Ok((u, outcome)) => {
@@ -548,7 +563,7 @@ fn written(
             let info = EventInfo {
                 diff: outcome.diff,
                 ignored: outcome.ignored,
-                role: on_error.role,
+                role,
                 ..info_for(&u)
             };
             let mut resp = user_response(status, state, rt, &u, &Projection::default(), info);
@@ -557,7 +572,7 @@ fn written(
             }
             resp
         }
-        Err(e) => with_info(e.into_response(), on_error),
+        Err(e) => with_info(e.into_response(), on_error()),
     }
 }
 
@@ -571,17 +586,21 @@ async fn replace_user(
     body: Result<ScimBody, ApiError>,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
-    let ScimBody(body, _) = body?;
-    let on_error = EventInfo {
-        resource_id: Some(id.clone()),
-        ..attempted(&body, &rt)
-    };
-    let ctx = ctx(&principal, request, on_error.role.clone());
+    let ScimBody(body, size) = body?;
+    let body = Arc::new(body);
+    let role = role_sent(&body, &rt);
+    let ctx = ctx(&principal, request, role.clone());
+    let heavy = size >= HEAVY_BODY_BYTES;
     let result = state
         .core
-        .replace_user(&rt, &id, &body, if_match(&headers), &ctx)
+        .replace_user(&rt, &id, &body, heavy, if_match(&headers), &ctx)
         .await;
-    Ok(written(&state, &rt, StatusCode::OK, result, on_error))
+    Ok(written(&state, &rt, StatusCode::OK, result, role, || {
+        EventInfo {
+            resource_id: Some(id.clone()),
+            ..attempted(&body, &rt)
+        }
+    }))
 }
 
 async fn patch_user(
@@ -606,11 +625,8 @@ async fn patch_user(
     };
     // The body is not needed any more; a large one is freed before the work begins.
     drop(body);
-    let on_error = EventInfo {
-        role: role_in_ops(&ops, &rt.role_attr),
-        ..failed_for(&id)
-    };
-    let ctx = ctx(&principal, request, on_error.role.clone());
+    let role = role_in_ops(&ops, &rt.role_attr);
+    let ctx = ctx(&principal, request, role.clone());
     let result = state
         .core
         .patch_user(
@@ -622,7 +638,17 @@ async fn patch_user(
             &ctx,
         )
         .await;
-    Ok(written(&state, &rt, StatusCode::OK, result, on_error))
+    Ok(written(
+        &state,
+        &rt,
+        StatusCode::OK,
+        result,
+        role.clone(),
+        || EventInfo {
+            role,
+            ..failed_for(&id)
+        },
+    ))
 }
 
 async fn delete_user(
