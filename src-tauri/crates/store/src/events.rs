@@ -56,6 +56,9 @@ impl Default for Retention {
 enum Msg {
     Event(Box<NewEvent>),
     Folded(Box<NewEvent>),
+    /// Entries written in the transactions of changes: counted towards pruning and told to
+    /// live views.
+    Elsewhere(usize),
     Flush(oneshot::Sender<()>),
 }
 
@@ -95,6 +98,10 @@ impl Writer {
         match msg {
             Msg::Event(e) => self.batch.push(*e),
             Msg::Folded(e) => self.fold(*e),
+            Msg::Elsewhere(n) => {
+                self.since_prune += n;
+                let _ = self.notify.send(n);
+            }
             Msg::Flush(w) => {
                 // Everything recorded so far is to be written, open folds included.
                 self.close_folds(None);
@@ -151,20 +158,19 @@ impl Writer {
     }
 
     async fn commit(&mut self) {
-        if self.batch.is_empty() {
-            return;
-        }
-        // A failed write must not stop the log; retry once, then report.
-        if let Err(e) = self.store.append_events(&self.batch).await {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            if let Err(e2) = self.store.append_events(&self.batch).await {
-                tracing::error!(error = %e, retry_error = %e2, lost = self.batch.len(), "could not write the event log");
+        if !self.batch.is_empty() {
+            // A failed write must not stop the log; retry once, then report.
+            if let Err(e) = self.store.append_events(&self.batch).await {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if let Err(e2) = self.store.append_events(&self.batch).await {
+                    tracing::error!(error = %e, retry_error = %e2, lost = self.batch.len(), "could not write the event log");
+                }
             }
+            // Live views re-read the log from the last event they have.
+            let _ = self.notify.send(self.batch.len());
+            self.since_prune += self.batch.len();
+            self.batch.clear();
         }
-        // Live views re-read the log from the last event they have.
-        let _ = self.notify.send(self.batch.len());
-        self.since_prune += self.batch.len();
-        self.batch.clear();
         if self.since_prune >= PRUNE_EVERY {
             self.since_prune = 0;
             if let Err(e) = self.store.prune_events(&self.retention).await {
@@ -257,9 +263,10 @@ impl EventLog {
         let _ = self.tx.send(Msg::Folded(Box::new(event)));
     }
 
-    /// Tells live views of entries written elsewhere (in the transaction of a change).
+    /// Tells of entries written elsewhere (in the transactions of changes): live views hear
+    /// of them, and they count towards pruning.
     pub fn written_elsewhere(&self, n: usize) {
-        let _ = self.written.send(n);
+        let _ = self.tx.send(Msg::Elsewhere(n));
     }
 
     /// Waits until everything recorded so far is written, folded counts included.

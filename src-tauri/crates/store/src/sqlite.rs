@@ -1133,12 +1133,15 @@ impl Store for SqliteStore {
             "DELETE FROM events WHERE aggregated = 1 AND id < (SELECT id FROM events \
              WHERE aggregated = 1 ORDER BY id DESC LIMIT 1 OFFSET ?)",
         )
-        .bind(as_i64(r.aggregated_rows))
+        .bind(as_i64(r.aggregated_rows.saturating_sub(1)))
         .execute(&self.write)
         .await?
         .rows_affected();
-        gone += sqlx::query("DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?")
-            .bind(as_i64(r.rows))
+        // By position, not by id arithmetic: pruning folded entries leaves gaps in the ids.
+        gone += sqlx::query(
+            "DELETE FROM events WHERE id < (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        )
+        .bind(as_i64(r.rows.saturating_sub(1)))
             .execute(&self.write)
             .await?
             .rows_affected();
@@ -1187,13 +1190,11 @@ impl Store for SqliteStore {
     }
 
     async fn trip_guard(&self, reason: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE guard_state SET tripped_at = ?, reason = ? WHERE tripped_at IS NULL",
-        )
-        .bind(now())
-        .bind(reason)
-        .execute(&self.write)
-        .await?;
+        sqlx::query("UPDATE guard_state SET tripped_at = ?, reason = ? WHERE tripped_at IS NULL")
+            .bind(now())
+            .bind(reason)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
@@ -1239,13 +1240,12 @@ impl Store for SqliteStore {
     async fn release_guard(&self) -> Result<u64> {
         let at = now();
         let mut tx = self.write.begin().await?;
-        let released = sqlx::query(
-            "UPDATE guard_held SET released_at = ? WHERE released_at IS NULL",
-        )
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let released =
+            sqlx::query("UPDATE guard_held SET released_at = ? WHERE released_at IS NULL")
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         sqlx::query("UPDATE guard_state SET tripped_at = NULL, reason = NULL, released_at = ?")
             .bind(&at)
             .execute(&mut *tx)
@@ -1269,12 +1269,11 @@ impl Store for SqliteStore {
         if !waiting {
             return Ok(false);
         }
-        let done = sqlx::query(
-            "DELETE FROM guard_held WHERE resource_id = ? AND released_at IS NOT NULL",
-        )
-        .bind(resource_id)
-        .execute(&self.write)
-        .await?;
+        let done =
+            sqlx::query("DELETE FROM guard_held WHERE resource_id = ? AND released_at IS NOT NULL")
+                .bind(resource_id)
+                .execute(&self.write)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
