@@ -116,6 +116,9 @@ const TOKEN_CACHE_LIMIT: usize = 10_000;
 
 const USER_LOCK_STRIPES: usize = 64;
 
+/// A user's new data and, when the password changes, its new hash.
+type Change = (Map<String, Value>, Option<String>);
+
 type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 impl Core {
@@ -333,7 +336,7 @@ impl Core {
     #[allow(clippy::too_many_arguments)]
     async fn write_user<F>(
         &self,
-        mut prefetched: Option<(UserRecord, (Map<String, Value>, Option<String>))>,
+        mut prefetched: Option<(UserRecord, Change)>,
         id: &str,
         if_match: Option<&str>,
         ctx: &ChangeContext,
@@ -342,7 +345,7 @@ impl Core {
         mut change: F,
     ) -> Result<(UserRecord, WriteOutcome)>
     where
-        F: FnMut(&UserRecord) -> Result<(Map<String, Value>, Option<String>)>,
+        F: FnMut(&UserRecord) -> Result<Change>,
     {
         for attempt in 0..10u64 {
             if attempt > 0 {
