@@ -127,9 +127,21 @@ pub(crate) async fn serve<S>(
         io.set_write_timeout(Some(limits.idle_timeout));
         let io = TokioIo::new(Box::pin(io));
         let app = app.clone();
-        let service = tower::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(Peer(peer));
-            app.clone().oneshot(req.map(axum::body::Body::new))
+        let body_timeout = limits.body_timeout;
+        let service = tower::service_fn(move |req: Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            async move {
+                let (mut parts, body) = req.into_parts();
+                parts.extensions.insert(Peer(peer));
+                let body = Arc::new(std::sync::Mutex::new(Some(body)));
+                let req = Request::from_parts(parts, axum::body::Body::new(Unread(body.clone())));
+                let mut resp = app.oneshot(req).await?;
+                let left = body.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(left) = left {
+                    finish_body(left, &mut resp, body_timeout).await;
+                }
+                Ok::<_, std::convert::Infallible>(resp)
+            }
         });
         let conn = http.serve_connection(io, TowerToHyperService::new(service));
         let conn = graceful.watch(conn);
@@ -145,5 +157,82 @@ pub(crate) async fn serve<S>(
         .is_err()
     {
         tracing::warn!("requests still running at shutdown were cut off");
+    }
+}
+
+/// The request body as the application sees it. What the application leaves unread stays
+/// behind for [`finish_body`]: answering a request (a 401, a 404, a GET that carried a body)
+/// without reading its body would otherwise end the connection with unread bytes, which the
+/// kernel turns into a reset that can cost the client this answer or the next one.
+struct Unread(Arc<std::sync::Mutex<Option<hyper::body::Incoming>>>);
+
+impl hyper::body::Body for Unread {
+    type Data = hyper::body::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let mut body = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match body.as_mut() {
+            Some(b) => std::pin::Pin::new(b).poll_frame(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(hyper::body::Body::is_end_stream)
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(hyper::body::Body::size_hint)
+            .unwrap_or_default()
+    }
+}
+
+/// Reads and drops what is left of a request body — at most [`crate::MAX_BODY_BYTES`], within
+/// the body timeout — so the connection can carry the next request; past either bound the
+/// answer says `Connection: close` instead.
+async fn finish_body(
+    mut body: hyper::body::Incoming,
+    resp: &mut axum::response::Response,
+    timeout: Duration,
+) {
+    use hyper::body::Body as _;
+    use http_body_util::BodyExt;
+    if body.is_end_stream() {
+        return;
+    }
+    let limit = crate::MAX_BODY_BYTES as u64;
+    let drained = body.size_hint().lower() <= limit
+        && tokio::time::timeout(timeout, async {
+            let mut read = 0u64;
+            while let Some(frame) = body.frame().await {
+                let Ok(frame) = frame else {
+                    return false;
+                };
+                read += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if read > limit {
+                    return false;
+                }
+            }
+            true
+        })
+        .await
+        .unwrap_or(false);
+    if !drained {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
     }
 }
