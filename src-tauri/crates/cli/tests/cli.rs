@@ -347,6 +347,22 @@ fn bad_input_gets_plain_words_and_a_failing_exit_code() {
             "no active token is named 'nobody'",
         ),
         (&["role", "remove", "Admin"][..], "built-in role"),
+        (
+            &["config", "set", "rate-limit", "fast"][..],
+            "rate-limit must be 'off' or requests per second",
+        ),
+        (
+            &["config", "set", "header-timeout", "60"][..],
+            "header-timeout must be a whole number from 1 to 30",
+        ),
+        (
+            &["config", "set", "trusted-proxies", "10.0.0.0/8,proxy"][..],
+            "'proxy' is not an IP address or a network",
+        ),
+        (
+            &["config", "set", "guard", "maybe"][..],
+            "guard must be 'on' or 'off'",
+        ),
     ] {
         let out = run(&db, args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -762,5 +778,71 @@ async fn acknowledged_writes_and_their_log_entries_survive_kill_9() {
         missing.is_empty(),
         "acknowledged writes lost by the kill:\n{}",
         missing.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guard_status_lists_held_deprovisions_and_release_lets_them_through() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    ok(&db, &["config", "set", "provisioning", "full"]);
+    ok(&db, &["config", "set", "guard-count", "2"]);
+    ok(&db, &["config", "set", "guard-percent", "0"]);
+    let status = ok(&db, &["guard", "status"]);
+    assert!(
+        status.contains("more than 2 deactivations and deletions within 15 minutes"),
+        "{status}"
+    );
+    assert!(status.contains("Not holding."), "{status}");
+    let token = last_line(&ok(&db, &["token", "create", "--name", "Entra"]));
+    let server = serve(&db, &[]);
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let r = client
+            .post(format!("{}/Users", server.base))
+            .bearer_auth(&token)
+            .header("User-Agent", "Azure Active Directory SCIM Client")
+            .json(&serde_json::json!({"userName": format!("leaver{i}@example.com")}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.expect("json");
+        ids.push(v["id"].as_str().expect("id").to_owned());
+    }
+    let delete = |id: &str| {
+        client
+            .delete(format!("{}/Users/{id}", server.base))
+            .bearer_auth(&token)
+            .header("User-Agent", "Azure Active Directory SCIM Client")
+            .send()
+    };
+    assert_eq!(delete(&ids[0]).await.expect("delete").status(), 204);
+    assert_eq!(delete(&ids[1]).await.expect("delete").status(), 204);
+    let held = delete(&ids[2]).await.expect("delete");
+    assert_eq!(held.status(), 503);
+    assert_eq!(held.headers()["retry-after"], "900");
+    let status = ok(&db, &["guard", "status"]);
+    assert!(status.contains("HOLDING since"), "{status}");
+    assert!(status.contains("1 request(s) held"), "{status}");
+    assert!(status.contains("leaver2@example.com"), "{status}");
+    assert!(status.contains("delete"), "{status}");
+    assert!(
+        status.contains("Azure Active Directory SCIM Client"),
+        "{status}"
+    );
+    assert!(status.contains("guard release"), "{status}");
+    let released = ok(&db, &["guard", "release"]);
+    assert!(
+        released.contains("Released 1 held request(s)"),
+        "{released}"
+    );
+    // The identity provider's retry now goes through, in the running server.
+    assert_eq!(delete(&ids[2]).await.expect("delete").status(), 204);
+    let status = ok(&db, &["guard", "status"]);
+    assert!(
+        status.contains("Not holding.") && status.contains("Last released"),
+        "{status}"
     );
 }
