@@ -6,8 +6,8 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::console::{
-    CmdResult, CommandError, Console, EventsQuery, NewTokenView, RolesView, SettingsView,
-    TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
+    CmdResult, CommandError, Console, EventsQuery, GuardView, NewTokenView, RolesView,
+    SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
 };
 use crate::logging::Logging;
 use crate::onboarding::{OnboardingChange, OnboardingView};
@@ -138,6 +138,16 @@ pub async fn set_setting(
     value: String,
 ) -> CmdResult<SettingsView> {
     console(&s)?.set_setting(&key, &value).await
+}
+
+#[tauri::command]
+pub async fn guard_status(s: State<'_, Started>) -> CmdResult<GuardView> {
+    console(&s)?.guard_status().await
+}
+
+#[tauri::command]
+pub async fn guard_release(s: State<'_, Started>) -> CmdResult<u64> {
+    console(&s)?.guard_release().await
 }
 
 #[tauri::command]

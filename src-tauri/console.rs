@@ -11,8 +11,8 @@ use scim_server::core::Core;
 use scim_server::settings::{self, Policy};
 use scim_server::{ApiError, Runtime};
 use scim_store::{
-    ChangeContext, EventLog, EventQuery, EventRecord, ListQuery, MinuteCount, Permission,
-    RoleRecord, SortOrder, StoreError, TokenRecord, UserRecord, UserSource,
+    ChangeContext, EventLog, EventQuery, EventRecord, HeldRequest, ListQuery, MinuteCount,
+    Permission, RoleRecord, SortOrder, StoreError, TokenRecord, UserRecord, UserSource,
 };
 
 use crate::embedded::ServerControl;
@@ -251,7 +251,46 @@ pub struct SettingsView {
     pub port: u16,
     pub database: String,
     pub demo: bool,
+    /// Every setting the server knows (`scim_server::settings::KNOWN`), with its value now.
+    pub known: Vec<SettingEntry>,
+    /// The deprovisioning guard's rule in words, as the settings make it now.
+    pub guard_rule: String,
 }
+
+/// One setting as the settings screen lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingEntry {
+    pub key: &'static str,
+    /// The stored value, or the default when none is stored.
+    pub value: String,
+    pub default: &'static str,
+    /// What it means, in words (from `KNOWN`).
+    pub meaning: &'static str,
+}
+
+/// The deprovisioning guard as the window shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GuardView {
+    /// Whether the guard watches deactivations and deletions (the `guard` setting).
+    pub on: bool,
+    /// The rule in words.
+    pub rule: String,
+    /// Whether it holds deactivations and deletions now.
+    pub holding: bool,
+    /// Since when it holds.
+    pub tripped_at: Option<String>,
+    /// Why it started holding, in words.
+    pub reason: Option<String>,
+    /// When an admin last released it.
+    pub released_at: Option<String>,
+    /// The oldest [`HELD_SHOWN`] of the held requests.
+    pub held: Vec<HeldRequest>,
+    /// How many requests are held in all.
+    pub total: u64,
+}
+
+/// How many held requests the window lists; the total is given beside them.
+pub const HELD_SHOWN: u64 = 200;
 
 const EXPIRY_WARNING_DAYS: i64 = 14;
 const CONSOLE: &str = "console";
@@ -538,6 +577,7 @@ impl Console {
     pub async fn settings(&self) -> CmdResult<SettingsView> {
         let rt = self.core.runtime().await?;
         let public_url = rt.public_root().map(str::to_owned);
+        let stored = self.core.store.settings().await?;
         Ok(SettingsView {
             provisioning: rt.policy,
             role_attribute: rt.role_attr.clone(),
@@ -552,11 +592,49 @@ impl Console {
             port: self.port,
             database: self.db.clone(),
             demo: self.demo,
+            known: settings::KNOWN
+                .iter()
+                .map(|&(key, default, meaning)| SettingEntry {
+                    key,
+                    value: stored
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_else(|| default.to_owned()),
+                    default,
+                    meaning,
+                })
+                .collect(),
+            guard_rule: rt.guard.describe(),
         })
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> CmdResult<SettingsView> {
         self.core.set_setting(key, value).await?;
         self.settings().await
+    }
+
+    pub async fn guard_status(&self) -> CmdResult<GuardView> {
+        let rt = self.core.runtime().await?;
+        let state = self.core.store.guard_state().await?;
+        let (held, total) = self.core.store.held_requests(HELD_SHOWN).await?;
+        Ok(GuardView {
+            on: rt.guard.on,
+            rule: rt.guard.describe(),
+            holding: state.tripped_at.is_some(),
+            tripped_at: state.tripped_at,
+            reason: state.reason,
+            released_at: state.released_at,
+            held,
+            total,
+        })
+    }
+
+    /// Stops holding: every held request goes through on its next attempt, and the guard
+    /// counts afresh. Returns how many were held.
+    pub async fn guard_release(&self) -> CmdResult<u64> {
+        let released = self.core.store.release_guard().await?;
+        tracing::info!(released, "deprovisioning guard released from the console");
+        Ok(released)
     }
 }

@@ -44,6 +44,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::remove_role,
             commands::settings,
             commands::set_setting,
+            commands::guard_status,
+            commands::guard_release,
             commands::onboarding,
             commands::onboarding_update,
             commands::onboarding_create_token,

@@ -723,6 +723,246 @@ fn the_simulator_sends_what_okta_sends() {
     assert_eq!(r["token_name"], "mine");
 }
 
+/// Okta's deactivation: a path-less PATCH of `active`.
+fn deactivation() -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": false}}]
+    })
+}
+
+/// Reads the event log through the command until an entry matches.
+fn event_until(app: &App, query: Value, what: &str, found: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = invoke(&app.webview, "list_events", json!({ "query": query })).unwrap();
+        if let Some(e) = events.as_array().unwrap().iter().find(|e| found(e)) {
+            return e.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} never reached the event log: {events:#}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_deprovisioning_guard_holds_a_wave_until_the_console_releases_it() {
+    let app = start();
+    for (key, value) in [("guard-count", "2"), ("guard-percent", "0")] {
+        invoke(
+            &app.webview,
+            "set_setting",
+            json!({"key": key, "value": value}),
+        )
+        .unwrap();
+    }
+    let quiet = invoke(&app.webview, "guard_status", json!({})).unwrap();
+    assert_eq!(quiet["on"], true);
+    assert_eq!(quiet["holding"], false);
+    assert_eq!(quiet["total"], 0);
+    let rule = quiet["rule"].as_str().unwrap();
+    assert!(
+        rule.contains("more than 2 deactivations") && rule.contains("0%"),
+        "{rule}"
+    );
+
+    let page = invoke(
+        &app.webview,
+        "list_users",
+        json!({"query": {"filter": "active eq true", "offset": 0, "limit": 3}}),
+    )
+    .unwrap();
+    let users: Vec<(String, String)> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["user_name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(users.len(), 3);
+    for (id, _) in &users[..2] {
+        assert_eq!(
+            patch(&app.base_url, &app.demo_token, id, deactivation()),
+            200
+        );
+    }
+    let (held_id, held_name) = &users[2];
+    let path = format!("/Users/{held_id}");
+    let (status, body) = okta(
+        &app.base_url,
+        &app.demo_token,
+        "PATCH",
+        &path,
+        Some(deactivation()),
+    );
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("deprovisioning guard"),
+        "{body}"
+    );
+
+    let holding = invoke(&app.webview, "guard_status", json!({})).unwrap();
+    assert_eq!(holding["holding"], true, "{holding:#}");
+    assert!(holding["tripped_at"].is_string());
+    assert!(
+        holding["reason"]
+            .as_str()
+            .unwrap()
+            .contains("3 deactivations"),
+        "{holding:#}"
+    );
+    assert_eq!(holding["total"], 1);
+    let held = &holding["held"][0];
+    assert_eq!(held["resource_id"], held_id.as_str());
+    assert_eq!(held["user_name"], held_name.as_str());
+    assert_eq!(held["kind"], "deactivate");
+    assert_eq!(held["token_name"], "Demo");
+    assert_eq!(held["client"], scim_client::okta::USER_AGENT);
+    assert_eq!(held["attempts"], 1);
+    let user = invoke(&app.webview, "user_detail", json!({"id": held_id})).unwrap();
+    assert_eq!(user["row"]["active"], true, "a held change is not applied");
+    // The window learns of it from the event log, where it is a 503.
+    event_until(&app, json!({"status": 503}), "the held request", |e| {
+        e["resource_id"] == held_id.as_str() && e["method"] == "PATCH"
+    });
+
+    let released = invoke(&app.webview, "guard_release", json!({})).unwrap();
+    assert_eq!(released, 1);
+    let after = invoke(&app.webview, "guard_status", json!({})).unwrap();
+    assert_eq!(after["holding"], false, "{after:#}");
+    assert_eq!(after["total"], 0);
+    assert!(after["released_at"].is_string());
+    // The identity provider's retry now goes through.
+    assert_eq!(
+        patch(&app.base_url, &app.demo_token, held_id, deactivation()),
+        200
+    );
+    let user = invoke(&app.webview, "user_detail", json!({"id": held_id})).unwrap();
+    assert_eq!(user["row"]["active"], false);
+    let still = invoke(&app.webview, "guard_status", json!({})).unwrap();
+    assert_eq!(still["holding"], false, "{still:#}");
+}
+
+#[test]
+fn settings_list_every_known_setting_and_say_what_is_wrong_with_a_value() {
+    let app = start();
+    let settings = invoke(&app.webview, "settings", json!({})).unwrap();
+    let known = settings["known"].as_array().unwrap();
+    let entry = |key: &str| {
+        known
+            .iter()
+            .find(|e| e["key"] == key)
+            .unwrap_or_else(|| panic!("{key} is not listed: {settings:#}"))
+            .clone()
+    };
+    for (key, default, _) in scim_server::settings::KNOWN {
+        let e = entry(key);
+        assert_eq!(e["default"], *default, "{key}");
+        assert!(!e["meaning"].as_str().unwrap().is_empty(), "{key}");
+    }
+    assert_eq!(entry("rate-limit")["value"], "50");
+    assert!(settings["guard_rule"]
+        .as_str()
+        .unwrap()
+        .contains("more than 50 deactivations"));
+
+    let changed = invoke(
+        &app.webview,
+        "set_setting",
+        json!({"key": "guard-window", "value": " 30 "}),
+    )
+    .unwrap();
+    let window = changed["known"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == "guard-window")
+        .unwrap()
+        .clone();
+    assert_eq!(window["value"], "30");
+    assert!(changed["guard_rule"]
+        .as_str()
+        .unwrap()
+        .contains("within 30 minutes"));
+    for (key, value, words) in [
+        (
+            "guard-count",
+            "many",
+            "guard-count must be a whole number from 1",
+        ),
+        ("guard", "maybe", "guard must be 'on' or 'off'"),
+        (
+            "rate-limit",
+            "0",
+            "rate-limit must be 'off' or requests per second",
+        ),
+        (
+            "trusted-proxies",
+            "10.0.0.0/33",
+            "is not an IP address or a network",
+        ),
+    ] {
+        let err = invoke(
+            &app.webview,
+            "set_setting",
+            json!({"key": key, "value": value}),
+        )
+        .unwrap_err();
+        assert_eq!(err["code"], "invalidValue", "{key}: {err}");
+        assert!(
+            err["message"].as_str().unwrap().contains(words),
+            "{key}: {err}"
+        );
+    }
+}
+
+#[test]
+fn requests_without_a_valid_token_are_folded_with_their_count_and_address() {
+    let app = start();
+    for _ in 0..5 {
+        let (status, _) = okta(&app.base_url, "scim_not_a_token", "GET", "/Users", None);
+        assert_eq!(status, 401);
+    }
+    // Folded counts are written when their minute is over, or at once when asked to flush.
+    tauri::async_runtime::block_on(app.console.events.flush());
+    let events = invoke(
+        &app.webview,
+        "list_events",
+        json!({"query": {"status": 401}}),
+    )
+    .unwrap();
+    let events = events.as_array().unwrap();
+    let counted: u64 = events.iter().map(|e| e["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 5, "{events:#?}");
+    // The first of a minute at once, the rest of it as one entry.
+    assert!(events.len() < 5, "{events:#?}");
+    assert!(events.iter().any(|e| e["count"].as_u64().unwrap() > 1));
+    for e in events {
+        assert_eq!(e["aggregated"], true);
+        assert_eq!(e["address"], "127.0.0.1");
+    }
+    let minutes = invoke(&app.webview, "events_per_minute", json!({"minutes": 5})).unwrap();
+    let requests: u64 = minutes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        requests, 5,
+        "the chart counts every folded request: {minutes}"
+    );
+}
+
 /// The SCIM server's `host:port`.
 fn address(app: &App) -> String {
     let rest = app.base_url.trim_start_matches("http://");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use serde_json::json;
 
-use gui::{Gui, Nothing, WithToken, WAIT};
+use gui::{Gui, Nothing, WithSettings, WithToken, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboarding_runs_through_and_okta_s_connector_test_verifies_it() {
@@ -255,5 +255,246 @@ async fn live_users_activity_and_the_simulator() {
             .any(|e| e.event.path == format!("/scim/v2{last}")),
         "the last request is not in the event log: {events:?}"
     );
+    gui.close().await;
+}
+
+/// Keys as WebDriver names them.
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+const TAB: &str = "\u{E004}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_banner_holds_a_wave_until_released_from_the_keyboard() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // The guard trips at the third deactivation; the test's requests come through a proxy the
+    // server trusts, so their address is the one the proxy names.
+    let settings = &[
+        ("guard-count", "2"),
+        ("guard-percent", "0"),
+        ("trusted-proxies", "127.0.0.1"),
+    ];
+    let gui = Gui::launch("guard", true, WithSettings(tx, settings)).await;
+    let token = rx.await.expect("the test token");
+
+    // A client without a valid token: the first request of the minute is logged at once, the
+    // other 37 as one entry when the minute is over. Paced below its rate limit (10 a second
+    // after a burst of 20), and within one minute.
+    use chrono::Timelike;
+    let second = chrono::Utc::now().second();
+    if second >= 55 {
+        tokio::time::sleep(Duration::from_secs(u64::from(61 - second))).await;
+    }
+    let http = reqwest::Client::new();
+    let flood_started = Instant::now();
+    for _ in 0..38 {
+        tokio::time::sleep(Duration::from_millis(70)).await;
+        let r = http
+            .get(format!("{}/Users", gui.base_url))
+            .bearer_auth("scim_not_a_token")
+            .header("X-Forwarded-For", "203.0.113.9")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status().as_u16(), 401);
+    }
+
+    // Deactivations over HTTP: two go through, the rest are held.
+    gui.wait_for("[data-user][data-active=\"true\"]").await;
+    let mut names = Vec::new();
+    for row in gui
+        .client
+        .find_all(Locator::Css("[data-user][data-active=\"true\"]"))
+        .await
+        .expect("rows")
+    {
+        names.push(row.attr("data-user").await.unwrap().expect("userName"));
+        if names.len() == 5 {
+            break;
+        }
+    }
+    assert_eq!(names.len(), 5, "{names:?}");
+    let mut ids = Vec::new();
+    for n in &names {
+        ids.push(gui.user_id(&token, n).await);
+    }
+    assert_eq!(gui.set_active(&token, &ids[0], false).await, 200);
+    assert_eq!(gui.set_active(&token, &ids[1], false).await, 200);
+    assert_eq!(gui.set_active(&token, &ids[2], false).await, 503);
+    assert_eq!(gui.set_active(&token, &ids[3], false).await, 503);
+
+    // The banner tells how many, since when, why and from whom; nothing was changed.
+    let banner = gui
+        .wait_for_text("[data-testid=\"guard-banner\"]", "holding 2 deactivations")
+        .await;
+    let text = banner.text().await.unwrap();
+    assert!(
+        text.contains("The deprovisioning guard is holding 2 deactivations since")
+            && text.contains("3 deactivations and deletions within 15 minutes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Okta SCIM Client 1.0.0 with the token “Okta (test)”"),
+        "{text}"
+    );
+    assert_eq!(banner.attr("role").await.unwrap().as_deref(), Some("alert"));
+    gui.wait_for(&format!(
+        "[data-user=\"{}\"][data-active=\"true\"]",
+        names[2]
+    ))
+    .await;
+
+    // The held requests, opened and closed from the keyboard.
+    gui.wait_for("[data-action=\"guard-show-held\"]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .expect("Enter on Show held requests");
+    for n in &names[2..4] {
+        gui.wait_for_text(&format!("[data-held=\"{n}\"]"), "Deactivate")
+            .await;
+    }
+    let row = gui
+        .wait_for(&format!("[data-held=\"{}\"]", names[2]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("Okta SCIM Client 1.0.0") && row.contains("Okta (test)"),
+        "{row}"
+    );
+    gui.screenshots("guard-banner").await;
+    gui.keys(ESCAPE).await;
+    gui.wait_gone("[data-testid=\"guard-held\"]").await;
+
+    // Keep holding hides the banner until another request is held; the server keeps refusing.
+    gui.click("[data-action=\"guard-keep\"]").await;
+    gui.wait_gone("[data-testid=\"guard-banner\"]").await;
+    gui.wait_for_text("[data-testid=\"guard-indicator\"]", "Guard holding 2")
+        .await;
+    gui.screenshot("guard-kept").await;
+    // The keyboard is not lost: the sidebar's reminder has the focus.
+    let focused = gui.client.active_element().await.expect("focus");
+    assert_eq!(
+        focused.attr("data-testid").await.unwrap().as_deref(),
+        Some("guard-indicator")
+    );
+    assert_eq!(gui.set_active(&token, &ids[4], false).await, 503);
+    gui.wait_for_text("[data-testid=\"guard-banner\"]", "holding 3 deactivations")
+        .await;
+
+    // Release: a confirm step says what happens; Esc cancels it, Tab and Enter confirm it.
+    gui.wait_for("[data-action=\"guard-release\"]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .expect("Enter on Release");
+    let confirm = gui
+        .wait_for_text(
+            "[data-testid=\"guard-confirm\"]",
+            "Microsoft Entra ID retries",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        confirm.contains("Dashboard > Tasks") && confirm.contains("fresh count"),
+        "{confirm}"
+    );
+    gui.screenshot("guard-confirm").await;
+    gui.keys(ESCAPE).await;
+    gui.wait_gone("[data-testid=\"guard-confirm\"]").await;
+    gui.keys(ENTER).await;
+    gui.wait_for("[data-testid=\"guard-confirm\"]").await;
+    // The explanation has the focus, so it is read first.
+    let explanation = gui.client.active_element().await.expect("focus");
+    assert!(
+        explanation
+            .text()
+            .await
+            .unwrap()
+            .starts_with("Release 3 held changes?"),
+        "{}",
+        explanation.html(false).await.unwrap()
+    );
+    gui.keys(TAB).await;
+    let focused = gui.client.active_element().await.expect("focus");
+    assert_eq!(
+        focused.attr("data-action").await.unwrap().as_deref(),
+        Some("guard-release-confirm"),
+        "Tab from the explanation reaches the confirm button"
+    );
+    gui.keys(ENTER).await;
+    gui.wait_gone("[data-testid=\"guard-banner\"]").await;
+    gui.wait_for_text(
+        "[data-testid=\"guard-released\"]",
+        "Released 3 held changes",
+    )
+    .await;
+    gui.screenshot("guard-released").await;
+    // The identity provider's retry now goes through.
+    assert_eq!(gui.set_active(&token, &ids[2], false).await, 200);
+    gui.wait_for(&format!(
+        "[data-user=\"{}\"][data-active=\"false\"]",
+        names[2]
+    ))
+    .await;
+
+    // Activity says what the statuses mean, and shows the folded flood with its count.
+    gui.nav("activity").await;
+    gui.wait_for_text(
+        "li.event[data-status=\"503\"] .status-words",
+        "Held by the deprovisioning guard",
+    )
+    .await;
+    gui.wait_for_text(
+        "li.event[data-status=\"401\"] .status-words",
+        "No valid token",
+    )
+    .await;
+    let deadline = flood_started + Duration::from_secs(90);
+    let folded = loop {
+        if let Ok(e) = gui.client.find(Locator::Css("[data-count=\"37\"]")).await {
+            break e;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the folded entry of the 37 later requests never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(folded.text().await.unwrap(), "×37");
+    assert_eq!(
+        folded.attr("title").await.unwrap().as_deref(),
+        Some("37 requests in this minute from 203.0.113.9 folded into one entry")
+    );
+    gui.click("li.event[data-folded=\"37\"] .event-line").await;
+    gui.wait_for_text("li.event[data-folded=\"37\"] .attrs", "203.0.113.9")
+        .await;
+    gui.screenshots("activity-folded").await;
+
+    // The guard's settings, with their meanings; a wrong value is refused in words.
+    gui.nav("settings").await;
+    let count = gui.wait_for("[data-setting=\"guard-count\"] input").await;
+    assert_eq!(count.prop("value").await.unwrap().as_deref(), Some("2"));
+    gui.wait_for_text("[data-card=\"guard\"]", "Now it trips at more than 2")
+        .await;
+    count.clear().await.expect("clear");
+    count.send_keys("many").await.expect("type");
+    count.send_keys(ENTER).await.expect("Enter");
+    gui.wait_for_text(
+        "[data-setting=\"guard-count\"] .error-text",
+        "guard-count must be a whole number",
+    )
+    .await;
+    gui.client
+        .execute(
+            "document.querySelector('[data-card=\"guard\"]').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await
+        .expect("scroll to the guard's settings");
+    gui.screenshots("settings-guard").await;
     gui.close().await;
 }

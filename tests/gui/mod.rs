@@ -16,6 +16,9 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+/// The window's size, as tauri.conf.json gives it.
+pub const WINDOW: (u32, u32) = (1200, 780);
+
 /// Generous: the latency itself is measured by the benchmark, not here.
 pub const WAIT: Duration = Duration::from_secs(30);
 
@@ -216,6 +219,49 @@ impl Gui {
         }
     }
 
+    /// Waits until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.client.find(Locator::Css(css)).await.is_ok() {
+            if Instant::now() >= deadline {
+                self.screenshot(&format!("failed-{}", self.name)).await;
+                panic!("{}: '{css}' never went away", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends keys to the focused element, as a person typing does.
+    pub async fn keys(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap_or_else(|e| panic!("{}: no focused element: {e}", self.name))
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("{}: keys {keys:?}: {e}", self.name));
+    }
+
+    /// Resizes the window (the display is 1,280 × 800).
+    pub async fn set_width(&self, width: u32) {
+        self.client
+            .set_window_size(width, WINDOW.1)
+            .await
+            .unwrap_or_else(|e| panic!("{}: resize to {width}: {e}", self.name));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    /// Saves what the window shows as `file`, then as `file-1000` and `file-1280` at those
+    /// widths, and gives the window its size back.
+    pub async fn screenshots(&self, file: &str) {
+        self.screenshot(file).await;
+        for width in [1000, 1280] {
+            self.set_width(width).await;
+            self.screenshot(&format!("{file}-{width}")).await;
+        }
+        self.set_width(WINDOW.0).await;
+    }
+
     pub async fn click(&self, css: &str) {
         self.wait_for(css)
             .await
@@ -381,10 +427,26 @@ impl AsyncPrepare for Nothing {
 pub struct WithToken(pub tokio::sync::oneshot::Sender<String>);
 impl AsyncPrepare for WithToken {
     async fn run(self, db: &Path) {
+        WithSettings(self.0, &[]).run(db).await;
+    }
+}
+
+/// [`WithToken`], and settings made as `scim-console config set` makes them.
+pub struct WithSettings(
+    pub tokio::sync::oneshot::Sender<String>,
+    pub &'static [(&'static str, &'static str)],
+);
+impl AsyncPrepare for WithSettings {
+    async fn run(self, db: &Path) {
         let store = scim_store::open(&db.to_string_lossy())
             .await
             .expect("open the database");
         let core = scim_server::core::Core::new(store).await.expect("core");
+        for (key, value) in self.1 {
+            core.set_setting(key, value)
+                .await
+                .unwrap_or_else(|e| panic!("set {key}: {e}"));
+        }
         let (_, secret) = core
             .create_token("Okta (test)", scim_store::Permission::UserModify, None)
             .await

@@ -7,6 +7,7 @@ import type {
   CommandError,
   EventRecord,
   EventsQuery,
+  GuardView,
   MinuteCount,
   NewTokenView,
   OnboardingChange,
@@ -58,6 +59,9 @@ export const api = {
   removeRole: (name: string) => call<RolesView>("remove_role", { name }),
   settings: () => call<SettingsView>("settings"),
   setSetting: (key: string, value: string) => call<SettingsView>("set_setting", { key, value }),
+  guardStatus: () => call<GuardView>("guard_status"),
+  /** Lets every held request through on its next attempt; how many were held. */
+  guardRelease: () => call<number>("guard_release"),
   onboarding: () => call<OnboardingView>("onboarding"),
   onboardingUpdate: (change: OnboardingChange) => call<OnboardingView>("onboarding_update", { change }),
   onboardingCreateToken: (name: string, expiresInDays: number | null) =>
@@ -70,7 +74,43 @@ export function onUserChanged(f: (c: UserChange | null) => void): Promise<Unlist
   return listen<UserChange | null>("scim://user-changed", (e) => f(e.payload));
 }
 
-/** Requests were written to the event log. */
+/** Requests were written to the event log (held deprovisions among them). */
 export function onEventsWritten(f: () => void): Promise<UnlistenFn> {
   return listen<number>("scim://events-written", () => f());
+}
+
+/** `f` as a refresh that never runs twice at once and never drops a call: called while a run
+ *  is under way, it runs once more after it (however many calls came meanwhile). */
+export function coalesced(f: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const loop = async () => {
+    do {
+      again = false;
+      try {
+        await f();
+      } catch {
+        // `f` reports its own errors; a failed run must not stop the next.
+      }
+    } while (again);
+    running = null;
+  };
+  return () => {
+    if (running) again = true;
+    else running = loop();
+    return running;
+  };
+}
+
+/** Calls `refresh` (best made with `coalesced`) for every event-log notice, and once more
+ *  when the listener is in place, so an entry written while it was being registered is not
+ *  missed. Returns the function that stops listening. */
+export function followEvents(refresh: () => void): () => void {
+  let stopped = false;
+  const un = onEventsWritten(() => stopped || refresh());
+  un.then(() => stopped || refresh()).catch(() => undefined);
+  return () => {
+    stopped = true;
+    un.then((f) => f()).catch(() => undefined);
+  };
 }

@@ -5,6 +5,7 @@ import type { AppInfo, CommandError } from "./types";
 import { CopyButton, ErrorBox } from "./ui";
 import { ActivityView } from "./views/activity";
 import { RolesView, SettingsPage, TokensView } from "./views/admin";
+import { GuardBanner, GuardIndicator, useGuard } from "./views/guard";
 import { OnboardingPage } from "./views/onboarding";
 import { SimulatorPage } from "./views/simulator";
 import { UsersView } from "./views/users";
@@ -23,6 +24,7 @@ type ViewName = keyof typeof VIEWS;
 
 function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
+  const guard = useGuard();
   const [error, setError] = useState<CommandError | null>(null);
   const [view, setView] = useState<ViewName>("users");
   useEffect(() => {
@@ -49,6 +51,7 @@ function App() {
             {VIEWS[v].label}
           </button>
         ))}
+        <GuardIndicator guard={guard} />
         {info && (
           <div class="server-info" data-testid="base-url" data-base-url={info.base_url}>
             <div class="muted">SCIM server{info.demo ? " · demo" : ""}</div>
@@ -58,6 +61,7 @@ function App() {
         )}
       </nav>
       <main>
+        {info && <GuardBanner guard={guard} />}
         <ErrorBox error={error} />
         {info && <View />}
       </main>

@@ -71,6 +71,12 @@ export interface EventRecord {
   error: string | null;
   /** The role attribute's value as the request sent it. */
   role: string | null;
+  /** The client's address (from X-Forwarded-For only behind a trusted proxy). */
+  address: string | null;
+  /** How many requests the entry stands for: more than one when folded. */
+  count: number;
+  /** A folded entry: requests without a valid token or over the rate limit, per minute. */
+  aggregated: boolean;
 }
 
 export interface EventsQuery {
@@ -139,6 +145,48 @@ export interface SettingsView {
   port: number;
   database: string;
   demo: boolean;
+  /** Every setting the server knows, with its value now. */
+  known: SettingEntry[];
+  /** The deprovisioning guard's rule in words. */
+  guard_rule: string;
+}
+
+export interface SettingEntry {
+  key: string;
+  /** The stored value, or the default. */
+  value: string;
+  default: string;
+  meaning: string;
+}
+
+/** A deactivation or deletion the deprovisioning guard holds. */
+export interface HeldRequest {
+  resource_id: string;
+  user_name: string | null;
+  kind: "deactivate" | "delete";
+  client: string | null;
+  token_name: string | null;
+  address: string | null;
+  first_at: string;
+  last_at: string;
+  /** How many times the identity provider sent it. */
+  attempts: number;
+  released_at: string | null;
+}
+
+export interface GuardView {
+  /** Whether the guard watches deactivations and deletions. */
+  on: boolean;
+  /** The rule in words. */
+  rule: string;
+  holding: boolean;
+  tripped_at: string | null;
+  reason: string | null;
+  released_at: string | null;
+  /** The oldest 200 held requests. */
+  held: HeldRequest[];
+  /** How many are held in all. */
+  total: number;
 }
 
 /** A committed change to a user, pushed by the core (`null`: reload everything). */

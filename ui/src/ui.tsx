@@ -1,7 +1,7 @@
 // Small building blocks shared by the views.
 
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { CommandError } from "./types";
 
 /** Copies text; falls back to a hidden text area where the clipboard API is unavailable. */
@@ -120,10 +120,43 @@ export function when(iso: string | null | undefined): string {
   const t = new Date(iso);
   const s = (Date.now() - t.getTime()) / 1000;
   if (s < 0) return t.toLocaleString();
+  if (s < 10) return "just now";
   if (s < 60) return `${Math.floor(s)} s ago`;
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return t.toLocaleString();
+}
+
+// One timer for every relative time on screen.
+const ticking = new Set<() => void>();
+let ticker: number | undefined;
+
+/** Renders the caller again every 15 s, so relative times move on. */
+export function useTick() {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const f = () => setTick((n) => n + 1);
+    ticking.add(f);
+    ticker ??= window.setInterval(() => ticking.forEach((t) => t()), 15000);
+    return () => {
+      ticking.delete(f);
+      if (ticking.size === 0) {
+        window.clearInterval(ticker);
+        ticker = undefined;
+      }
+    };
+  }, []);
+}
+
+/** A relative time that ticks, with the local date and time on hover. */
+export function Time(props: { at: string | null | undefined }) {
+  useTick();
+  if (!props.at) return <span>—</span>;
+  return (
+    <time dateTime={props.at} title={new Date(props.at).toLocaleString()}>
+      {when(props.at)}
+    </time>
+  );
 }
 
 export function PageHeader(props: { title: string; children?: ComponentChildren }) {

@@ -1,10 +1,10 @@
 // The event log, live: every SCIM request with its status, diff, ignored attributes and
 // error, filterable, with requests and errors per minute.
 
-import { useEffect, useRef, useState } from "preact/hooks";
-import { api, asError, onEventsWritten } from "../api";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { api, asError, coalesced, followEvents } from "../api";
 import type { AttrChange, CommandError, EventRecord, EventsQuery, MinuteCount } from "../types";
-import { ErrorBox, PageHeader, TextInput, when } from "../ui";
+import { ErrorBox, PageHeader, TextInput, Time } from "../ui";
 
 const LIMIT = 300;
 
@@ -23,6 +23,11 @@ export function DiffList(props: { diff: AttrChange[] }) {
       ))}
     </ul>
   );
+}
+
+/** A `YYYY-MM-DDTHH:MM` UTC minute as a local time of day. */
+function minuteLabel(minute: string): string {
+  return new Date(`${minute}:00Z`).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
 function Chart(props: { data: MinuteCount[] }) {
@@ -45,7 +50,7 @@ function Chart(props: { data: MinuteCount[] }) {
           const e = (s.errors / max) * 58;
           return (
             <g>
-              <title>{`${s.minute.slice(11)} UTC: ${s.requests} requests, ${s.errors} errors`}</title>
+              <title>{`${minuteLabel(s.minute)}: ${s.requests.toLocaleString()} requests, ${s.errors.toLocaleString()} errors`}</title>
               <rect x={i * 10 + 1} y={60 - h} width={8} height={h} class="bar" />
               <rect x={i * 10 + 1} y={60 - e} width={8} height={e} class="bar-error" />
             </g>
@@ -53,9 +58,28 @@ function Chart(props: { data: MinuteCount[] }) {
         })}
       </svg>
       <figcaption>
-        Last hour: {total} requests, {errors} errors
+        Last hour: {total.toLocaleString()} requests, {errors.toLocaleString()} errors (a folded entry counts every request it stands for)
       </figcaption>
     </figure>
+  );
+}
+
+/** What a status means where a number alone does not say it. */
+export const STATUS_WORDS: Record<number, string> = {
+  401: "No valid token",
+  429: "Throttled (rate limit)",
+  503: "Held by the deprovisioning guard",
+};
+
+/** "×37" on a folded entry, with what it stands for. */
+function FoldedCount(props: { e: EventRecord }) {
+  const e = props.e;
+  if (e.count <= 1) return null;
+  const what = `${e.count.toLocaleString()} requests in this minute from ${e.address ?? "an unknown address"} folded into one entry`;
+  return (
+    <span class="badge badge-count" title={what} data-count={e.count}>
+      ×{e.count.toLocaleString()}
+    </span>
   );
 }
 
@@ -66,51 +90,50 @@ export function ActivityView() {
   const [open, setOpen] = useState<Set<number>>(new Set());
   const [filters, setFilters] = useState({ errorsOnly: false, user: "", client: "", status: "" });
   const latest = useRef(0);
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+  // The filters the list on screen was read with; another value means "read it all again".
+  const shown = useRef<typeof filters | null>(null);
 
-  const query = (): EventsQuery => ({
-    errors_only: filters.errorsOnly,
-    user: filters.user || undefined,
-    client: filters.client || undefined,
-    status: /^\d{3}$/.test(filters.status) ? Number(filters.status) : undefined,
-  });
-
-  const reload = async () => {
-    try {
-      const list = await api.listEvents({ ...query(), limit: LIMIT });
-      latest.current = list.length ? list[list.length - 1].id : 0;
-      setEvents(list.reverse());
-      setMinutes(await api.eventsPerMinute(60));
-      setError(null);
-    } catch (e) {
-      setError(asError(e));
-    }
-  };
-
-  useEffect(() => {
-    reload();
-  }, [filters]);
-
-  useEffect(() => {
-    let busy = false;
-    const un = onEventsWritten(async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        const fresh = await api.listEvents({ ...query(), after_id: latest.current, limit: LIMIT });
-        if (fresh.length) {
-          latest.current = fresh[fresh.length - 1].id;
-          setEvents((old) => [...fresh.reverse(), ...old].slice(0, LIMIT));
+  // One refresh for the first load, new filters and the log's notices, never two at once and
+  // never a notice dropped (see `coalesced`): the whole list when the filters changed, else
+  // what came after the newest entry on screen.
+  const refresh = useMemo(
+    () =>
+      coalesced(async () => {
+        const f = filtersRef.current;
+        const query: EventsQuery = {
+          errors_only: f.errorsOnly,
+          user: f.user || undefined,
+          client: f.client || undefined,
+          status: /^\d{3}$/.test(f.status) ? Number(f.status) : undefined,
+          limit: LIMIT,
+        };
+        try {
+          if (shown.current !== f) {
+            const list = await api.listEvents(query);
+            latest.current = list.length ? list[list.length - 1].id : 0;
+            shown.current = f;
+            setEvents(list.reverse());
+          } else {
+            const fresh = await api.listEvents({ ...query, after_id: latest.current });
+            if (fresh.length) {
+              latest.current = fresh[fresh.length - 1].id;
+              setEvents((old) => [...fresh.reverse(), ...old].slice(0, LIMIT));
+            }
+          }
+          setMinutes(await api.eventsPerMinute(60));
+          setError(null);
+        } catch (e) {
+          setError(asError(e));
         }
-        setMinutes(await api.eventsPerMinute(60));
-      } catch (e) {
-        setError(asError(e));
-      } finally {
-        busy = false;
-      }
-    });
-    return () => {
-      un.then((f) => f());
-    };
+      }),
+    [],
+  );
+
+  useEffect(() => followEvents(refresh), []);
+  useEffect(() => {
+    refresh();
   }, [filters]);
 
   const toggle = (id: number) =>
@@ -141,56 +164,78 @@ export function ActivityView() {
       <ErrorBox error={error} />
       <ol class="events">
         {events.length === 0 && <li class="empty">No request yet. Requests appear here as they arrive.</li>}
-        {events.map((e) => (
-          <li class={`event ${e.status >= 400 ? "failed" : ""}`} data-status={e.status}>
-            <button type="button" class="event-line" onClick={() => toggle(e.id)}>
-              <span class={`status-code s${Math.floor(e.status / 100)}`}>{e.status}</span>
-              <span class="mono method">{e.method}</span>
-              <span class="mono path">{e.path}</span>
-              <span class="who">{e.user_name ?? ""}</span>
-              <span class="muted">{e.client ?? "unknown client"}</span>
-              <span class="muted" title={e.at}>
-                {when(e.at)}
-              </span>
-            </button>
-            {(open.has(e.id) || (e.status >= 400 && e.error)) && (
-              <div class="event-detail">
-                {e.error && <p class="error-text">{e.error}</p>}
-                {open.has(e.id) && (
-                  <dl class="attrs">
-                    <dt>Time</dt>
-                    <dd>{new Date(e.at).toLocaleString()}</dd>
-                    <dt>Token</dt>
-                    <dd>{e.token_name ?? "none (not authenticated)"}</dd>
-                    <dt>Client</dt>
-                    <dd>{e.client ?? "—"}</dd>
-                    <dt>Latency</dt>
-                    <dd>{(e.latency_us / 1000).toFixed(1)} ms</dd>
-                    {e.resource_id && (
-                      <>
-                        <dt>User id</dt>
-                        <dd class="mono">{e.resource_id}</dd>
-                      </>
-                    )}
-                    {e.role !== null && (
-                      <>
-                        <dt>Role sent</dt>
-                        <dd class="mono">{e.role}</dd>
-                      </>
-                    )}
-                    {e.ignored.length > 0 && (
-                      <>
-                        <dt>Ignored attributes</dt>
-                        <dd class="mono">{e.ignored.join(", ")}</dd>
-                      </>
-                    )}
-                  </dl>
-                )}
-                {open.has(e.id) && <DiffList diff={e.diff} />}
-              </div>
-            )}
-          </li>
-        ))}
+        {events.map((e) => {
+          const words = STATUS_WORDS[e.status];
+          return (
+            <li class={`event ${e.status >= 400 ? "failed" : ""}`} data-status={e.status} data-folded={e.count > 1 ? e.count : undefined}>
+              <button type="button" class="event-line" aria-expanded={open.has(e.id)} onClick={() => toggle(e.id)}>
+                <span class="status-cell">
+                  <span class={`status-code s${Math.floor(e.status / 100)}`} title={words}>
+                    {e.status}
+                  </span>
+                  <FoldedCount e={e} />
+                </span>
+                <span class="mono method">{e.method}</span>
+                <span class="mono path" title={e.path}>
+                  {e.path}
+                </span>
+                <span class="who">{e.user_name ?? ""}</span>
+                <span class="muted client">{e.client ?? "unknown client"}</span>
+                <span class="muted">
+                  <Time at={e.at} />
+                </span>
+              </button>
+              {(open.has(e.id) || (e.status >= 400 && (e.error || words))) && (
+                <div class="event-detail">
+                  {words && <p class="status-words">{words}</p>}
+                  {e.error && <p class="error-text">{e.error}</p>}
+                  {open.has(e.id) && (
+                    <dl class="attrs">
+                      <dt>Time</dt>
+                      <dd>{new Date(e.at).toLocaleString()}</dd>
+                      {e.count > 1 && (
+                        <>
+                          <dt>Folded</dt>
+                          <dd>
+                            {e.count.toLocaleString()} requests in this minute from {e.address ?? "an unknown address"} folded
+                            into one entry; the time and details are the last one's.
+                          </dd>
+                        </>
+                      )}
+                      <dt>Token</dt>
+                      <dd>{e.token_name ?? "none (not authenticated)"}</dd>
+                      <dt>Client</dt>
+                      <dd>{e.client ?? "—"}</dd>
+                      <dt>Client address</dt>
+                      <dd class="mono">{e.address ?? "—"}</dd>
+                      <dt>Latency</dt>
+                      <dd>{(e.latency_us / 1000).toFixed(1)} ms</dd>
+                      {e.resource_id && (
+                        <>
+                          <dt>User id</dt>
+                          <dd class="mono">{e.resource_id}</dd>
+                        </>
+                      )}
+                      {e.role !== null && (
+                        <>
+                          <dt>Role sent</dt>
+                          <dd class="mono">{e.role}</dd>
+                        </>
+                      )}
+                      {e.ignored.length > 0 && (
+                        <>
+                          <dt>Ignored attributes</dt>
+                          <dd class="mono">{e.ignored.join(", ")}</dd>
+                        </>
+                      )}
+                    </dl>
+                  )}
+                  {open.has(e.id) && <DiffList diff={e.diff} />}
+                </div>
+              )}
+            </li>
+          );
+        })}
       </ol>
     </section>
   );

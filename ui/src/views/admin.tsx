@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { api, asError } from "../api";
-import type { AppInfo, CommandError, NewTokenView, Permission, RolesView, SettingsView, TokenView } from "../types";
+import type { AppInfo, CommandError, NewTokenView, Permission, RolesView, SettingEntry, SettingsView, TokenView } from "../types";
 import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, when } from "../ui";
 
 /** A secret shown once: masked until revealed, with a copy button. */
@@ -206,6 +206,104 @@ export function RolesView() {
   );
 }
 
+/** Names for the settings listed generically (the key is shown beside, for the command line). */
+const SETTING_LABELS: Record<string, string> = {
+  guard: "Guard",
+  "guard-count": "Trips after more deprovisions than",
+  "guard-percent": "…that are also more than this % of active users",
+  "guard-window": "Window (minutes)",
+  "rate-limit": "Rate limit per token (requests per second)",
+  "header-timeout": "Request head timeout (seconds)",
+  "idle-timeout": "Idle connection timeout (seconds)",
+  "body-timeout": "Request body timeout (seconds)",
+  "max-connections": "Connections served at once",
+  "trusted-proxies": "Trusted reverse proxies",
+};
+
+/** Settings with a place of their own (here or under Roles). */
+const PLACED = new Set(["provisioning", "public-url", "role-attribute", "default-role"]);
+
+function sentence(meaning: string): string {
+  const m = meaning.replace(/^\.\.\.\s*/, "").replace(/\s*\.\.\.$/, "");
+  return m.charAt(0).toUpperCase() + m.slice(1);
+}
+
+/** One setting: its value, saved with Enter or Save; what is wrong with a value, in words. */
+function SettingRow(props: { entry: SettingEntry; onSaved: (v: SettingsView) => void }) {
+  const e = props.entry;
+  const [value, setValue] = useState(e.value);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setValue(e.value), [e.value]);
+  const id = `setting-${e.key}`;
+  const save = async (v: string) => {
+    try {
+      props.onSaved(await api.setSetting(e.key, v));
+      setError(null);
+      setSaved(true);
+      window.setTimeout(() => setSaved(false), 2000);
+    } catch (err) {
+      setError(asError(err));
+    }
+  };
+  return (
+    <form
+      class="setting"
+      data-setting={e.key}
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        save(value);
+      }}
+    >
+      <label for={id}>
+        {SETTING_LABELS[e.key] ?? e.key} <span class="mono muted">{e.key}</span>
+      </label>
+      <div class="setting-input">
+        {e.key === "guard" ? (
+          <select
+            id={id}
+            name={e.key}
+            value={value}
+            onChange={(ev) => {
+              const v = (ev.target as HTMLSelectElement).value;
+              setValue(v);
+              save(v);
+            }}
+          >
+            <option value="on">on</option>
+            <option value="off">off</option>
+          </select>
+        ) : (
+          <input
+            id={id}
+            name={e.key}
+            class="mono"
+            value={value}
+            placeholder={e.default || "none"}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={`${id}-hint`}
+            onInput={(ev) => setValue((ev.target as HTMLInputElement).value)}
+          />
+        )}
+        {e.key !== "guard" && (
+          <button type="submit" class="secondary" disabled={value.trim() === e.value}>
+            Save
+          </button>
+        )}
+        {saved && <span class="saved" role="status">Saved</span>}
+      </div>
+      <div class="hint" id={`${id}-hint`}>
+        {sentence(e.meaning)}. Default: {e.default || "none"}.
+      </div>
+      {error && (
+        <p class="error-text" role="alert" data-code={error.code}>
+          {error.message}
+        </p>
+      )}
+    </form>
+  );
+}
+
 export function SettingsPage() {
   const [s, setS] = useState<SettingsView | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -261,6 +359,29 @@ export function SettingsPage() {
         {s.url_warnings.map((w) => (
           <p class="warning">{w}</p>
         ))}
+      </div>
+      <div class="card" data-card="guard">
+        <h2>Deprovisioning guard</h2>
+        <p class="hint">
+          Holds a wave of deactivations and deletions (answering 503, changing nothing) until you release it from the
+          banner.{" "}
+          {s.known.find((e) => e.key === "guard")?.value === "off"
+            ? `It is off; when on, it trips at ${s.guard_rule}.`
+            : `Now it trips at ${s.guard_rule}.`}
+        </p>
+        {s.known
+          .filter((e) => e.key.startsWith("guard"))
+          .map((e) => (
+            <SettingRow key={e.key} entry={e} onSaved={(v) => setS(v)} />
+          ))}
+      </div>
+      <div class="card" data-card="connections">
+        <h2>Connections and rate limit</h2>
+        {s.known
+          .filter((e) => !PLACED.has(e.key) && !e.key.startsWith("guard"))
+          .map((e) => (
+            <SettingRow key={e.key} entry={e} onSaved={(v) => setS(v)} />
+          ))}
       </div>
       <div class="card">
         <h2>Storage</h2>

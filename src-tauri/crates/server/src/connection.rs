@@ -207,8 +207,8 @@ async fn finish_body(
     resp: &mut axum::response::Response,
     timeout: Duration,
 ) {
-    use hyper::body::Body as _;
     use http_body_util::BodyExt;
+    use hyper::body::Body as _;
     if body.is_end_stream() {
         return;
     }
