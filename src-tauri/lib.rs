@@ -6,11 +6,8 @@
 //! quit it stops the server, so the last requests reach the event log, and closes the log file.
 
 pub mod commands;
-pub mod console;
-pub mod embedded;
-pub mod logging;
-pub mod onboarding;
-pub mod simulator;
+
+pub use scim_console_core::{console, embedded, logging, onboarding, simulator};
 
 use std::sync::Arc;
 

@@ -13,7 +13,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter};
 
 /// What is logged unless `RUST_LOG` says otherwise.
-pub const DEFAULT_FILTER: &str = "warn,scim_server=info,scim_console_app=info";
+pub const DEFAULT_FILTER: &str =
+    "warn,scim_server=info,scim_console_core=info,scim_console_app=info";
 /// Log files are named `scim-console.YYYY-MM-DD.log`.
 pub const FILE_PREFIX: &str = "scim-console";
 pub const FILE_SUFFIX: &str = "log";

@@ -1,0 +1,11 @@
+//! The console of SCIM Console, without Tauri: what the window can ask and show. The desktop
+//! app turns its calls into commands and its events into window events; everything else —
+//! the onboarding guide and its verification from arriving requests, users, activity, tokens,
+//! roles, settings, the deprovisioning guard, the simulator, starting and stopping the
+//! embedded server, and the app's log files — lives here, built and tested without a webview.
+
+pub mod console;
+pub mod embedded;
+pub mod logging;
+pub mod onboarding;
+pub mod simulator;
