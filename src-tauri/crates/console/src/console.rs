@@ -176,20 +176,35 @@ pub struct UsersPage {
 /// Largest number of rows one call returns.
 pub const MAX_ROWS: u64 = 1000;
 
-/// The filter plain words stand for: each word must appear in one of the shown columns.
-pub fn text_filter(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| {
-            // A JSON string is a SCIM filter string (RFC 7644 §3.4.2.2).
-            let q = Value::String(w.to_owned()).to_string();
-            format!(
-                "(userName co {q} or name.formatted co {q} or name.givenName co {q} or \
-                 name.familyName co {q} or displayName co {q} or emails.value co {q})"
-            )
-        })
+/// The words of a plain-text search as a filter: every word (`and`) must occur (`co`) in the
+/// userName, a name part, the display name or an email. Built as a filter tree, never as filter
+/// text, so no search text can change the filter's shape.
+pub fn text_filter(text: &str) -> Option<filter::Filter> {
+    use filter::{CompValue, CompareOp, Filter};
+    const SEARCHED: &[&str] = &[
+        "userName",
+        "name.formatted",
+        "name.givenName",
+        "name.familyName",
+        "displayName",
+        "emails.value",
+    ];
+    let paths: Vec<scim_protocol::path::AttrPath> = SEARCHED
+        .iter()
+        .filter_map(|p| scim_protocol::path::AttrPath::parse(p).ok())
         .collect();
-    (!words.is_empty()).then(|| words.join(" and "))
+    text.split_whitespace()
+        .filter_map(|word| {
+            paths
+                .iter()
+                .map(|path| Filter::Compare {
+                    path: path.clone(),
+                    op: CompareOp::Co,
+                    value: CompValue::String(word.to_owned()),
+                })
+                .reduce(|a, b| Filter::Or(Box::new(a), Box::new(b)))
+        })
+        .reduce(|a, b| Filter::And(Box::new(a), Box::new(b)))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -378,27 +393,20 @@ impl Console {
 
     pub async fn list_users(&self, q: UsersQuery) -> CmdResult<UsersPage> {
         let rt = self.core.runtime().await?;
-        let parts: Vec<String> = [
-            q.text.as_deref().and_then(text_filter),
-            q.filter
-                .as_deref()
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-                .map(|f| format!("({f})")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let parsed = if parts.is_empty() {
-            None
-        } else {
-            let text = parts.join(" and ");
-            Some(filter::parse(&text).map_err(|e| {
+        // Both parsed on their own and joined as trees: the filter text cannot escape the
+        // text search's constraint (`a eq 1) or (b eq 2` is just an invalid filter).
+        let typed = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            Some(f) => Some(filter::parse(f).map_err(|e| {
                 CommandError::new(
                     "invalid_filter",
                     format!("The filter is not valid: {}", e.detail),
                 )
-            })?)
+            })?),
+            None => None,
+        };
+        let parsed = match (q.text.as_deref().and_then(text_filter), typed) {
+            (Some(t), Some(f)) => Some(filter::Filter::And(Box::new(t), Box::new(f))),
+            (t, f) => t.or(f),
         };
         let limit = q.limit.clamp(1, MAX_ROWS);
         let page = self
