@@ -1,5 +1,5 @@
 //! The Okta onboarding steps, their state, and their verification from the requests that
-//! arrive. Progress is kept in the database (setting `onboarding`), so the guide can be left
+//! arrive. Progress is kept in the database (console state `onboarding`), so the guide can be left
 //! and resumed; a step's verified time, once seen, is kept even after the event log is pruned.
 
 use std::collections::BTreeMap;
@@ -14,7 +14,9 @@ use crate::console::{
     token_state, user_row, CmdResult, CommandError, Console, NewTokenView, TokenView, UserRow,
 };
 
-const PROGRESS_SETTING: &str = "onboarding";
+/// The guide's progress in the console's state (not a setting: ticking a step is not a
+/// configuration change).
+const PROGRESS_KEY: &str = "onboarding";
 pub const STEPS: u8 = 6;
 
 /// What the admin has done so far; stored as JSON.
@@ -240,7 +242,7 @@ fn connection_fields(
 
 impl Console {
     async fn progress(&self) -> CmdResult<Progress> {
-        Ok(match self.core.store.get_setting(PROGRESS_SETTING).await? {
+        Ok(match self.core.store.console_state(PROGRESS_KEY).await? {
             Some(s) => serde_json::from_str(&s).unwrap_or_default(),
             None => Progress::default(),
         })
@@ -249,7 +251,7 @@ impl Console {
     async fn save_progress(&self, p: &Progress) -> CmdResult<()> {
         let s =
             serde_json::to_string(p).map_err(|e| CommandError::new("internal", e.to_string()))?;
-        Ok(self.core.store.set_setting(PROGRESS_SETTING, &s).await?)
+        Ok(self.core.store.set_console_state(PROGRESS_KEY, &s).await?)
     }
 
     /// The first (or latest) event matching `q`.

@@ -89,6 +89,10 @@ pub trait Store: Send + Sync + 'static {
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
     async fn settings(&self) -> Result<Vec<(String, String)>>;
+    /// State the console keeps that is not configuration (the onboarding guide's progress):
+    /// writing it changes neither the configuration generation nor the stamp.
+    async fn console_state(&self, key: &str) -> Result<Option<String>>;
+    async fn set_console_state(&self, key: &str, value: &str) -> Result<()>;
     /// Bumped by every change to roles or settings, by any process.
     async fn config_generation(&self) -> Result<i64>;
 

@@ -984,6 +984,31 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn console_state(&self, key: &str) -> Result<Option<String>> {
+        let key = key.to_owned();
+        self.read(Cost::Point, move |conn| {
+            query_one(
+                conn,
+                "SELECT value FROM console_state WHERE key = ?",
+                [key],
+                |r| Ok(r.get(0)?),
+            )
+        })
+        .await
+    }
+
+    async fn set_console_state(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO console_state (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     async fn config_generation(&self) -> Result<i64> {
         self.read(Cost::Point, |conn| {
             Ok(conn

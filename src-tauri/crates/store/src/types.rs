@@ -184,6 +184,9 @@ pub struct TokenRecord {
     pub expires: Option<String>,
     pub last_used: Option<String>,
     pub revoked: Option<String>,
+    /// The console's Okta simulator sends with this token: requests made with it are logged
+    /// as simulated.
+    pub simulator: bool,
 }
 
 impl TokenRecord {
@@ -280,6 +283,10 @@ pub struct NewEvent {
     /// A folded entry for requests without a valid token or over the rate limit.
     #[serde(default)]
     pub aggregated: bool,
+    /// Sent by the console's Okta simulator: set by the server from the token that
+    /// authenticated the request, never from anything the client sent.
+    #[serde(default)]
+    pub simulated: bool,
 }
 
 fn one() -> u64 {
@@ -317,6 +324,8 @@ pub struct EventQuery {
     pub with_role: bool,
     /// Only requests whose diff set `active` to false.
     pub deactivations_only: bool,
+    /// Only simulated requests (`Some(true)`) or only real ones (`Some(false)`).
+    pub simulated: Option<bool>,
     /// The oldest `limit` matching events instead of the newest.
     pub oldest_first: bool,
     /// The newest `limit` events (returned oldest first).
@@ -359,4 +368,6 @@ pub struct HeldRequest {
     pub attempts: u64,
     /// When an admin let it through (its next retry is applied).
     pub released_at: Option<String>,
+    /// Sent by the console's Okta simulator (see [`NewEvent::simulated`]).
+    pub simulated: bool,
 }
