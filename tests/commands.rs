@@ -638,7 +638,7 @@ fn the_simulator_sends_what_okta_sends() {
     let r = sim(json!({"action": "connector_test"})).unwrap();
     assert_eq!(r["ok"], true);
     assert_eq!(r["exchanges"][0]["path"], "/Users?startIndex=1&count=2");
-    assert_eq!(r["token_name"], "Demo");
+    assert_eq!(r["token_name"], SIMULATOR_TOKEN);
 
     let r = sim(
         json!({"action": "profile_push", "user_name": "NEW.person@example.com",
@@ -699,28 +699,181 @@ fn the_simulator_sends_what_okta_sends() {
     let e = sim(json!({"action": "role_change", "user_name": " ", "role": "Admin"})).unwrap_err();
     assert_eq!(e["code"], "invalidValue");
 
-    // Without a token of its own the simulator says how to get one.
-    let plain = start_in(tempfile::tempdir().unwrap(), false);
-    let e = invoke(
-        &plain.webview,
-        "simulate",
-        json!({"action": {"action": "connector_test"}}),
-    )
-    .unwrap_err();
-    assert_eq!(e["code"], "no_token");
+    // The simulator makes its own token when it first needs one, and keeps using it: never
+    // one the admin created.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("app.db");
+    let plain = start_in(dir, false);
+    let connector_test = json!({"action": {"action": "connector_test"}});
+    let r = invoke(&plain.webview, "simulate", connector_test.clone()).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["token_name"], SIMULATOR_TOKEN);
     invoke(
         &plain.webview,
         "create_token",
         json!({"name": "mine", "permission": "UserModify", "expiresInDays": null}),
     )
     .unwrap();
-    let r = invoke(
-        &plain.webview,
-        "simulate",
-        json!({"action": {"action": "connector_test"}}),
+    let r = invoke(&plain.webview, "simulate", connector_test.clone()).unwrap();
+    assert_eq!(r["token_name"], SIMULATOR_TOKEN);
+    let tokens = invoke(&plain.webview, "list_tokens", json!({})).unwrap();
+    let marks: Vec<(&str, bool, &str)> = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap(),
+                t["simulator"].as_bool().unwrap(),
+                t["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        [(SIMULATOR_TOKEN, true, "active"), ("mine", false, "active")]
+    );
+
+    // Another console on the database cannot know that secret: it replaces the token.
+    let again = start_at(None, db, false);
+    let r = invoke(&again.webview, "simulate", connector_test).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    let tokens = invoke(&again.webview, "list_tokens", json!({})).unwrap();
+    let simulator: Vec<&str> = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["simulator"] == true)
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(simulator, ["active", "revoked"]);
+}
+
+const SIMULATOR_TOKEN: &str = "SCIM Console simulator";
+
+#[test]
+fn the_simulator_verifies_no_onboarding_step_and_its_requests_are_marked_simulated() {
+    let app = start_in(tempfile::tempdir().unwrap(), false);
+    let sim = |action: Value| {
+        let r = invoke(&app.webview, "simulate", json!({ "action": action })).unwrap();
+        assert!(r["ok"].is_boolean(), "{r}");
+        r
+    };
+    // The guide's token exists (the console remembers its secret), and the simulator runs
+    // every action Okta has: a first login, the connector test, a profile push, a role,
+    // a refused role, a deactivation and a reactivation.
+    let created = invoke(
+        &app.webview,
+        "onboarding_create_token",
+        json!({"name": "Okta-SCIM", "expiresInDays": null}),
     )
     .unwrap();
-    assert_eq!(r["token_name"], "mine");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let user = "sim.person@example.com";
+    sim(
+        json!({"action": "first_login", "email": user, "given_name": "Sim",
+        "family_name": "Person", "role": "Analyst"}),
+    );
+    let r = sim(json!({"action": "connector_test"}));
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["token_name"], SIMULATOR_TOKEN);
+    let r = sim(
+        json!({"action": "profile_push", "user_name": user, "given_name": "Simon", "family_name": "Person"}),
+    );
+    assert_eq!(r["ok"], true, "{r}");
+    let r = sim(json!({"action": "role_change", "user_name": user, "role": "Admin"}));
+    assert_eq!(r["user"]["role"], "Admin", "{r}");
+    let r = sim(json!({"action": "role_change", "user_name": user, "role": "Superuser"}));
+    assert_eq!(r["ok"], false, "{r}");
+    let r = sim(json!({"action": "deactivate", "user_name": user}));
+    assert_eq!(r["user"]["active"], false, "{r}");
+    let r = sim(json!({"action": "reactivate", "user_name": user}));
+    assert_eq!(r["user"]["active"], true, "{r}");
+
+    // Nothing of it verifies a step, nor shows as what Okta sent.
+    let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+    let states: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["todo", "done", "todo", "todo", "todo", "todo"],
+        "{v:#}"
+    );
+    for key in [
+        "first_request",
+        "last_request",
+        "profile_update",
+        "deactivation",
+        "role_request",
+        "invalid_role",
+    ] {
+        assert_eq!(v[key], Value::Null, "{key}: {v:#}");
+    }
+    assert_eq!(v["missing_user_updates"], json!([]));
+    assert_eq!(
+        v["token"]["name"], "Okta-SCIM",
+        "the guide never offers the simulator's"
+    );
+
+    // Every simulator request is in the log, marked; a filter leaves them out.
+    let events = invoke(&app.webview, "list_events", json!({"query": {}})).unwrap();
+    let events = events.as_array().unwrap();
+    assert!(events.len() >= 12, "{events:#?}");
+    for e in events {
+        assert_eq!(e["simulated"], true, "{e:#}");
+        if e["method"] != "LOGIN" {
+            assert_eq!(e["token_name"], SIMULATOR_TOKEN);
+            assert_eq!(e["client"], "Okta SCIM Client 1.0.0");
+        }
+    }
+    let real = invoke(
+        &app.webview,
+        "list_events",
+        json!({"query": {"simulated": false}}),
+    )
+    .unwrap();
+    assert_eq!(real, json!([]));
+
+    // The same requests from Okta, with the guide's token, verify the steps.
+    let client = scim_client::okta::client(&app.base_url, &secret).unwrap();
+    let x = tauri::async_runtime::block_on(scim_client::okta::connector_test(&client)).unwrap();
+    assert!(x.ok, "{x:?}");
+    let v = onboarding_until(&app, "step 3 verified", |v| {
+        step(v, 3)["state"] == "verified"
+    });
+    assert_eq!(step(&v, 2)["state"], "verified");
+    assert_eq!(v["first_request"]["simulated"], false);
+    assert_eq!(v["first_request"]["token_name"], "Okta-SCIM");
+    assert_eq!(step(&v, 4)["state"], "todo");
+    let x = tauri::async_runtime::block_on(scim_client::okta::set_active(&client, user, false))
+        .unwrap();
+    assert!(x.ok, "{x:?}");
+    let v = onboarding_until(&app, "step 4 verified", |v| {
+        step(v, 4)["state"] == "verified"
+    });
+    assert_eq!(v["deactivation"]["token_name"], "Okta-SCIM");
+    assert_eq!(step(&v, 5)["state"], "todo");
+    let mut role = serde_json::Map::new();
+    role.insert("pantherRole".into(), json!("Analyst"));
+    let x = tauri::async_runtime::block_on(scim_client::okta::push_profile(&client, user, &role))
+        .unwrap();
+    assert!(x.ok, "{x:?}");
+    let v = onboarding_until(&app, "step 5 verified", |v| {
+        step(v, 5)["state"] == "verified"
+    });
+    assert_eq!(v["role_request"]["simulated"], false);
+
+    let real = event_until(
+        &app,
+        json!({"simulated": false}),
+        "Okta's connector test",
+        |e| e["token_name"] == "Okta-SCIM",
+    );
+    assert_eq!(real["simulated"], false);
 }
 
 /// Okta's deactivation: a path-less PATCH of `active`.

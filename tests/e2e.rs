@@ -184,7 +184,48 @@ async fn live_users_activity_and_the_simulator() {
         "Deactivated",
     )
     .await;
-    gui.screenshot("simulator").await;
+    gui.wait_for_text("[data-testid=\"sim-notice\"]", "never verify a step")
+        .await;
+    gui.screenshots("simulator").await;
+
+    // Activity labels the simulator's requests Simulated, and only those.
+    gui.nav("activity").await;
+    let simulated = gui
+        .wait_for_text("li.event[data-simulated=\"true\"]", "PATCH")
+        .await;
+    let label = simulated
+        .find(Locator::Css("[data-simulated-label]"))
+        .await
+        .expect("the Simulated label");
+    assert_eq!(label.text().await.unwrap(), "Simulated");
+    assert!(label
+        .attr("title")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .contains("never verify a step"));
+    let real = gui
+        .wait_for("li.event.failed[data-status=\"400\"]:not([data-simulated])")
+        .await;
+    assert!(
+        real.find(Locator::Css("[data-simulated-label]"))
+            .await
+            .is_err(),
+        "a real request is labelled Simulated"
+    );
+    simulated
+        .find(Locator::Css(".event-line"))
+        .await
+        .expect("the entry's line")
+        .click()
+        .await
+        .expect("open the entry");
+    gui.wait_for_text(
+        "li.event[data-simulated=\"true\"] .attrs",
+        "SCIM Console simulator",
+    )
+    .await;
+    gui.screenshots("activity-simulated").await;
     gui.nav("users").await;
     gui.wait_for("input[name=\"text\"]")
         .await
@@ -194,6 +235,20 @@ async fn live_users_activity_and_the_simulator() {
     gui.click(".users-view button[type=\"submit\"]").await;
     gui.wait_for("[data-user=\"jordan.lee@example.com\"][data-active=\"false\"]")
         .await;
+    // The user's timeline labels the simulated requests too.
+    gui.click("[data-user=\"jordan.lee@example.com\"]").await;
+    gui.wait_for_text("aside.panel nav.tabs button", "Timeline")
+        .await
+        .click()
+        .await
+        .expect("open the timeline");
+    gui.wait_for_text(
+        "aside.panel .timeline li[data-simulated=\"true\"] [data-simulated-label]",
+        "Simulated",
+    )
+    .await;
+    gui.screenshot("user-simulated").await;
+    gui.click("aside.panel .panel-header button").await;
 
     // The remaining screens, for the README.
     gui.nav("onboarding").await;
@@ -211,6 +266,8 @@ async fn live_users_activity_and_the_simulator() {
     gui.screenshot("onboarding-role").await;
     gui.nav("tokens").await;
     gui.wait_for_text("table", "Okta (test)").await;
+    gui.wait_for_text("tr[data-simulator=\"true\"]", "Simulator")
+        .await;
     gui.screenshot("tokens").await;
     gui.nav("roles").await;
     gui.wait_for_text("main", "ReadOnlyAnalyst").await;

@@ -77,6 +77,8 @@ export interface EventRecord {
   count: number;
   /** A folded entry: requests without a valid token or over the rate limit, per minute. */
   aggregated: boolean;
+  /** Sent by this console's Okta simulator (marked by the server from its token). */
+  simulated: boolean;
 }
 
 export interface EventsQuery {
@@ -86,6 +88,8 @@ export interface EventsQuery {
   user?: string;
   client?: string;
   status?: number;
+  /** Only the simulator's requests (true) or only real ones (false). */
+  simulated?: boolean;
   limit?: number;
 }
 
@@ -113,6 +117,8 @@ export interface TokenView {
   expires: string | null;
   last_used: string | null;
   revoked: string | null;
+  /** The token the console's Okta simulator sends with. */
+  simulator: boolean;
   state: "active" | "expiring" | "expired" | "revoked";
 }
 
@@ -172,6 +178,8 @@ export interface HeldRequest {
   /** How many times the identity provider sent it. */
   attempts: number;
   released_at: string | null;
+  /** Sent by this console's Okta simulator. */
+  simulated: boolean;
 }
 
 export interface GuardView {

@@ -114,6 +114,19 @@ export function Badge(props: { kind: string; children: ComponentChildren }) {
   return <span class={`badge badge-${props.kind}`}>{props.children}</span>;
 }
 
+/** What the *Simulated* label means, wherever it is shown. */
+export const SIMULATED_MEANING =
+  "Sent by the Okta simulator in this console with its own token, not by Okta. Simulated requests never verify a step of the Connect Okta guide.";
+
+/** The label of a request the console's Okta simulator sent. */
+export function SimulatedBadge() {
+  return (
+    <span class="badge badge-sim" title={SIMULATED_MEANING} data-simulated-label>
+      Simulated
+    </span>
+  );
+}
+
 /** "3 min ago" for recent times, a local date and time otherwise. */
 export function when(iso: string | null | undefined): string {
   if (!iso) return "—";

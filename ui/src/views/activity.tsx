@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError, coalesced, followEvents } from "../api";
 import type { AttrChange, CommandError, EventRecord, EventsQuery, MinuteCount } from "../types";
-import { ErrorBox, PageHeader, TextInput, Time } from "../ui";
+import { ErrorBox, PageHeader, SIMULATED_MEANING, SimulatedBadge, TextInput, Time } from "../ui";
 
 const LIMIT = 300;
 
@@ -88,7 +88,7 @@ export function ActivityView() {
   const [minutes, setMinutes] = useState<MinuteCount[]>([]);
   const [error, setError] = useState<CommandError | null>(null);
   const [open, setOpen] = useState<Set<number>>(new Set());
-  const [filters, setFilters] = useState({ errorsOnly: false, user: "", client: "", status: "" });
+  const [filters, setFilters] = useState({ errorsOnly: false, hideSimulated: false, user: "", client: "", status: "" });
   const latest = useRef(0);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
@@ -107,6 +107,7 @@ export function ActivityView() {
           user: f.user || undefined,
           client: f.client || undefined,
           status: /^\d{3}$/.test(f.status) ? Number(f.status) : undefined,
+          simulated: f.hideSimulated ? false : undefined,
           limit: LIMIT,
         };
         try {
@@ -157,6 +158,15 @@ export function ActivityView() {
           />
           Errors only
         </label>
+        <label class="check" title={SIMULATED_MEANING}>
+          <input
+            type="checkbox"
+            name="hide-simulated"
+            checked={filters.hideSimulated}
+            onChange={(e) => setFilters({ ...filters, hideSimulated: (e.target as HTMLInputElement).checked })}
+          />
+          Hide simulated
+        </label>
         <TextInput type="search" name="user" placeholder="User" value={filters.user} onCommit onValue={(v) => setFilters({ ...filters, user: v })} />
         <TextInput type="search" name="client" placeholder="Client (e.g. Okta)" value={filters.client} onCommit onValue={(v) => setFilters({ ...filters, client: v })} />
         <TextInput type="search" name="status" placeholder="Status (e.g. 400)" value={filters.status} onCommit onValue={(v) => setFilters({ ...filters, status: v })} />
@@ -167,13 +177,19 @@ export function ActivityView() {
         {events.map((e) => {
           const words = STATUS_WORDS[e.status];
           return (
-            <li class={`event ${e.status >= 400 ? "failed" : ""}`} data-status={e.status} data-folded={e.count > 1 ? e.count : undefined}>
+            <li
+              class={`event ${e.status >= 400 ? "failed" : ""}`}
+              data-status={e.status}
+              data-folded={e.count > 1 ? e.count : undefined}
+              data-simulated={e.simulated ? "true" : undefined}
+            >
               <button type="button" class="event-line" aria-expanded={open.has(e.id)} onClick={() => toggle(e.id)}>
                 <span class="status-cell">
                   <span class={`status-code s${Math.floor(e.status / 100)}`} title={words}>
                     {e.status}
                   </span>
                   <FoldedCount e={e} />
+                  {e.simulated && <SimulatedBadge />}
                 </span>
                 <span class="mono method">{e.method}</span>
                 <span class="mono path" title={e.path}>
@@ -200,6 +216,12 @@ export function ActivityView() {
                             {e.count.toLocaleString()} requests in this minute from {e.address ?? "an unknown address"} folded
                             into one entry; the time and details are the last one's.
                           </dd>
+                        </>
+                      )}
+                      {e.simulated && (
+                        <>
+                          <dt>Simulated</dt>
+                          <dd>{SIMULATED_MEANING}</dd>
                         </>
                       )}
                       <dt>Token</dt>

@@ -5,6 +5,9 @@ import { api, asError } from "../api";
 import type { AppInfo, CommandError, NewTokenView, Permission, RolesView, SettingEntry, SettingsView, TokenView } from "../types";
 import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, when } from "../ui";
 
+const SIMULATOR_TOKEN =
+  "The Okta simulator in this console sends with this token, which the console creates: requests made with it are labelled Simulated and never verify a step of the Connect Okta guide.";
+
 /** A secret shown once: masked until revealed, with a copy button. */
 export function SecretOnce(props: { created: NewTokenView; onCopied?: () => void }) {
   const [revealed, setRevealed] = useState(false);
@@ -83,8 +86,15 @@ export function TokensView() {
         </thead>
         <tbody>
           {tokens.map((t) => (
-            <tr data-token={t.name}>
-              <td>{t.name}</td>
+            <tr data-token={t.name} data-simulator={t.simulator ? "true" : undefined}>
+              <td>
+                {t.name}{" "}
+                {t.simulator && (
+                  <span class="badge badge-sim" title={SIMULATOR_TOKEN}>
+                    Simulator
+                  </span>
+                )}
+              </td>
               <td>{t.permission}</td>
               <td class="mono">{t.prefix}…</td>
               <td>{when(t.created)}</td>

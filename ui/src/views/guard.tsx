@@ -5,7 +5,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError, coalesced, followEvents } from "../api";
 import type { CommandError, GuardView, HeldRequest } from "../types";
-import { ErrorBox, Time } from "../ui";
+import { ErrorBox, SimulatedBadge, Time } from "../ui";
 
 /** What the admin was told when choosing "Keep holding": hidden until more is held. */
 interface Dismissal {
@@ -96,7 +96,9 @@ export function heldPhrase(g: GuardView): string {
 function senders(held: HeldRequest[]): string[] {
   const counts = new Map<string, number>();
   for (const h of held) {
-    const who = `${h.client ?? "an unknown client"}${h.token_name ? ` with the token “${h.token_name}”` : " without a token"}`;
+    const who = h.simulated
+      ? "the Okta simulator in this console (simulated, not Okta)"
+      : `${h.client ?? "an unknown client"}${h.token_name ? ` with the token “${h.token_name}”` : " without a token"}`;
     counts.set(who, (counts.get(who) ?? 0) + 1);
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([who]) => who);
@@ -125,6 +127,7 @@ function HeldTable(props: { status: GuardView }) {
               </td>
               <td>{h.kind === "delete" ? "Delete" : "Deactivate"}</td>
               <td class="wrap" title={h.address ? `From ${h.address}` : undefined}>
+                {h.simulated && <SimulatedBadge />}
                 {h.client ?? "unknown client"}
               </td>
               <td class="wrap">{h.token_name ?? "—"}</td>

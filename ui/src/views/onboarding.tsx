@@ -276,7 +276,8 @@ export function OnboardingPage() {
           </button>
         </form>
         <p>
-          Then click <em>Test Connector Configuration</em> and <em>Save</em>. This step turns verified when a request with the token arrives.
+          Then click <em>Test Connector Configuration</em> and <em>Save</em>. This step turns verified when a request with the token arrives;
+          requests from the Okta simulator in this console never verify a step.
         </p>
         <Arrived label="First request with the token" event={v.first_request} waiting="Waiting for Okta's connector test…" />
         {v.last_request && v.last_request.id !== v.first_request?.id && <Arrived label="Latest" event={v.last_request} waiting="" />}

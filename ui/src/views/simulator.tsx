@@ -1,10 +1,11 @@
 // The Okta simulator: the real HTTP requests Okta sends, sent to the embedded server, so every
-// screen can be seen working without an Okta tenant.
+// screen can be seen working without an Okta tenant. They carry the simulator's own token, so
+// they are labelled Simulated and never verify a step of the guide.
 
 import { useEffect, useState } from "preact/hooks";
 import { api, asError } from "../api";
 import type { CommandError, SimAction, Simulation } from "../types";
-import { Badge, ErrorBox, PageHeader, TextInput } from "../ui";
+import { Badge, ErrorBox, PageHeader, SimulatedBadge, TextInput } from "../ui";
 
 export function SimulatorPage() {
   const [roles, setRoles] = useState<string[]>([]);
@@ -40,8 +41,13 @@ export function SimulatorPage() {
     <section class="view simulator-view">
       <PageHeader title="Okta simulator" />
       <p class="muted">
-        Sends this server exactly what Okta's SCIM connector sends (<code>User-Agent: Okta SCIM Client 1.0.0</code>), with a token created in
-        this console. Watch the Users and Activity pages while it runs.
+        Sends this server exactly what Okta's SCIM connector sends (<code>User-Agent: Okta SCIM Client 1.0.0</code>). Watch the Users and
+        Activity pages while it runs.
+      </p>
+      <p class="notice" data-testid="sim-notice">
+        <SimulatedBadge /> The simulator sends with a token of its own, “SCIM Console simulator”, which this console creates. Its requests are
+        labelled <strong>Simulated</strong> in Activity and in user timelines, and they <strong>never verify a step</strong> of the Connect
+        Okta guide: only requests from Okta itself do. The simulated SAML login changes the user directly and verifies nothing either.
       </p>
       <ErrorBox error={error} onClose={() => setError(null)} />
       <div class="card form-row">
@@ -116,7 +122,13 @@ export function SimulatorPage() {
                 )}
               </details>
             ))}
-            {sim.token_name && <p class="hint">Sent with the token “{sim.token_name}”.</p>}
+            {sim.token_name ? (
+              <p class="hint">
+                Sent with the simulator's token “{sim.token_name}”: labelled Simulated in Activity; verifies no step of the guide.
+              </p>
+            ) : (
+              <p class="hint">Not a SCIM request: the login changed the user directly. Labelled Simulated in Activity; verifies no step of the guide.</p>
+            )}
           </div>
         ))}
       </div>

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, asError, onUserChanged } from "../api";
 import type { CommandError, RolesView, UserDetail } from "../types";
-import { Badge, CopyButton, ErrorBox, when } from "../ui";
+import { Badge, CopyButton, ErrorBox, SimulatedBadge, when } from "../ui";
 import { DiffList } from "./activity";
 
 type Tab = "attributes" | "json" | "timeline";
@@ -132,9 +132,10 @@ export function UserPanel(props: { id: string; onClose: () => void }) {
                 .slice()
                 .reverse()
                 .map((e) => (
-                  <li>
+                  <li data-simulated={e.simulated ? "true" : undefined}>
                     <div>
                       <span class={`status-code s${Math.floor(e.status / 100)}`}>{e.status}</span>{" "}
+                      {e.simulated && <SimulatedBadge />}
                       <span class="mono">{e.method}</span> <span title={e.at}>{when(e.at)}</span>{" "}
                       <span class="muted">{e.token_name ?? "no token"} · {e.client ?? "unknown client"}</span>
                     </div>

@@ -323,7 +323,11 @@ pub async fn run(cli: Cli) -> Result<()> {
                     "active"
                 };
                 rows.push(vec![
-                    t.name,
+                    if t.simulator {
+                        format!("{} (the console's Okta simulator)", t.name)
+                    } else {
+                        t.name
+                    },
                     t.permission.as_str().to_owned(),
                     format!("{}…", t.prefix),
                     short_time(&t.created),
@@ -662,6 +666,9 @@ fn format_event(e: &scim_store::EventRecord) -> String {
     );
     if let Some(u) = &ev.user_name {
         line.push_str(&format!("  user={u}"));
+    }
+    if ev.simulated {
+        line.push_str("  simulated (the console's Okta simulator)");
     }
     for c in &ev.diff {
         let show = |v: &Option<serde_json::Value>| {

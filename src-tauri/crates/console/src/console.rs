@@ -227,6 +227,8 @@ pub struct EventsQuery {
     pub user: Option<String>,
     pub client: Option<String>,
     pub status: Option<u16>,
+    /// Only the simulator's requests (`true`) or only real ones (`false`).
+    pub simulated: Option<bool>,
     pub limit: Option<u32>,
 }
 
@@ -372,19 +374,6 @@ impl Console {
             .map(|(_, v)| v.clone())
     }
 
-    /// The newest remembered secret whose token may still write.
-    pub async fn usable_secret(&self) -> CmdResult<Option<(TokenRecord, String)>> {
-        let known = self.secrets().clone();
-        let now = scim_store::now();
-        let tokens = self.core.store.list_tokens().await?;
-        Ok(known.into_iter().rev().find_map(|(id, secret)| {
-            tokens
-                .iter()
-                .find(|t| t.id == id && t.is_valid_at(&now) && t.permission.can_write())
-                .map(|t| (t.clone(), secret))
-        }))
-    }
-
     pub fn tenant_url(&self, rt: &Runtime) -> String {
         rt.public_root()
             .map(scim_server::scim_base)
@@ -480,7 +469,7 @@ impl Console {
                 std::sync::Arc::new(ops),
                 false,
                 None,
-                &ChangeContext::by(CONSOLE),
+                &ChangeContext::audited(CONSOLE, "CONSOLE", &format!("/Users/{id}")),
             )
             .await?;
         Ok(user_row(&rt, &rec))
@@ -498,6 +487,7 @@ impl Console {
                 user: q.user.filter(|s| !s.trim().is_empty()),
                 client: q.client.filter(|s| !s.trim().is_empty()),
                 status: q.status,
+                simulated: q.simulated,
                 limit: q.limit.unwrap_or(200).clamp(1, 2000),
                 ..Default::default()
             })

@@ -254,11 +254,13 @@ impl Console {
         Ok(self.core.store.set_console_state(PROGRESS_KEY, &s).await?)
     }
 
-    /// The first (or latest) event matching `q`.
+    /// The first (or latest) event matching `q` among real requests: the simulator's never
+    /// verify a step, nor stand for what Okta sent.
     async fn one_event(&self, q: EventQuery, first: bool) -> CmdResult<Option<EventRecord>> {
         let q = EventQuery {
             oldest_first: first,
             limit: 1,
+            simulated: Some(false),
             ..q
         };
         Ok(self.core.store.list_events(&q).await?.pop())
@@ -444,6 +446,7 @@ impl Console {
             .list_events(&EventQuery {
                 status: Some(404),
                 methods: vec!["PUT".to_owned(), "PATCH".to_owned()],
+                simulated: Some(false),
                 limit: 5,
                 ..Default::default()
             })

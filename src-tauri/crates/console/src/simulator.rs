@@ -1,13 +1,18 @@
-//! The Okta simulator: sends the embedded server the real HTTP requests Okta would, with a
-//! token created in this console, so every screen can be seen working without an Okta tenant.
-//! The first SAML login is the one step that is not SCIM: it goes to the application's own
-//! login path, which creates the user just in time.
+//! The Okta simulator: sends the embedded server the real HTTP requests Okta would, with
+//! Okta's own User-Agent, so every screen can be seen working without an Okta tenant.
+//!
+//! It sends them with a token of its own ([`SIMULATOR_TOKEN_NAME`]), which the store marks as
+//! the simulator's: the server then logs every request made with it as simulated, so Activity
+//! labels it and the onboarding guide never counts it as Okta's. The first SAML login is the
+//! one step that is not SCIM: it goes to the application's own login path, which creates the
+//! user just in time; its log entry is marked simulated too.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use scim_client::okta::{self, Sequence};
-use scim_store::ChangeContext;
+use scim_server::tokens::SIMULATOR_TOKEN_NAME;
+use scim_store::{ChangeContext, TokenRecord};
 
 use crate::console::{user_row, CmdResult, CommandError, Console, UserRow};
 
@@ -64,7 +69,35 @@ fn required<'a>(what: &str, v: &'a str) -> CmdResult<&'a str> {
     }
 }
 
+/// Who a SAML login's change is by, in change events and the event log.
+const SAML_LOGIN: &str = "SAML login";
+
 impl Console {
+    /// The simulator's token and its secret: the one this console made, or a new one when it
+    /// has none that still works (secrets live only in memory, so after a restart the old one
+    /// is replaced).
+    async fn simulator_token(&self) -> CmdResult<(TokenRecord, String)> {
+        let now = scim_store::now();
+        let known = self
+            .core
+            .store
+            .list_tokens()
+            .await?
+            .into_iter()
+            .filter(|t| t.simulator && t.is_valid_at(&now) && t.permission.can_write())
+            .find_map(|t| self.secret_for(t.id).map(|s| (t, s)));
+        if let Some(found) = known {
+            return Ok(found);
+        }
+        let (token, secret) = self.core.create_simulator_token().await?;
+        tracing::info!(
+            token = SIMULATOR_TOKEN_NAME,
+            "created the simulator's token"
+        );
+        self.remember_secret(token.id, &secret);
+        Ok((token, secret))
+    }
+
     pub async fn simulate(&self, action: SimAction) -> CmdResult<Simulation> {
         let rt = self.core.runtime().await?;
         if let SimAction::FirstLogin {
@@ -74,8 +107,14 @@ impl Console {
             role,
         } = &action
         {
-            let ctx = ChangeContext::by("SAML login");
             let role = role.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            // Logged like a real login (with the role it carried), and marked simulated so it
+            // is labelled as such and verifies no step of the guide.
+            let mut ctx = ChangeContext::audited(SAML_LOGIN, "LOGIN", "SAML login");
+            if let Some(r) = ctx.request.as_mut() {
+                r.event.role = role.map(str::to_owned);
+                r.event.simulated = true;
+            }
             let email = required("email address", email)?;
             let existed = self
                 .core
@@ -106,14 +145,7 @@ impl Console {
             });
         }
 
-        let Some((token, secret)) = self.usable_secret().await? else {
-            return Err(CommandError::new(
-                "no_token",
-                "The simulator sends requests with a token created in this console. Create a \
-                 token with Manage Users (in onboarding step 2 or under Tokens), or start with \
-                 --demo.",
-            ));
-        };
+        let (token, secret) = self.simulator_token().await?;
         // Always the local address: the simulator runs beside the server.
         let client = okta::client(&self.base_url, &secret)
             .map_err(|e| CommandError::new("internal", e.to_string()))?;

@@ -443,18 +443,21 @@ impl Core {
         kind: &str,
         ctx: &ChangeContext,
     ) -> Result<()> {
-        let Some(request) = &ctx.request else {
+        let Some(request) = ctx.request.as_ref().filter(|_| ctx.from_scim()) else {
             return Ok(());
         };
         let sender = guard::Sender {
             client: request.event.client.clone(),
             token_name: request.event.token_name.clone(),
             address: request.event.address.clone(),
+            simulated: request.event.simulated,
         };
         guard::check(self.store.as_ref(), &rt.guard, user, kind, &sender).await
     }
 
-    /// A first (or later) SAML login: creates the user just in time, or records the login.
+    /// A first (or later) SAML login: creates the user just in time, or records the login,
+    /// with an entry in the event log (`LOGIN`, the actor as the client) unless `ctx` already
+    /// carries one.
     pub async fn jit_login(
         &self,
         email: &str,
@@ -471,6 +474,21 @@ impl Core {
         }
         let rt = self.runtime().await?;
         let now = scim_store::now();
+        let audited;
+        let ctx = if ctx.request.is_some() {
+            ctx
+        } else {
+            let mut c = ChangeContext::audited(
+                ctx.actor.as_deref().unwrap_or("SAML login"),
+                "LOGIN",
+                "SAML login",
+            );
+            if let Some(r) = c.request.as_mut() {
+                r.event.role = role.map(str::to_owned);
+            }
+            audited = c;
+            &audited
+        };
         if let Some(old) = self.store.find_user_by_user_name(email).await? {
             let mut data = old.data.clone();
             if let Some(r) = role {
@@ -535,6 +553,24 @@ impl Core {
                 secret_hash: tokens::hash(&secret),
                 prefix: tokens::prefix(&secret),
                 expires,
+            })
+            .await?;
+        Ok((rec, secret))
+    }
+
+    /// A new token for the console's Okta simulator (Manage Users, no expiry), replacing the
+    /// simulator's earlier ones: requests made with it are logged as simulated. The secret is
+    /// returned once and only its hash is kept.
+    pub async fn create_simulator_token(&self) -> Result<(TokenRecord, String)> {
+        let secret = tokens::generate();
+        let rec = self
+            .store
+            .replace_simulator_token(NewToken {
+                name: tokens::SIMULATOR_TOKEN_NAME.to_owned(),
+                permission: Permission::UserModify,
+                secret_hash: tokens::hash(&secret),
+                prefix: tokens::prefix(&secret),
+                expires: None,
             })
             .await?;
         Ok((rec, secret))

@@ -73,6 +73,8 @@ pub struct Sender {
     pub client: Option<String>,
     pub token_name: Option<String>,
     pub address: Option<String>,
+    /// The console's Okta simulator sent it.
+    pub simulated: bool,
 }
 
 /// Lets a deactivation (`kind` = `deactivate`) or deletion of `user` through, or holds it.
@@ -131,6 +133,7 @@ pub async fn check(
             last_at: now,
             attempts: 1,
             released_at: None,
+            simulated: sender.simulated,
         })
         .await?;
     let state = store.guard_state().await?;

@@ -71,6 +71,8 @@ pub struct Principal {
     pub token_id: i64,
     pub token_name: String,
     pub permission: Permission,
+    /// The token is the console simulator's: the request is logged as simulated.
+    pub simulator: bool,
 }
 
 /// What a handler tells the event log about the request it served.
@@ -235,6 +237,9 @@ async fn authenticate_and_log(
         Ok((p, rt)) => {
             event.token_name = Some(p.token_name.clone());
             event.token_id = Some(p.token_id);
+            // From the token alone, so no header or body can mark real traffic as simulated
+            // or the reverse.
+            event.simulated = p.simulator;
             match state
                 .limiter
                 .check(rt.rate_limit, ratelimit::Key::Token(p.token_id))
@@ -352,6 +357,7 @@ async fn authenticate(
             token_id: token.id,
             token_name: token.name,
             permission: token.permission,
+            simulator: token.simulator,
         },
         rt,
     ))

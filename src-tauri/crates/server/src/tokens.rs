@@ -7,6 +7,9 @@
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+/// The name of the token the console's Okta simulator sends with.
+pub const SIMULATOR_TOKEN_NAME: &str = "SCIM Console simulator";
+
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 pub fn generate() -> String {

@@ -72,6 +72,7 @@ async fn a_wave_of_deprovisions_is_held_until_an_admin_releases_it() {
     assert_eq!(held[0].attempts, 2);
     assert_eq!(held[0].client.as_deref(), Some(OKTA_UA));
     assert_eq!(held[0].token_name.as_deref(), Some(TOKEN_NAME));
+    assert!(!held[0].simulated);
     assert_eq!(held[1].kind, "delete");
     assert_eq!(held[1].user_name.as_deref(), Some("wave4@example.com"));
     let state = s.store.guard_state().await.unwrap();
@@ -135,6 +136,28 @@ async fn deactivations_in_the_jit_policy_are_guarded_too() {
     assert_eq!(deactivate(&s, &ids[0]).await.0, 200);
     assert_eq!(deactivate(&s, &ids[1]).await.0, 200);
     assert_eq!(deactivate(&s, &ids[2]).await.0, 503);
+    // The console's simulator is held like any client, and its held request says it is simulated.
+    let (_, secret) = s.core.create_simulator_token().await.unwrap();
+    let (status, _, _) = s
+        .as_token(
+            &secret,
+            Method::PATCH,
+            &format!("/Users/{}", ids[3]),
+            Some(&patch_body(
+                json!([{"op": "replace", "value": {"active": false}}]),
+            )),
+        )
+        .await;
+    assert_eq!(status, 503);
+    let (held, _) = s.store.held_requests(10).await.unwrap();
+    let mut marks: Vec<(&str, bool)> = held
+        .iter()
+        .map(|h| (h.resource_id.as_str(), h.simulated))
+        .collect();
+    marks.sort();
+    let mut expected = [(ids[2].as_str(), false), (ids[3].as_str(), true)];
+    expected.sort();
+    assert_eq!(marks, expected);
     // Reactivating is never held.
     let (status, _, _) = s
         .patch(

@@ -447,6 +447,132 @@ async fn an_acknowledged_write_is_in_the_log_when_the_client_hears_of_it() {
     assert!(logged[1].event.diff.iter().any(|d| d.path == "active"));
 }
 
+// ---- simulated requests --------------------------------------------------------------------
+
+/// The console's Okta simulator sends with Okta's User-Agent and a token of its own; the
+/// server marks the log entries of that token's requests as simulated, reads and writes
+/// alike, and nothing a client sends can mark a request either way.
+#[tokio::test]
+async fn requests_with_the_simulator_token_are_logged_as_simulated_and_no_others() {
+    let s = TestServer::start("full").await;
+    let body = okta_user_body("simulated@example.com", "Simu", "Lated", &okta_id());
+    let (status, _, created) = s.post("/Users", &body).await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (token, secret) = s.core.create_simulator_token().await.unwrap();
+    assert!(token.simulator);
+    assert_eq!(token.name, scim_server::tokens::SIMULATOR_TOKEN_NAME);
+
+    // With the simulator's token: Okta's connector test (logged in the background) and a
+    // deactivation (logged in the change's own transaction).
+    let (status, _, _) = s
+        .as_token(&secret, Method::GET, "/Users?startIndex=1&count=2", None)
+        .await;
+    assert_eq!(status, 200);
+    let deactivate = patch_body(json!([{"op": "replace", "value": {"active": false}}]));
+    let (status, _, _) = s
+        .as_token(
+            &secret,
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(&deactivate),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // With a normal token, claiming to be the simulator in every way a client can.
+    let claims = [
+        ("User-Agent", "SCIM Console simulator"),
+        ("X-Simulated", "true"),
+    ];
+    let (status, _, _) = s
+        .send(
+            Method::GET,
+            "/Users?startIndex=1&count=3",
+            None,
+            Some(&s.bearer()),
+            &claims,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let reactivate = patch_body(json!([{"op": "replace", "value": {"active": true}}]));
+    let (status, _, _) = s.patch(&format!("/Users/{id}"), &reactivate).await;
+    assert_eq!(status, 200);
+
+    let sim_read = s
+        .wait_event("the simulator's read", |e| {
+            e.event.path.ends_with("count=2")
+        })
+        .await;
+    assert!(sim_read.event.simulated, "{sim_read:#?}");
+    assert_eq!(sim_read.event.client.as_deref(), Some(OKTA_UA));
+    assert_eq!(sim_read.event.token_id, Some(token.id));
+    let real_read = s
+        .wait_event("the real read", |e| e.event.path.ends_with("count=3"))
+        .await;
+    assert!(!real_read.event.simulated, "{real_read:#?}");
+    let writes = s
+        .store
+        .list_events(&EventQuery {
+            resource_id: Some(id.clone()),
+            methods: vec!["PATCH".to_owned()],
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let marks: Vec<(Option<&str>, bool)> = writes
+        .iter()
+        .map(|e| (e.event.token_name.as_deref(), e.event.simulated))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            (Some(scim_server::tokens::SIMULATOR_TOKEN_NAME), true),
+            (Some(TOKEN_NAME), false)
+        ]
+    );
+
+    // The log can be read without them, or only them.
+    let real = s
+        .store
+        .list_events(&EventQuery {
+            simulated: Some(false),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(real.iter().all(|e| !e.event.simulated));
+    assert_eq!(real.len(), 3, "{real:#?}");
+    let simulated = s
+        .store
+        .list_events(&EventQuery {
+            simulated: Some(true),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(simulated.len(), 2, "{simulated:#?}");
+
+    // A new simulator token replaces the old one, which stops working at once.
+    let (second, _) = s.core.create_simulator_token().await.unwrap();
+    assert_ne!(second.id, token.id);
+    let (status, _, _) = s.as_token(&secret, Method::GET, "/Users", None).await;
+    assert_eq!(status, 401);
+    let tokens = s.store.list_tokens().await.unwrap();
+    let active_sim: Vec<i64> = tokens
+        .iter()
+        .filter(|t| t.simulator && t.revoked.is_none())
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(active_sim, [second.id]);
+    assert!(
+        tokens.iter().any(|t| t.name == TOKEN_NAME && !t.simulator),
+        "{tokens:#?}"
+    );
+}
+
 // ---- request cost --------------------------------------------------------------------------
 
 #[tokio::test]

@@ -69,6 +69,7 @@ struct FoldKey {
     status: u16,
     address: Option<String>,
     token_id: Option<i64>,
+    simulated: bool,
 }
 
 /// A fold open for the current minute: the latest request and how many came after the first.
@@ -117,6 +118,7 @@ impl Writer {
             status: e.status,
             address: e.address.clone(),
             token_id: e.token_id,
+            simulated: e.simulated,
         };
         if !self.folds.contains_key(&key) && self.folds.len() >= MAX_FOLDS {
             key.address = None;

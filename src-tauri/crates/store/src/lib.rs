@@ -78,6 +78,10 @@ pub trait Store: Send + Sync + 'static {
     async fn list_tokens(&self) -> Result<Vec<TokenRecord>>;
     /// Revokes the active token called `name`.
     async fn revoke_token(&self, name: &str) -> Result<TokenRecord>;
+    /// Inserts `token` as the console simulator's token, revoking the active ones it replaces
+    /// (their secrets lived only in the memory of the console that made them), in one
+    /// transaction. `Conflict` when a token that is not the simulator's has the name.
+    async fn replace_simulator_token(&self, token: NewToken) -> Result<TokenRecord>;
     /// The token whose secret hashes to `hash`, with the configuration generation (one query,
     /// since both are read on every request).
     async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)>;

@@ -246,6 +246,7 @@ fn token_from_read(row: &rusqlite::Row<'_>) -> Result<TokenRecord> {
         expires: row.get("expires")?,
         last_used: row.get("last_used")?,
         revoked: row.get("revoked")?,
+        simulator: row.get::<_, i64>("simulator")? != 0,
     })
 }
 
@@ -286,6 +287,7 @@ fn token_from_row(row: &SqliteRow) -> Result<TokenRecord> {
         expires: row.try_get("expires")?,
         last_used: row.try_get("last_used")?,
         revoked: row.try_get("revoked")?,
+        simulator: row.try_get::<i64, _>("simulator")? != 0,
     })
 }
 
@@ -438,7 +440,7 @@ async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO events (at, token_name, token_id, client, method, path, status, \
              latency_us, resource_type, resource_id, user_name, diff, ignored, error, role, \
-             address, count, aggregated, size) ",
+             address, count, aggregated, size, simulated) ",
         );
         insert.push_values(chunk, |mut row, (e, diff, ignored, size)| {
             row.push_bind(e.at.clone())
@@ -459,7 +461,8 @@ async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -
                 .push_bind(e.address.clone())
                 .push_bind(i64::try_from(e.count.max(1)).unwrap_or(i64::MAX))
                 .push_bind(e.aggregated)
-                .push_bind(i64::try_from(*size).unwrap_or(i64::MAX));
+                .push_bind(i64::try_from(*size).unwrap_or(i64::MAX))
+                .push_bind(e.simulated);
         });
         insert.build().execute(&mut *conn).await?;
     }
@@ -512,6 +515,7 @@ fn held_from_read(r: &rusqlite::Row<'_>) -> Result<HeldRequest> {
         last_at: r.get("last_at")?,
         attempts: u64::try_from(r.get::<_, i64>("attempts")?).unwrap_or(0),
         released_at: r.get("released_at")?,
+        simulated: r.get::<_, i64>("simulated")? != 0,
     })
 }
 
@@ -754,7 +758,7 @@ impl Store for SqliteStore {
         let changes = diff(&old.data, &rec.data);
         if let Some(e) = change_event(ctx, 200, &rec, &changes) {
             insert_events(&mut tx, &[e]).await?;
-            if old.active && !rec.active {
+            if old.active && !rec.active && ctx.from_scim() {
                 record_deprovision(&mut tx, &rec.id).await?;
             }
         }
@@ -778,7 +782,9 @@ impl Store for SqliteStore {
         let changes = diff(&old.data, &Map::new());
         if let Some(e) = change_event(ctx, 204, &rec, &changes) {
             insert_events(&mut tx, &[e]).await?;
-            record_deprovision(&mut tx, &rec.id).await?;
+            if ctx.from_scim() {
+                record_deprovision(&mut tx, &rec.id).await?;
+            }
         }
         tx.commit().await?;
         self.publish(ChangeKind::Deleted, &rec, changes, ctx);
@@ -861,6 +867,38 @@ impl Store for SqliteStore {
                 "no active token is named '{name}'"
             ))),
         }
+    }
+
+    async fn replace_simulator_token(&self, t: NewToken) -> Result<TokenRecord> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE tokens SET revoked = ? WHERE simulator = 1 AND revoked IS NULL")
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(
+            "INSERT INTO tokens (name, permission, secret_hash, prefix, created, expires, simulator) \
+             VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING *",
+        )
+        .bind(&t.name)
+        .bind(t.permission.as_str())
+        .bind(&t.secret_hash)
+        .bind(&t.prefix)
+        .bind(now())
+        .bind(&t.expires)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            conflict(e, |_| {
+                format!(
+                    "the simulator needs the name '{}', and another token has it; revoke that \
+                     token",
+                    t.name
+                )
+            })
+        })?;
+        tx.commit().await?;
+        self.bump_stamp()?;
+        token_from_row(&row)
     }
 
     async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)> {
@@ -1073,6 +1111,10 @@ impl Store for SqliteStore {
         if q.with_role {
             sql.push_str(" AND role IS NOT NULL");
         }
+        if let Some(simulated) = q.simulated {
+            sql.push_str(" AND simulated = ?");
+            params.push(Bind::Int(i64::from(simulated)));
+        }
         if q.deactivations_only {
             // JSON false reads back as 0 through json_extract.
             sql.push_str(
@@ -1122,6 +1164,7 @@ impl Store for SqliteStore {
                         address: r.get("address")?,
                         count: u64::try_from(r.get::<_, i64>("count")?).unwrap_or(1),
                         aggregated: r.get::<_, i64>("aggregated")? != 0,
+                        simulated: r.get::<_, i64>("simulated")? != 0,
                     },
                 })
             })
@@ -1226,11 +1269,11 @@ impl Store for SqliteStore {
     async fn hold_request(&self, h: &HeldRequest) -> Result<()> {
         sqlx::query(
             "INSERT INTO guard_held (resource_id, user_name, kind, client, token_name, address, \
-             first_at, last_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) \
+             first_at, last_at, attempts, simulated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) \
              ON CONFLICT (resource_id) DO UPDATE SET kind = excluded.kind, \
              client = excluded.client, token_name = excluded.token_name, \
              address = excluded.address, last_at = excluded.last_at, \
-             attempts = attempts + 1, released_at = NULL",
+             attempts = attempts + 1, released_at = NULL, simulated = excluded.simulated",
         )
         .bind(&h.resource_id)
         .bind(&h.user_name)
@@ -1240,6 +1283,7 @@ impl Store for SqliteStore {
         .bind(&h.address)
         .bind(&h.first_at)
         .bind(&h.last_at)
+        .bind(h.simulated)
         .execute(&self.write)
         .await?;
         Ok(())

@@ -214,12 +214,40 @@ pub struct ChangeContext {
 }
 
 impl ChangeContext {
-    /// A change made by `actor` outside any SCIM request (the console, the command line).
+    /// A change made by `actor` outside any SCIM request, with no entry in the event log.
     pub fn by(actor: impl Into<String>) -> Self {
         ChangeContext {
             actor: Some(actor.into()),
             request: None,
         }
+    }
+
+    /// A change made by `actor` outside any SCIM request (an admin in the console, a SAML
+    /// login), recorded in the event log like a request: `method` says what kind of change
+    /// (`CONSOLE`, `LOGIN`), `what` where (`/Users/{id}`, `SAML login`), the client is the
+    /// actor, and no token is named.
+    pub fn audited(actor: &str, method: &str, what: &str) -> Self {
+        ChangeContext {
+            actor: Some(actor.to_owned()),
+            request: Some(RequestEvent {
+                event: NewEvent {
+                    at: now(),
+                    client: Some(actor.to_owned()),
+                    method: method.to_owned(),
+                    path: what.to_owned(),
+                    ..NewEvent::default()
+                },
+                started: std::time::Instant::now(),
+            }),
+        }
+    }
+
+    /// Whether the change comes from a SCIM request (an identity provider's token), as
+    /// opposed to an admin or a login.
+    pub fn from_scim(&self) -> bool {
+        self.request
+            .as_ref()
+            .is_some_and(|r| r.event.token_id.is_some())
     }
 }
 
