@@ -1206,53 +1206,25 @@ fn after_quitting_the_server_accepts_no_connections() {
 }
 
 #[test]
-fn the_log_file_is_written_in_the_log_folder_without_secrets() {
+fn app_info_names_the_log_folder() {
     let dir = tempfile::tempdir().expect("temp dir");
-    // Not there yet: the app creates it.
     let logs = dir.path().join("dev.scimconsole.app").join("logs");
-    let (subscriber, logging) = logging::subscriber(Ok(logs.clone()));
-    assert_eq!(logging.dir.as_deref(), Some(logs.as_path()));
+    let (_subscriber, logging) = logging::subscriber(Ok(logs.clone()));
     let opts = StartOptions {
         demo: true,
         db: Some(dir.path().join("app.db").to_string_lossy().into_owned()),
         listen: Some("127.0.0.1:0".to_owned()),
     };
-    // The start-up runs on this thread, so this subscriber sees what it logs.
-    let (console, serve) = tracing::subscriber::with_default(subscriber, || {
-        let started = tauri::async_runtime::block_on(embedded::start(opts)).expect("start");
-        tracing::error!(target: "scim_server", "the disk is full");
-        started
-    });
+    let (console, serve) =
+        tauri::async_runtime::block_on(embedded::start(opts)).expect("start the console");
     tauri::async_runtime::spawn(serve);
-    let secret = console.secrets.lock().unwrap()[0].1.clone();
-    let base_url = console.base_url.clone();
     let (app, webview) = app_with(Started::Running(console));
     app.manage(logging);
     let info = invoke(&webview, "app_info", json!({})).unwrap();
     assert_eq!(info["log_dir"], logs.to_string_lossy().as_ref());
     assert_eq!(info["log_error"], Value::Null);
-
-    // Quitting writes out what is buffered.
+    // What the log files hold is tested in the console crate, in a process of its own.
     scim_console_app::shutdown(app.handle());
-    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&logs)
-        .expect("the log folder")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    let names: Vec<String> = files
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(names.len(), 1, "{names:?}");
-    assert!(
-        names[0].starts_with("scim-console.") && names[0].ends_with(".log"),
-        "{names:?}"
-    );
-    let text = std::fs::read_to_string(&files[0]).expect("read the log file");
-    assert!(text.contains("the disk is full"), "{text}");
-    assert!(text.contains("embedded SCIM server listening"), "{text}");
-    assert!(text.contains(&base_url), "{text}");
-    assert!(!text.contains(&secret), "the demo token was logged: {text}");
-    assert!(!text.contains('\u{1b}'), "colour codes in the file: {text}");
 }
 
 #[test]
