@@ -6,7 +6,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::console::{
-    CmdResult, CommandError, Console, EventsQuery, GuardView, NewTokenView, RolesView,
+    CmdResult, CommandError, Console, ErrorCode, EventsQuery, GuardView, NewTokenView, RolesView,
     SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
 };
 use crate::logging::Logging;
@@ -24,7 +24,7 @@ fn console<'a>(s: &'a State<'_, Started>) -> CmdResult<&'a Arc<Console>> {
     match s.inner() {
         Started::Running(c) => Ok(c),
         Started::Failed(m) => Err(CommandError::new(
-            "not_started",
+            ErrorCode::NotStarted,
             format!("The embedded SCIM server is not running: {m}"),
         )),
     }

@@ -23,15 +23,16 @@ import type {
   UserRow,
   UsersPage,
   UsersQuery,
+  ErrorCode,
 } from "./types";
 
 /** Turns whatever a command rejected with into `{code, message}`. */
 export function asError(e: unknown): CommandError {
   if (e && typeof e === "object" && "message" in e) {
-    const o = e as { code?: unknown; message: unknown };
-    return { code: String(o.code ?? "error"), message: String(o.message) };
+    const o = e as { code?: ErrorCode; message: unknown };
+    return { code: o.code ?? "internal", message: String(o.message) };
   }
-  return { code: "error", message: String(e) };
+  return { code: "internal", message: String(e) };
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {

@@ -1,8 +1,25 @@
-// The shapes the backend sends and accepts, mirroring the Rust types in src-tauri/console.rs,
-// src-tauri/commands.rs and the store crate (field names as serde writes them).
+// The shapes the backend sends and accepts, mirroring the Rust types in the console crate
+// (src-tauri/crates/console/src/console.rs), src-tauri/commands.rs and the store crate (field
+// names as serde writes them).
+
+/** Every code an error can carry (the console crate's `ErrorCode`). */
+export type ErrorCode =
+  | "invalid_value"
+  | "invalid_filter"
+  | "conflict"
+  | "not_found"
+  | "modified"
+  | "unauthorized"
+  | "forbidden"
+  | "too_large"
+  | "throttled"
+  | "held"
+  | "not_started"
+  | "unreachable"
+  | "internal";
 
 export interface CommandError {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -226,6 +243,15 @@ export interface OktaField {
   value: string;
   copy: boolean;
   hint: string | null;
+  /** Why the value cannot be used as it is, when it cannot. */
+  unusable: string | null;
+}
+
+/** Whether Okta's cloud can call the Tenant URL (the console crate's `Reachability`). */
+export interface Reachability {
+  verdict: "usable" | "unusable";
+  reasons: string[];
+  fix: string | null;
 }
 
 export interface UserCounts {
@@ -243,7 +269,11 @@ export interface OnboardingView {
   secret_copied: string | null;
   tenant_url: string;
   public_url: string | null;
-  url_warnings: string[];
+  reachability: Reachability;
+  /** Since when step 3 has waited for the token's first request. */
+  waiting_since: string | null;
+  /** From when step 3 offers troubleshooting if that request has not arrived. */
+  troubleshoot_at: string | null;
   unique_identifier: "email" | "userName";
   connection_fields: OktaField[];
   first_request: EventRecord | null;

@@ -31,7 +31,7 @@ export function masked(secret: string): string {
 export function expiryDays(text: string): number | null {
   const days = text.trim() ? Number(text) : null;
   if (days !== null && (!Number.isInteger(days) || days < 1))
-    throw { code: "invalidValue", message: "The expiry must be a whole number of days, at least 1." } satisfies CommandError;
+    throw { code: "invalid_value", message: "The expiry must be a whole number of days, at least 1." } satisfies CommandError;
   return days;
 }
 

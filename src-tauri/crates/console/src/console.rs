@@ -20,14 +20,62 @@ use crate::embedded::ServerControl;
 /// An error as the window shows it: a stable machine `code` and words for a person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CommandError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
+/// Every code an error reaching the window can carry, spelled one way (snake_case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A value was refused: a setting, a role, a name, a PATCH.
+    InvalidValue,
+    /// A SCIM filter did not parse.
+    InvalidFilter,
+    /// Something with that name or userName exists already.
+    Conflict,
+    NotFound,
+    /// Changed by someone else meanwhile.
+    Modified,
+    Unauthorized,
+    Forbidden,
+    TooLarge,
+    /// Over the rate limit.
+    Throttled,
+    /// Held by the deprovisioning guard.
+    Held,
+    /// The embedded server did not start.
+    NotStarted,
+    /// A server could not be reached.
+    Unreachable,
+    /// Something went wrong inside; the message and the log say what.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code of a SCIM error: from its `scimType` where it has one, else from its status.
+    pub fn of_scim(e: &scim_protocol::ScimError) -> Self {
+        use scim_protocol::ScimType as T;
+        match (e.scim_type, e.status) {
+            (Some(T::InvalidFilter), _) => ErrorCode::InvalidFilter,
+            (Some(T::Uniqueness), _) | (None, 409) => ErrorCode::Conflict,
+            (Some(_), _) | (None, 400) => ErrorCode::InvalidValue,
+            (None, 401) => ErrorCode::Unauthorized,
+            (None, 403) => ErrorCode::Forbidden,
+            (None, 404) => ErrorCode::NotFound,
+            (None, 412) => ErrorCode::Modified,
+            (None, 413) => ErrorCode::TooLarge,
+            (None, 429) => ErrorCode::Throttled,
+            (None, 503) => ErrorCode::Held,
+            (None, _) => ErrorCode::Internal,
+        }
+    }
+}
+
 impl CommandError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         CommandError {
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }
@@ -36,24 +84,13 @@ impl CommandError {
 impl From<ApiError> for CommandError {
     fn from(e: ApiError) -> Self {
         match e {
-            ApiError::Scim(s) => {
-                let code = s
-                    .scim_type
-                    .map(|t| t.as_str().to_owned())
-                    .unwrap_or_else(|| match s.status {
-                        404 => "not_found".to_owned(),
-                        409 => "conflict".to_owned(),
-                        412 => "modified".to_owned(),
-                        _ => format!("status_{}", s.status),
-                    });
-                CommandError {
-                    code,
-                    message: s.detail,
-                }
-            }
+            ApiError::Scim(s) => CommandError::new(ErrorCode::of_scim(&s), s.detail),
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "command failed");
-                CommandError::new("internal", format!("Something went wrong inside: {m}"))
+                CommandError::new(
+                    ErrorCode::Internal,
+                    format!("Something went wrong inside: {m}"),
+                )
             }
         }
     }
@@ -387,7 +424,7 @@ impl Console {
         let typed = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             Some(f) => Some(filter::parse(f).map_err(|e| {
                 CommandError::new(
-                    "invalid_filter",
+                    ErrorCode::InvalidFilter,
                     format!("The filter is not valid: {}", e.detail),
                 )
             })?),
@@ -454,7 +491,10 @@ impl Console {
             ops.push(json!({"op": "replace", "path": rt.role_attr, "value": r}));
         }
         if ops.is_empty() {
-            return Err(CommandError::new("invalidValue", "Nothing to change."));
+            return Err(CommandError::new(
+                ErrorCode::InvalidValue,
+                "Nothing to change.",
+            ));
         }
         let body = json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -527,7 +567,7 @@ impl Console {
     ) -> CmdResult<NewTokenView> {
         let permission = Permission::parse(permission).ok_or_else(|| {
             CommandError::new(
-                "invalidValue",
+                ErrorCode::InvalidValue,
                 format!("'{permission}' is not a permission; choose UserModify or UserRead"),
             )
         })?;

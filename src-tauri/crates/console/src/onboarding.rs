@@ -11,7 +11,8 @@ use scim_server::Runtime;
 use scim_store::{EventQuery, EventRecord, UserCounts};
 
 use crate::console::{
-    token_state, user_row, CmdResult, CommandError, Console, NewTokenView, TokenView, UserRow,
+    token_state, user_row, CmdResult, CommandError, Console, ErrorCode, NewTokenView, TokenView,
+    UserRow,
 };
 
 /// The guide's progress in the console's state (not a setting: ticking a step is not a
@@ -40,6 +41,50 @@ pub struct Progress {
     /// Steps verified from arriving requests, with the time of the first such request.
     #[serde(default)]
     pub verified: BTreeMap<u8, String>,
+    /// Since when step 3 has waited for Okta's first request with the token (reset by a new
+    /// token).
+    #[serde(default)]
+    pub connect_since: Option<String>,
+}
+
+/// How long step 3 waits for Okta's first request before it offers troubleshooting.
+pub const TROUBLESHOOT_AFTER_MINUTES: i64 = 5;
+
+/// Whether Okta's cloud can call the Tenant URL, and why not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reachability {
+    /// `usable` or `unusable`.
+    pub verdict: &'static str,
+    /// What is wrong, in plain words (empty when usable).
+    pub reasons: Vec<String>,
+    /// What to do about it (none when usable).
+    pub fix: Option<String>,
+}
+
+pub const REACHABILITY_FIX: &str = "Set the public HTTPS address Okta will use — your reverse proxy or tunnel, e.g. https://scim.example.com — under this step.";
+
+/// The verdict on the Tenant URL: usable only with a public base URL that
+/// [`scim_server::settings::url_warnings`] finds nothing wrong with.
+pub fn reachability(public_url: Option<&str>, tenant_url: &str) -> Reachability {
+    let mut reasons = Vec::new();
+    if public_url.is_none() {
+        reasons.push(
+            "No public HTTPS address is set, so the Tenant URL is this console's own address"
+                .to_owned(),
+        );
+    }
+    reasons.extend(scim_server::settings::url_warnings(
+        public_url.unwrap_or(tenant_url),
+    ));
+    Reachability {
+        verdict: if reasons.is_empty() {
+            "usable"
+        } else {
+            "unusable"
+        },
+        fix: (!reasons.is_empty()).then(|| REACHABILITY_FIX.to_owned()),
+        reasons,
+    }
 }
 
 /// A change the window asks for.
@@ -68,9 +113,12 @@ pub struct StepView {
 pub struct OktaField {
     pub label: String,
     pub value: String,
-    /// Whether a copy button makes sense (false for a choice among options).
+    /// Whether a copy button makes sense (false for a choice among options, or a value that
+    /// cannot be used yet).
     pub copy: bool,
     pub hint: Option<String>,
+    /// Why the value cannot be used as it is, when it cannot.
+    pub unusable: Option<String>,
 }
 
 fn field(label: &str, value: impl Into<String>, hint: Option<&str>) -> OktaField {
@@ -79,6 +127,7 @@ fn field(label: &str, value: impl Into<String>, hint: Option<&str>) -> OktaField
         value: value.into(),
         copy: true,
         hint: hint.map(str::to_owned),
+        unusable: None,
     }
 }
 
@@ -95,7 +144,12 @@ pub struct OnboardingView {
     // Step 3.
     pub tenant_url: String,
     pub public_url: Option<String>,
-    pub url_warnings: Vec<String>,
+    /// Whether Okta's cloud can call the Tenant URL.
+    pub reachability: Reachability,
+    /// Since when the step has waited for the token's first request (none once it arrived).
+    pub waiting_since: Option<String>,
+    /// From when the step offers troubleshooting, if the first request has not arrived by then.
+    pub troubleshoot_at: Option<String>,
     pub unique_identifier: String,
     pub connection_fields: Vec<OktaField>,
     /// The first request authenticated with the token.
@@ -179,6 +233,7 @@ pub fn saml_statement(attr: &str) -> Vec<OktaField> {
 
 fn connection_fields(
     tenant_url: &str,
+    reach: &Reachability,
     secret: Option<&str>,
     token_name: Option<&str>,
     unique: &str,
@@ -202,20 +257,31 @@ fn connection_fields(
                 "The secret was shown once when the token was created. If it is lost, create a new token in step 2."
                     .to_owned(),
             ),
+            unusable: None,
         },
         (None, None) => OktaField {
             label: "Authorization".to_owned(),
             value: "create the token in step 2 first".to_owned(),
             copy: false,
             hint: None,
+            unusable: None,
         },
     };
+    let mut base = field(
+        "SCIM connector base URL",
+        tenant_url,
+        Some("The Tenant URL of this server."),
+    );
+    if reach.verdict != "usable" {
+        base.copy = false;
+        base.unusable = Some(format!(
+            "Okta cannot use this URL. {}.",
+            reach.reasons.join(". ")
+        ));
+        base.hint = reach.fix.clone();
+    }
     vec![
-        field(
-            "SCIM connector base URL",
-            tenant_url,
-            Some("The Tenant URL of this server."),
-        ),
+        base,
         field(
             "Unique identifier field for users",
             unique,
@@ -229,12 +295,14 @@ fn connection_fields(
                 Policy::Jit => "Only Push Profile Updates: users are created by their first SAML login here (just-in-time), so leave Push New Users and Push Groups off.".to_owned(),
                 Policy::Full => "Users are created over SCIM (full provisioning).".to_owned(),
             }),
+            unusable: None,
         },
         OktaField {
             label: "Authentication Mode".to_owned(),
             value: "HTTP Header".to_owned(),
             copy: false,
             hint: None,
+            unusable: None,
         },
         auth,
     ]
@@ -249,8 +317,8 @@ impl Console {
     }
 
     async fn save_progress(&self, p: &Progress) -> CmdResult<()> {
-        let s =
-            serde_json::to_string(p).map_err(|e| CommandError::new("internal", e.to_string()))?;
+        let s = serde_json::to_string(p)
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
         Ok(self.core.store.set_console_state(PROGRESS_KEY, &s).await?)
     }
 
@@ -279,6 +347,7 @@ impl Console {
         let mut p = self.progress().await?;
         p.token_id = Some(created.token.token.id);
         p.secret_copied = None;
+        p.connect_since = None;
         p.verified.remove(&2);
         p.verified.remove(&3);
         p.done.insert(2, scim_store::now());
@@ -293,7 +362,7 @@ impl Console {
                 Ok(step)
             } else {
                 Err(CommandError::new(
-                    "invalidValue",
+                    ErrorCode::InvalidValue,
                     format!("There is no step {step}; the steps are 1 to {STEPS}."),
                 ))
             }
@@ -311,7 +380,7 @@ impl Console {
             OnboardingChange::SecretCopied => {
                 if p.token_id.is_none() {
                     return Err(CommandError::new(
-                        "invalidValue",
+                        ErrorCode::InvalidValue,
                         "There is no token to copy yet; create it in step 2.",
                     ));
                 }
@@ -323,7 +392,7 @@ impl Console {
                     "email" | "userName" => v.to_owned(),
                     _ => {
                         return Err(CommandError::new(
-                            "invalidValue",
+                            ErrorCode::InvalidValue,
                             format!("The unique identifier is 'email' or 'userName', not '{v}'."),
                         ))
                     }
@@ -375,6 +444,17 @@ impl Console {
             p.verified.entry(2).or_insert_with(|| e.event.at.clone());
             p.verified.entry(3).or_insert_with(|| e.event.at.clone());
         }
+        if p.current == 3 && p.token_id.is_some() && p.connect_since.is_none() {
+            p.connect_since = Some(now.clone());
+        }
+        let waiting_since = p.connect_since.clone().filter(|_| first_request.is_none());
+        let troubleshoot_at = waiting_since.as_deref().and_then(|since| {
+            let t = chrono::DateTime::parse_from_rfc3339(since).ok()?;
+            Some(scim_store::format_time(
+                t.with_timezone(&chrono::Utc)
+                    + chrono::Duration::minutes(TROUBLESHOOT_AFTER_MINUTES),
+            ))
+        });
 
         // Step 4: the first profile update or deactivation that succeeded.
         let writes = EventQuery {
@@ -476,6 +556,7 @@ impl Console {
             .unwrap_or_else(|| "userName".to_owned());
         let tenant_url = self.tenant_url(&rt);
         let public_url = rt.public_root().map(str::to_owned);
+        let reach = reachability(public_url.as_deref(), &tenant_url);
         let mut to_app = vec![
             "Update User Attributes".to_owned(),
             "Deactivate Users".to_owned(),
@@ -489,6 +570,7 @@ impl Console {
             policy: rt.policy,
             connection_fields: connection_fields(
                 &tenant_url,
+                &reach,
                 secret.as_deref(),
                 token.as_ref().map(|t| t.token.name.as_str()),
                 &unique,
@@ -497,7 +579,9 @@ impl Console {
             token,
             secret,
             secret_copied: p.secret_copied.clone(),
-            url_warnings: scim_server::settings::url_warnings(&tenant_url),
+            reachability: reach,
+            waiting_since,
+            troubleshoot_at,
             tenant_url,
             public_url,
             unique_identifier: unique,
@@ -547,20 +631,69 @@ mod tests {
 
     #[test]
     fn push_new_users_only_in_full_provisioning() {
+        let local = "http://127.0.0.1:1/scim/v2";
         let jit = connection_fields(
-            "http://127.0.0.1:1/scim/v2",
+            local,
+            &reachability(None, local),
             None,
             None,
             "email",
             Policy::Jit,
         );
         assert_eq!(jit[2].value, "Push Profile Updates");
-        let full = connection_fields("u", Some("s3cret"), Some("t"), "userName", Policy::Full);
+        let public = "https://scim.example.com/scim/v2";
+        let ok = reachability(Some("https://scim.example.com"), public);
+        let full = connection_fields(
+            public,
+            &ok,
+            Some("s3cret"),
+            Some("t"),
+            "userName",
+            Policy::Full,
+        );
         assert_eq!(full[2].value, "Push New Users, Push Profile Updates");
         assert_eq!(full[4].value, "s3cret");
         assert!(full[4].copy);
-        let lost = connection_fields("u", None, Some("Okta-SCIM"), "userName", Policy::Jit);
+        let lost = connection_fields(public, &ok, None, Some("Okta-SCIM"), "userName", Policy::Jit);
         assert!(!lost[4].copy);
         assert!(lost[4].value.contains("Okta-SCIM"));
+    }
+
+    #[test]
+    fn the_tenant_url_is_offered_for_copying_only_when_okta_can_reach_it() {
+        let local = "http://127.0.0.1:5151/scim/v2";
+        let r = reachability(None, local);
+        assert_eq!(r.verdict, "unusable");
+        let all = r.reasons.join(" ");
+        assert!(all.contains("No public HTTPS address"), "{all}");
+        assert!(all.contains("loopback") && all.contains("HTTPS"), "{all}");
+        assert!(r.fix.as_deref().unwrap().contains("reverse proxy or tunnel"));
+        let f = &connection_fields(local, &r, None, None, "userName", Policy::Jit)[0];
+        assert!(!f.copy);
+        assert!(f.unusable.as_deref().unwrap().contains("loopback"));
+
+        for (public, words) in [
+            ("https://10.0.0.4", "private"),
+            ("https://192.168.1.20:8443", "private"),
+            ("https://localhost:8443", "loopback"),
+            ("https://scim.local", ".local"),
+            ("http://scim.example.com", "HTTPS"),
+            ("https://my_host.example.com", "'_'"),
+        ] {
+            let r = reachability(Some(public), &format!("{public}/scim/v2"));
+            assert_eq!(r.verdict, "unusable", "{public}");
+            assert!(r.reasons.join(" ").contains(words), "{public}: {r:?}");
+            assert!(
+                !r.reasons.join(" ").contains("No public"),
+                "{public}: {r:?}"
+            );
+        }
+
+        let good = "https://scim.example.com/scim/v2";
+        let r = reachability(Some("https://scim.example.com"), good);
+        assert_eq!(r.verdict, "usable");
+        assert!(r.reasons.is_empty() && r.fix.is_none());
+        let f = &connection_fields(good, &r, None, None, "userName", Policy::Jit)[0];
+        assert!(f.copy && f.unusable.is_none());
     }
 }

@@ -14,7 +14,7 @@ use scim_client::okta::{self, Sequence};
 use scim_server::tokens::SIMULATOR_TOKEN_NAME;
 use scim_store::{ChangeContext, TokenRecord};
 
-use crate::console::{user_row, CmdResult, CommandError, Console, UserRow};
+use crate::console::{user_row, CmdResult, CommandError, Console, ErrorCode, UserRow};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -61,7 +61,7 @@ fn required<'a>(what: &str, v: &'a str) -> CmdResult<&'a str> {
     let v = v.trim();
     if v.is_empty() {
         Err(CommandError::new(
-            "invalidValue",
+            ErrorCode::InvalidValue,
             format!("Enter the {what}."),
         ))
     } else {
@@ -148,8 +148,9 @@ impl Console {
         let (token, secret) = self.simulator_token().await?;
         // Always the local address: the simulator runs beside the server.
         let client = okta::client(&self.base_url, &secret)
-            .map_err(|e| CommandError::new("internal", e.to_string()))?;
-        let sent = |e: scim_client::ClientError| CommandError::new("unreachable", e.to_string());
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        let sent =
+            |e: scim_client::ClientError| CommandError::new(ErrorCode::Unreachable, e.to_string());
         let (sequence, user_name) = match &action {
             SimAction::ConnectorTest => (okta::connector_test(&client).await.map_err(sent)?, None),
             SimAction::ProfilePush {

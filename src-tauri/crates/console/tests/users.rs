@@ -1,7 +1,7 @@
 //! The console's Users view without a window: the embedded server on 127.0.0.1:0 over a real
 //! SQLite file, demo users, and the search the view sends.
 
-use scim_console_core::console::{Console, UsersQuery};
+use scim_console_core::console::{Console, ErrorCode, UsersQuery};
 use scim_console_core::embedded::{self, StartOptions};
 
 async fn demo_console(dir: &tempfile::TempDir) -> std::sync::Arc<Console> {
@@ -50,7 +50,7 @@ async fn text_search_and_filter_combine_as_filters_and_neither_escapes_the_other
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code, "invalid_filter", "{err:?}");
+    assert_eq!(err.code, ErrorCode::InvalidFilter, "{err:?}");
     // …and a valid filter that matches everyone still only finds the words' users.
     let everyone = user_names(&c, Some("ava"), Some("userName pr or active eq false")).await;
     assert_eq!(everyone, ava);
