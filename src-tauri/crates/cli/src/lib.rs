@@ -347,14 +347,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Token(TokenCommand::Revoke { name }) => {
-            let t = store.revoke_token(&name).await?;
+            let t = core.revoke_token(&name).await?;
             say(format!(
                 "Revoked token '{}'. Requests with it are refused from now on.",
                 t.name
             ))?;
         }
         Command::Role(RoleCommand::Add { name }) => {
-            let r = store.add_role(&name).await?;
+            let r = core.add_role(&name).await?;
             say(format!("Added role '{}'.", r.name))?;
         }
         Command::Role(RoleCommand::Remove { name }) => {
@@ -545,7 +545,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Guard(GuardCommand::Release) => {
-            let n = store.release_guard().await?;
+            let n = core.release_guard().await?;
             say(format!(
                 "Released {n} held request(s): the identity provider's next retry applies them. \
                  The guard keeps watching with a fresh count."

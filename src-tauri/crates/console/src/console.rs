@@ -586,7 +586,7 @@ impl Console {
     }
 
     pub async fn revoke_token(&self, name: &str) -> CmdResult<TokenView> {
-        let t = self.core.store.revoke_token(name).await?;
+        let t = self.core.revoke_token(name).await?;
         Ok(TokenView {
             state: "revoked",
             token: t,
@@ -603,7 +603,7 @@ impl Console {
     }
 
     pub async fn add_role(&self, name: &str) -> CmdResult<RolesView> {
-        self.core.store.add_role(name).await?;
+        self.core.add_role(name).await?;
         self.roles().await
     }
 
@@ -671,7 +671,7 @@ impl Console {
     /// Stops holding: every held request goes through on its next attempt, and the guard
     /// counts afresh. Returns how many were held.
     pub async fn guard_release(&self) -> CmdResult<u64> {
-        let released = self.core.store.release_guard().await?;
+        let released = self.core.release_guard().await?;
         tracing::info!(released, "deprovisioning guard released from the console");
         Ok(released)
     }

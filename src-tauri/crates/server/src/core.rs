@@ -590,6 +590,28 @@ impl Core {
         Ok(value)
     }
 
+    /// Revokes the active token called `name`: every server on the database refuses it from
+    /// its next request on.
+    pub async fn revoke_token(&self, name: &str) -> Result<TokenRecord> {
+        Ok(self.store.revoke_token(name.trim()).await?)
+    }
+
+    /// Defines a custom role (a name without commas or control characters).
+    pub async fn add_role(&self, name: &str) -> Result<scim_store::RoleRecord> {
+        Ok(self.store.add_role(name).await?)
+    }
+
+    /// Lets the deprovisioning guard's held requests through on their next attempt and starts
+    /// a fresh count; returns how many were held.
+    pub async fn release_guard(&self) -> Result<u64> {
+        Ok(self.store.release_guard().await?)
+    }
+
+    /// Keeps console state that is not configuration (see `Store::set_console_state`).
+    pub async fn set_console_state(&self, key: &str, value: &str) -> Result<()> {
+        Ok(self.store.set_console_state(key, value).await?)
+    }
+
     pub async fn remove_role(&self, name: &str) -> Result<()> {
         let rt = self.runtime().await?;
         if rt.default_role.eq_ignore_ascii_case(name.trim()) {

@@ -154,9 +154,10 @@ pub async fn seed(core: &Core) -> Result<usize, ApiError> {
 /// Revokes the previous demo token and creates a new one, so the secret can be printed.
 pub async fn fresh_token(core: &Core) -> Result<(scim_store::TokenRecord, String), ApiError> {
     const NAME: &str = "Demo";
-    match core.store.revoke_token(NAME).await {
-        Ok(_) | Err(scim_store::StoreError::NotFound(_)) => {}
-        Err(e) => return Err(e.into()),
+    match core.revoke_token(NAME).await {
+        Ok(_) => {}
+        Err(ApiError::Scim(e)) if e.status == 404 => {}
+        Err(e) => return Err(e),
     }
     core.create_token(NAME, Permission::UserModify, None).await
 }
