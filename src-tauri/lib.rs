@@ -69,10 +69,26 @@ fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
         serde_json::Value::Null,
     );
     forward(
-        app,
+        app.clone(),
         console.events.subscribe(),
         EVENTS_WRITTEN,
         |n| n.into(),
+        0.into(),
+    );
+    // Another process changed the database (the command line, a headless server on the same
+    // file): the window reloads its users and its activity, as after a missed notice.
+    forward(
+        app.clone(),
+        console.external.subscribe(),
+        USER_CHANGED,
+        |()| serde_json::Value::Null,
+        serde_json::Value::Null,
+    );
+    forward(
+        app,
+        console.external.subscribe(),
+        EVENTS_WRITTEN,
+        |()| 0.into(),
         0.into(),
     );
 }

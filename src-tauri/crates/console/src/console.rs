@@ -118,6 +118,8 @@ pub struct Console {
     pub secrets: std::sync::Mutex<Vec<(i64, String)>>,
     /// Stops the embedded server; see [`Console::shutdown`].
     pub server: ServerControl,
+    /// Tells of changes other processes made to the database (see [`crate::external`]).
+    pub external: tokio::sync::broadcast::Sender<()>,
 }
 
 /// How long quitting waits for the server to finish its requests, and then for the event log

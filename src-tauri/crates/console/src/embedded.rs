@@ -118,9 +118,10 @@ pub async fn start(
         let _ = out.flush();
     }
     tracing::info!(%base_url, database = %db, demo = opts.demo, "embedded SCIM server listening");
-    let events = EventLog::start(store);
+    let events = EventLog::start(store.clone());
     let (stop, mut stop_asked) = watch::channel(false);
     let (stopped_tx, stopped) = watch::channel(false);
+    let external = crate::external::watch(store, &events, crate::external::EVERY, stop.subscribe());
     let console = Arc::new(Console {
         core: core.clone(),
         events: events.clone(),
@@ -130,6 +131,7 @@ pub async fn start(
         demo: opts.demo,
         secrets: std::sync::Mutex::new(demo_token.into_iter().collect()),
         server: ServerControl { stop, stopped },
+        external,
     });
     let serve = async move {
         // A dropped sender (the console is gone) stops the server too.

@@ -6,6 +6,7 @@
 
 pub mod console;
 pub mod embedded;
+pub mod external;
 pub mod logging;
 pub mod onboarding;
 pub mod simulator;

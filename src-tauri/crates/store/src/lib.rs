@@ -129,6 +129,10 @@ pub trait Store: Send + Sync + 'static {
     /// memory and still see a revocation made by the command line on the very next request.
     fn config_stamp(&self) -> u128;
 
+    /// A value that changes whenever anything is committed to the database, by any process
+    /// (cheap: no query), so a console can notice what other processes changed.
+    fn change_marker(&self) -> u128;
+
     /// Live changes committed through this store.
     fn subscribe(&self) -> broadcast::Receiver<ChangeEvent>;
 }

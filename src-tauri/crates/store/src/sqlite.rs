@@ -73,6 +73,8 @@ pub struct SqliteStore {
     /// `<database>.stamp`: rewritten with a new random value after every change to tokens,
     /// roles or settings, by whichever process makes it (see [`Store::config_stamp`]).
     stamp: std::path::PathBuf,
+    /// The database file, whose write-ahead log `<file>-wal` every commit writes.
+    file: std::path::PathBuf,
 }
 
 impl SqliteStore {
@@ -116,6 +118,7 @@ impl SqliteStore {
             write,
             changes,
             stamp: std::path::PathBuf::from(format!("{path}.stamp")),
+            file: std::path::PathBuf::from(path),
         })
     }
 
@@ -1351,6 +1354,23 @@ impl Store for SqliteStore {
             .ok()
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0)
+    }
+
+    fn change_marker(&self) -> u128 {
+        // Every commit, by any process, writes the write-ahead log (and a checkpoint the file).
+        let mark = |p: &Path| {
+            std::fs::metadata(p).map_or(0, |m| {
+                let nanos = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                nanos ^ (u128::from(m.len()) << 64)
+            })
+        };
+        let mut wal = self.file.clone().into_os_string();
+        wal.push("-wal");
+        mark(Path::new(&wal)) ^ mark(&self.file).rotate_left(1)
     }
 
     fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
