@@ -279,7 +279,7 @@ fn an_unknown_role_from_the_console_changes_nothing() {
         json!({"id": row["id"], "active": false, "role": "Wizard"}),
     )
     .unwrap_err();
-    assert_eq!(err["code"], "invalidValue");
+    assert_eq!(err["code"], "invalid_value");
     let after = invoke(&app.webview, "user_detail", json!({"id": row["id"]})).unwrap();
     assert_eq!(after["row"]["active"], row["active"]);
     assert_eq!(after["row"]["role"], row["role"]);
@@ -303,14 +303,14 @@ fn tokens_roles_and_settings() {
         json!({"name": "x", "permission": "Everything"}),
     )
     .unwrap_err();
-    assert_eq!(bad["code"], "invalidValue");
+    assert_eq!(bad["code"], "invalid_value");
     let dup = invoke(
         &app.webview,
         "create_token",
         json!({"name": "okta-scim", "permission": "UserRead"}),
     )
     .unwrap_err();
-    assert_eq!(dup["code"], "uniqueness");
+    assert_eq!(dup["code"], "conflict");
     let tokens = invoke(&app.webview, "list_tokens", json!({})).unwrap();
     let listed = tokens
         .as_array()
@@ -332,19 +332,30 @@ fn tokens_roles_and_settings() {
         .iter()
         .any(|r| r["name"] == "Auditor" && r["builtin"] == false));
     let removed = invoke(&app.webview, "remove_role", json!({"name": "Admin"})).unwrap_err();
-    assert_eq!(removed["code"], "invalidValue");
+    assert_eq!(removed["code"], "invalid_value");
 
+    // Okta rejects base URLs with '_': such a URL is never saved.
+    let refused = invoke(
+        &app.webview,
+        "set_setting",
+        json!({"key": "public-url", "value": "https://my_host.example.com"}),
+    )
+    .unwrap_err();
+    assert!(
+        refused["message"].as_str().unwrap().contains("'_'"),
+        "{refused}"
+    );
     let settings = invoke(
         &app.webview,
         "set_setting",
-        json!({"key": "public-url", "value": "http://scim_host.example.com"}),
+        json!({"key": "public-url", "value": "http://scim.example.com"}),
     )
     .unwrap();
-    assert!(!settings["url_warnings"].as_array().unwrap().is_empty());
-    assert_eq!(
-        settings["tenant_url"],
-        "http://scim_host.example.com/scim/v2"
+    assert!(
+        settings["url_warnings"].to_string().contains("HTTPS"),
+        "{settings}"
     );
+    assert_eq!(settings["tenant_url"], "http://scim.example.com/scim/v2");
     let settings = invoke(
         &app.webview,
         "set_setting",
@@ -358,7 +369,7 @@ fn tokens_roles_and_settings() {
         json!({"key": "provisioning", "value": "sometimes"}),
     )
     .unwrap_err();
-    assert_eq!(bad["code"], "invalidValue");
+    assert_eq!(bad["code"], "invalid_value");
     let info = invoke(&app.webview, "app_info", json!({})).unwrap();
     assert_eq!(info["base_url"], app.base_url.as_str());
 }
@@ -392,7 +403,7 @@ fn onboarding_steps_are_verified_by_the_requests_that_arrive_and_resume_after_a_
         .iter()
         .all(|s| s["state"] == "todo"));
     assert_eq!(v["tenant_url"], app.base_url.as_str());
-    assert_eq!(v["url_warnings"], json!([]));
+    assert_eq!(v["reachability"]["verdict"], "unusable");
     let fields = |v: &Value, key: &str| -> Vec<(String, String)> {
         v[key]
             .as_array()
@@ -579,7 +590,7 @@ fn onboarding_steps_are_verified_by_the_requests_that_arrive_and_resume_after_a_
         json!({"change": {"kind": "go_to", "step": 9}}),
     )
     .unwrap_err();
-    assert_eq!(e["code"], "invalidValue");
+    assert_eq!(e["code"], "invalid_value");
     let e = invoke(
         &app.webview,
         "onboarding_update",
@@ -697,7 +708,7 @@ fn the_simulator_sends_what_okta_sends() {
     .unwrap();
     assert!(events.as_array().unwrap().len() >= 12, "{events:#}");
     let e = sim(json!({"action": "role_change", "user_name": " ", "role": "Admin"})).unwrap_err();
-    assert_eq!(e["code"], "invalidValue");
+    assert_eq!(e["code"], "invalid_value");
 
     // The simulator makes its own token when it first needs one, and keeps using it: never
     // one the admin created.
@@ -1070,7 +1081,7 @@ fn settings_list_every_known_setting_and_say_what_is_wrong_with_a_value() {
             json!({"key": key, "value": value}),
         )
         .unwrap_err();
-        assert_eq!(err["code"], "invalidValue", "{key}: {err}");
+        assert_eq!(err["code"], "invalid_value", "{key}: {err}");
         assert!(
             err["message"].as_str().unwrap().contains(words),
             "{key}: {err}"
@@ -1235,4 +1246,98 @@ fn without_a_log_folder_the_app_says_why() {
     let info = invoke(&app.webview, "app_info", json!({})).unwrap();
     assert_eq!(info["log_dir"], Value::Null);
     assert_eq!(info["log_error"], "no home folder");
+}
+
+#[test]
+fn the_tenant_url_is_unusable_until_a_public_https_address_is_set() {
+    let app = start();
+    let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+    let reach = &v["reachability"];
+    assert_eq!(reach["verdict"], "unusable", "{v:#}");
+    let reasons = reach["reasons"].to_string();
+    assert!(
+        reasons.contains("loopback") && reasons.contains("HTTPS"),
+        "{reasons}"
+    );
+    assert!(reach["fix"].as_str().unwrap().contains("https://"));
+    let base = |v: &Value| {
+        v["connection_fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["label"] == "SCIM connector base URL")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(base(&v)["copy"], false, "not offered for copying");
+    assert!(base(&v)["unusable"].as_str().unwrap().contains("loopback"));
+
+    let refused = invoke(
+        &app.webview,
+        "set_setting",
+        json!({"key": "public-url", "value": "https://my_host.example.com"}),
+    )
+    .unwrap_err();
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("'_'") && message.contains("Okta"),
+        "{message}"
+    );
+    let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+    assert_eq!(
+        v["reachability"]["verdict"], "unusable",
+        "nothing was saved"
+    );
+
+    invoke(
+        &app.webview,
+        "set_setting",
+        json!({"key": "public-url", "value": "https://scim.example.com"}),
+    )
+    .unwrap();
+    let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+    assert_eq!(v["reachability"]["verdict"], "usable", "{v:#}");
+    assert_eq!(v["reachability"]["reasons"], json!([]));
+    assert_eq!(v["tenant_url"], "https://scim.example.com/scim/v2");
+    assert_eq!(base(&v)["copy"], true);
+    assert_eq!(base(&v)["value"], "https://scim.example.com/scim/v2");
+}
+
+#[test]
+fn step_3_offers_troubleshooting_after_minutes_without_the_token_s_first_request() {
+    let app = start();
+    let v = invoke(&app.webview, "onboarding", json!({})).unwrap();
+    assert!(
+        v["troubleshoot_at"].is_null(),
+        "no token, nothing to wait for"
+    );
+    invoke(
+        &app.webview,
+        "onboarding_create_token",
+        json!({"name": "Okta-SCIM", "expiresInDays": null}),
+    )
+    .unwrap();
+    let v = invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "go_to", "step": 3}}),
+    )
+    .unwrap();
+    let since = chrono::DateTime::parse_from_rfc3339(v["waiting_since"].as_str().unwrap()).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(v["troubleshoot_at"].as_str().unwrap()).unwrap();
+    assert_eq!(at - since, chrono::Duration::minutes(5));
+    // Leaving and coming back does not restart the wait.
+    invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "go_to", "step": 2}}),
+    )
+    .unwrap();
+    let again = invoke(
+        &app.webview,
+        "onboarding_update",
+        json!({"change": {"kind": "go_to", "step": 3}}),
+    )
+    .unwrap();
+    assert_eq!(again["troubleshoot_at"], v["troubleshoot_at"]);
 }

@@ -74,6 +74,48 @@ async fn onboarding_runs_through_and_okta_s_connector_test_verifies_it() {
         .await
         .unwrap();
     assert_eq!(base, gui.base_url);
+    // The loopback address is not offered as ready to paste: Okta's cloud cannot reach it.
+    gui.wait_for("[data-testid=\"reachability\"][data-verdict=\"unusable\"]")
+        .await;
+    gui.wait_for_text(
+        "[data-field=\"SCIM connector base URL\"][data-unusable] [data-testid=\"unusable-reason\"]",
+        "loopback",
+    )
+    .await;
+    assert!(
+        gui.client
+            .find(Locator::Css(
+                "[data-field=\"SCIM connector base URL\"] [data-copy]"
+            ))
+            .await
+            .is_err(),
+        "no copy button for a URL Okta cannot use"
+    );
+    gui.screenshots("onboarding-unreachable").await;
+    // A host with '_' is refused where it was typed.
+    let public = gui.wait_for("input[name=\"public-url\"]").await;
+    public
+        .send_keys("https://my_host.example.com")
+        .await
+        .unwrap();
+    gui.click("[data-action=\"save-public-url\"]").await;
+    gui.wait_for_text("[data-testid=\"public-url-error\"]", "'_'")
+        .await;
+    public.clear().await.unwrap();
+    public.send_keys("https://scim.example.com").await.unwrap();
+    gui.click("[data-action=\"save-public-url\"]").await;
+    gui.wait_for("[data-testid=\"reachability\"][data-verdict=\"usable\"]")
+        .await;
+    gui.wait_gone("[data-testid=\"public-url-error\"]").await;
+    gui.wait_for_text(
+        "[data-field=\"SCIM connector base URL\"] code",
+        "https://scim.example.com/scim/v2",
+    )
+    .await;
+    gui.wait_for("[data-field=\"SCIM connector base URL\"] [data-copy]")
+        .await;
+    gui.wait_gone("[data-unusable]").await;
+    gui.screenshots("onboarding-public-url").await;
     let auth = gui
         .wait_for("[data-field=\"Authorization\"] code")
         .await
@@ -553,5 +595,59 @@ async fn the_guard_banner_holds_a_wave_until_released_from_the_keyboard() {
         .await
         .expect("scroll to the guard's settings");
     gui.screenshots("settings-guard").await;
+    gui.close().await;
+}
+
+/// A guide left on step 3 long ago with a token Okta never used.
+struct WaitingLong;
+impl gui::AsyncPrepare for WaitingLong {
+    async fn run(self, db: &std::path::Path) {
+        let store = scim_store::open(&db.to_string_lossy())
+            .await
+            .expect("open the database");
+        let core = scim_server::core::Core::new(store).await.expect("core");
+        let (token, _) = core
+            .create_token("Okta-SCIM", scim_store::Permission::UserModify, None)
+            .await
+            .expect("token");
+        let progress = json!({"current": 3, "token_id": token.id,
+            "done": {"2": "2024-05-01T09:00:00.000Z"},
+            "connect_since": "2024-05-01T09:00:00.000Z"});
+        core.store
+            .set_console_state("onboarding", &progress.to_string())
+            .await
+            .expect("progress");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_3_offers_troubleshooting_when_okta_s_first_request_does_not_come() {
+    let gui = Gui::launch("troubleshooting", false, WaitingLong).await;
+    gui.wait_for("[data-step=\"3\"].open").await;
+    let box_ = gui
+        .wait_for("[data-step=\"3\"] [data-testid=\"troubleshooting\"]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for words in [
+        "Could not connect",
+        "Error authenticating",
+        "401",
+        "/scim/v2",
+        "Bearer",
+        "_",
+        "HTTP Header",
+    ] {
+        assert!(box_.contains(words), "'{words}' missing from: {box_}");
+    }
+    gui.client
+        .execute(
+            "document.querySelector('[data-testid=\"troubleshooting\"]').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scroll to the troubleshooting box");
+    gui.screenshots("onboarding-troubleshooting").await;
     gui.close().await;
 }

@@ -20,16 +20,113 @@ function Fields(props: { fields: OktaField[]; secret?: string | null; after?: Re
   return (
     <div class="okta-fields">
       {props.fields.map((f) => (
-        <div class="field" data-field={f.label}>
+        <div class={`field ${f.unusable ? "unusable" : ""}`} data-field={f.label} data-unusable={f.unusable ? "true" : undefined}>
           <div class="field-label">{f.label}</div>
           <div class="field-value">
             <code>{props.secret && f.value === props.secret ? masked(f.value) : f.value}</code>
             {f.copy && <CopyButton value={f.value} label={f.label} />}
+            {f.unusable && <span class="not-ready">Not ready to paste</span>}
           </div>
+          {f.unusable && (
+            <div class="unusable-reason" data-testid="unusable-reason">
+              {f.unusable}
+            </div>
+          )}
           {f.hint && <div class="hint">{f.hint}</div>}
           {props.after?.[f.label]}
         </div>
       ))}
+    </div>
+  );
+}
+
+/** Step 3's first question: the public HTTPS address Okta will call (the `public-url` setting). */
+function PublicAddress(props: { v: OnboardingView; onSaved: () => void }) {
+  const { v } = props;
+  const [value, setValue] = useState(v.public_url ?? "");
+  const [error, setError] = useState<CommandError | null>(null);
+  const usable = v.reachability.verdict === "usable";
+  return (
+    <div class={`reach ${usable ? "usable" : "unusable"}`} data-testid="reachability" data-verdict={v.reachability.verdict}>
+      <h3>How will Okta reach this server?</h3>
+      <p>
+        Okta's cloud calls this server from the internet, over HTTPS. This console listens on <code>127.0.0.1</code>, which only this computer
+        can reach: put a reverse proxy or a tunnel (for a trial, e.g. <em>cloudflared</em> or <em>ngrok</em>) in front of it, forwarding{" "}
+        <code>/scim/v2</code> to this server, and enter the address Okta will use.
+      </p>
+      <form
+        class="form-row"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await api.setSetting("public-url", value);
+            setError(null);
+            props.onSaved();
+          } catch (err) {
+            setError(asError(err));
+          }
+        }}
+      >
+        <label>
+          Public HTTPS address{" "}
+          <input
+            name="public-url"
+            placeholder="https://scim.example.com"
+            size={36}
+            value={value}
+            aria-invalid={error ? "true" : undefined}
+            onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <button type="submit" class={usable ? "secondary" : ""} data-action="save-public-url">
+          Save
+        </button>
+      </form>
+      {error && (
+        <p class="error-text" role="alert" data-testid="public-url-error">
+          {error.message}
+        </p>
+      )}
+      {usable ? (
+        <p class="reach-state">
+          Okta will call <code>{v.tenant_url}</code>. The connector test below shows whether it gets through.
+        </p>
+      ) : (
+        <p class="reach-state">Until this is set, the Tenant URL below cannot be used in Okta.</p>
+      )}
+    </div>
+  );
+}
+
+/** What to check when Okta's first request does not come. */
+function Troubleshooting(props: { v: OnboardingView }) {
+  const { v } = props;
+  return (
+    <div class="troubleshoot" role="note" data-testid="troubleshooting">
+      <h3>No request from Okta yet</h3>
+      <p>
+        Nothing has arrived with the token{v.token && <> “{v.token.name}”</>}
+        {v.waiting_since && <> since {new Date(v.waiting_since).toLocaleString()}</>}. What Okta's <em>Test Connector Configuration</em> said points to the
+        cause:
+      </p>
+      <ul>
+        <li>
+          <strong>“Could not connect”, “Connection refused” or a timeout:</strong> Okta cannot reach the address. The SCIM connector base URL must be
+          your public HTTPS address, and the firewall, reverse proxy or tunnel must forward <code>/scim/v2</code> and everything under it to this
+          server. Loopback (<code>127.0.0.1</code>, <code>localhost</code>) and private addresses never work from Okta's cloud.
+        </li>
+        <li>
+          <strong>“Error authenticating: … 401 Unauthorized”:</strong> the token is wrong. In Okta's <em>Authorization</em> field paste the token
+          alone — not <code>Bearer …</code>: Okta adds <code>Bearer </code> itself. If the token is lost, create a new one in step 2.
+        </li>
+        <li>
+          <strong>Okta refuses the URL:</strong> Okta rejects base URLs that contain <code>_</code>; use a host name and path without it.
+        </li>
+        <li>
+          <strong>Authentication Mode</strong> must be <em>HTTP Header</em> (not Basic Auth or OAuth 2).
+        </li>
+      </ul>
+      <p class="hint">Okta's own side of a failure is in its System Log (Reports → System Log).</p>
     </div>
   );
 }
@@ -93,16 +190,14 @@ export function OnboardingPage() {
   const [error, setError] = useState<CommandError | null>(null);
   const [created, setCreated] = useState<NewTokenView | null>(null);
   const [form, setForm] = useState({ name: "Okta-SCIM", days: "" });
-  const [publicUrl, setPublicUrl] = useState<string | null>(null);
+  // The troubleshooting box appears by itself once its time has come.
+  const [now, setNow] = useState(Date.now());
   const pending = useRef<number | null>(null);
 
   const load = () =>
     api
       .onboarding()
-      .then((nv) => {
-        setV(nv);
-        setPublicUrl((p) => (p === null ? (nv.public_url ?? "") : p));
-      })
+      .then(setV)
       .catch((e) => setError(asError(e)));
   const update = (change: Parameters<typeof api.onboardingUpdate>[0]) =>
     api
@@ -120,9 +215,11 @@ export function OnboardingPage() {
         load();
       }, 150);
     });
+    const tick = window.setInterval(() => setNow(Date.now()), 15000);
     return () => {
       un.then((f) => f());
       if (pending.current !== null) clearTimeout(pending.current);
+      clearInterval(tick);
     };
   }, []);
 
@@ -230,6 +327,7 @@ export function OnboardingPage() {
       </Step>
 
       <Step {...stepProps(3)} footer={next(3)} onDone={done(3)}>
+        <PublicAddress v={v} onSaved={load} />
         <p>
           In Okta: <em>Applications → your app → General → App Settings → Edit</em>, enable SCIM provisioning, then on the{" "}
           <em>Provisioning → Integration</em> tab enter:
@@ -249,38 +347,13 @@ export function OnboardingPage() {
             ),
           }}
         />
-        {v.url_warnings.map((w) => (
-          <div class="warning" data-testid="url-warning">
-            {w}
-          </div>
-        ))}
-        <form
-          class="form-row"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            try {
-              await api.setSetting("public-url", publicUrl ?? "");
-              setError(null);
-              load();
-            } catch (err) {
-              setError(asError(err));
-            }
-          }}
-        >
-          <label>
-            Public base URL (deployments behind a proxy){" "}
-            <input name="public-url" placeholder="https://scim.example.com" value={publicUrl ?? ""} onInput={(e) => setPublicUrl((e.target as HTMLInputElement).value)} />
-          </label>
-          <button type="submit" class="secondary">
-            Save
-          </button>
-        </form>
         <p>
           Then click <em>Test Connector Configuration</em> and <em>Save</em>. This step turns verified when a request with the token arrives;
           requests from the Okta simulator in this console never verify a step.
         </p>
         <Arrived label="First request with the token" event={v.first_request} waiting="Waiting for Okta's connector test…" />
         {v.last_request && v.last_request.id !== v.first_request?.id && <Arrived label="Latest" event={v.last_request} waiting="" />}
+        {!v.first_request && v.troubleshoot_at && now >= new Date(v.troubleshoot_at).getTime() && <Troubleshooting v={v} />}
       </Step>
 
       <Step {...stepProps(4)} footer={next(4)} onDone={done(4)}>

@@ -61,7 +61,7 @@ pub struct Reachability {
     pub fix: Option<String>,
 }
 
-pub const REACHABILITY_FIX: &str = "Set the public HTTPS address Okta will use — your reverse proxy or tunnel, e.g. https://scim.example.com — under this step.";
+pub const REACHABILITY_FIX: &str = "Set the public HTTPS address Okta will use — your reverse proxy or tunnel, e.g. https://scim.example.com — at the top of this step.";
 
 /// The verdict on the Tenant URL: usable only with a public base URL that
 /// [`scim_server::settings::url_warnings`] finds nothing wrong with.
@@ -654,7 +654,14 @@ mod tests {
         assert_eq!(full[2].value, "Push New Users, Push Profile Updates");
         assert_eq!(full[4].value, "s3cret");
         assert!(full[4].copy);
-        let lost = connection_fields(public, &ok, None, Some("Okta-SCIM"), "userName", Policy::Jit);
+        let lost = connection_fields(
+            public,
+            &ok,
+            None,
+            Some("Okta-SCIM"),
+            "userName",
+            Policy::Jit,
+        );
         assert!(!lost[4].copy);
         assert!(lost[4].value.contains("Okta-SCIM"));
     }
@@ -667,7 +674,11 @@ mod tests {
         let all = r.reasons.join(" ");
         assert!(all.contains("No public HTTPS address"), "{all}");
         assert!(all.contains("loopback") && all.contains("HTTPS"), "{all}");
-        assert!(r.fix.as_deref().unwrap().contains("reverse proxy or tunnel"));
+        assert!(r
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("reverse proxy or tunnel"));
         let f = &connection_fields(local, &r, None, None, "userName", Policy::Jit)[0];
         assert!(!f.copy);
         assert!(f.unusable.as_deref().unwrap().contains("loopback"));

@@ -199,9 +199,15 @@ impl hyper::body::Body for Unread {
     }
 }
 
-/// Reads and drops what is left of a request body — at most [`crate::MAX_BODY_BYTES`], within
-/// the body timeout — so the connection can carry the next request; past either bound the
-/// answer says `Connection: close` instead.
+/// Bytes of an unread body read and dropped, at most, before answering: an oversized body
+/// (refused with 413 unread) is still taken in up to this much, so the client, which is busy
+/// sending it, gets to read the answer instead of a reset (a lingering close, as web servers do).
+const LINGER_BYTES: u64 = 16 * crate::MAX_BODY_BYTES as u64;
+
+/// Reads and drops what is left of a request body — within the body timeout — so the answer
+/// reaches the client; when the rest was at most [`crate::MAX_BODY_BYTES`] the connection can
+/// carry the next request, otherwise (or past [`LINGER_BYTES`]) the answer says
+/// `Connection: close`.
 async fn finish_body(
     mut body: hyper::body::Incoming,
     resp: &mut axum::response::Response,
@@ -213,23 +219,25 @@ async fn finish_body(
         return;
     }
     let limit = crate::MAX_BODY_BYTES as u64;
-    let drained = body.size_hint().lower() <= limit
-        && tokio::time::timeout(timeout, async {
-            let mut read = 0u64;
-            while let Some(frame) = body.frame().await {
-                let Ok(frame) = frame else {
-                    return false;
-                };
-                read += frame.data_ref().map_or(0, |d| d.len() as u64);
-                if read > limit {
-                    return false;
-                }
+    let declared = body.size_hint().lower();
+    let read = tokio::time::timeout(timeout, async {
+        let mut read = 0u64;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return None;
+            };
+            read += frame.data_ref().map_or(0, |d| d.len() as u64);
+            if read > LINGER_BYTES {
+                return None;
             }
-            true
-        })
-        .await
-        .unwrap_or(false);
-    if !drained {
+        }
+        Some(read)
+    })
+    .await
+    .ok()
+    .flatten();
+    let reusable = declared <= limit && read.is_some_and(|n| n <= limit);
+    if !reusable {
         resp.headers_mut().insert(
             axum::http::header::CONNECTION,
             axum::http::HeaderValue::from_static("close"),

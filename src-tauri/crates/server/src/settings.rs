@@ -187,6 +187,11 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
             if rest.contains('?') || rest.contains('#') {
                 return Err(format!("'{value}' must not contain a query or a fragment"));
             }
+            if rest.contains('_') {
+                return Err(format!(
+                    "'{value}' contains '_', and Okta rejects base URLs that contain '_': use a host name and path without it"
+                ));
+            }
             Ok(value.trim_end_matches('/').to_owned())
         }
         RATE_LIMIT => {
@@ -230,22 +235,124 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
     }
 }
 
-/// What an identity provider will object to in a base URL, in plain words.
+/// Why Okta's or Entra ID's cloud cannot use a base URL as the Tenant URL, in plain words;
+/// empty when it can. The one rule for reachability: HTTPS, a host the internet can reach
+/// (not loopback, not a private or link-local address, not `localhost` or `.local`), no `_`.
 pub fn url_warnings(url: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or("")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    if url.contains('_') {
-        out.push("Okta rejects base URLs that contain '_'".to_owned());
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
     }
-    let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
-    if url.starts_with("http://") && !loopback {
-        out.push("Okta and Entra ID require HTTPS for a non-local base URL".to_owned());
+    .trim_end_matches('.')
+    .to_ascii_lowercase();
+    if !scheme.eq_ignore_ascii_case("https") {
+        out.push(format!(
+            "It is not HTTPS ({}): Okta and Entra ID call the Tenant URL over HTTPS only",
+            if scheme.is_empty() {
+                "no scheme"
+            } else {
+                scheme
+            }
+        ));
+    }
+    if host.is_empty() {
+        out.push("It has no host name".to_owned());
+    } else if let Some(why) = unreachable_host(&host) {
+        out.push(format!("{host} {why}: Okta's cloud cannot reach it"));
+    }
+    if url.contains('_') {
+        out.push("It contains '_', and Okta rejects base URLs that contain '_'".to_owned());
     }
     out
+}
+
+/// Why the internet cannot reach `host` (lower-case, no brackets), if it cannot.
+fn unreachable_host(host: &str) -> Option<&'static str> {
+    use std::net::IpAddr;
+    if host == "localhost" || host.ends_with(".localhost") {
+        return Some("is this computer's own name (loopback)");
+    }
+    if host.ends_with(".local") {
+        return Some("is a name on the local network only (.local)");
+    }
+    match host.parse::<IpAddr>().ok()? {
+        IpAddr::V4(a) if a.is_loopback() => Some("is this computer's own loopback address"),
+        IpAddr::V4(a)
+            if a.is_private()
+                || a.is_link_local()
+                || a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64 =>
+        {
+            Some("is a private network address")
+        }
+        IpAddr::V4(a) if a.is_unspecified() => Some("is not an address anyone can call"),
+        IpAddr::V6(a) if a.is_loopback() => Some("is this computer's own loopback address"),
+        IpAddr::V6(a) if a.is_unspecified() => Some("is not an address anyone can call"),
+        IpAddr::V6(a)
+            if (a.segments()[0] & 0xfe00) == 0xfc00 || (a.segments()[0] & 0xffc0) == 0xfe80 =>
+        {
+            Some("is a private network address")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn says(url: &str, words: &str) -> bool {
+        url_warnings(url).iter().any(|w| w.contains(words))
+    }
+
+    #[test]
+    fn a_public_https_host_is_usable() {
+        assert!(url_warnings("https://scim.example.com").is_empty());
+        assert!(url_warnings("https://scim.example.com:8443/tenant/scim/v2").is_empty());
+        assert!(url_warnings("https://203.0.113.7/scim/v2").is_empty());
+        assert!(url_warnings("https://abc.trycloudflare.com/scim/v2").is_empty());
+    }
+
+    #[test]
+    fn loopback_private_and_local_names_are_not() {
+        assert!(says("http://127.0.0.1:5151/scim/v2", "loopback"));
+        assert!(says("http://127.0.0.1:5151/scim/v2", "HTTPS"));
+        assert!(says("https://127.0.0.1/scim/v2", "loopback"));
+        assert!(says("https://[::1]:8443/scim/v2", "loopback"));
+        assert!(says("https://localhost:8443", "loopback"));
+        assert!(says("https://LocalHost.", "loopback"));
+        assert!(says("https://10.1.2.3/scim/v2", "private"));
+        assert!(says("https://192.168.1.20:8443", "private"));
+        assert!(says("https://172.20.0.5", "private"));
+        assert!(says("https://100.64.1.1", "private"));
+        assert!(says("https://[fd00::1]/scim/v2", "private"));
+        assert!(says("https://scim.local/scim/v2", ".local"));
+        assert!(!says("https://172.32.0.5", "private"));
+    }
+
+    #[test]
+    fn http_and_underscores_are_not() {
+        assert_eq!(
+            url_warnings("http://scim.example.com").len(),
+            1,
+            "only the scheme is wrong"
+        );
+        assert!(says("http://scim.example.com", "HTTPS"));
+        assert!(says("https://my_host.example.com", "'_'"));
+        assert!(says("https://scim.example.com/my_tenant", "'_'"));
+        assert!(says("https://", "no host"));
+    }
+
+    #[test]
+    fn public_url_with_an_underscore_is_refused() {
+        let err = validate(PUBLIC_URL, "https://my_host.example.com", &[]).unwrap_err();
+        assert!(err.contains("'_'") && err.contains("Okta"), "{err}");
+        assert_eq!(
+            validate(PUBLIC_URL, "https://scim.example.com/", &[]).unwrap(),
+            "https://scim.example.com"
+        );
+    }
 }
