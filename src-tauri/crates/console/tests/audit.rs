@@ -2,21 +2,11 @@
 //! event log, with their actor, in the change's own transaction — and neither counts towards
 //! the deprovisioning guard, which watches the identity provider.
 
-use scim_console_core::console::{Console, UsersQuery};
-use scim_console_core::embedded::{self, StartOptions};
-use scim_store::{ChangeContext, EventQuery};
+mod common;
 
-async fn demo_console(dir: &tempfile::TempDir) -> std::sync::Arc<Console> {
-    let (console, serve) = embedded::start(StartOptions {
-        demo: true,
-        db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
-        listen: Some("127.0.0.1:0".to_owned()),
-    })
-    .await
-    .expect("start the console");
-    tokio::spawn(serve);
-    console
-}
+use common::demo_console;
+use scim_console_core::console::UsersQuery;
+use scim_store::{ChangeContext, EventQuery};
 
 #[tokio::test]
 async fn console_changes_and_saml_logins_are_in_the_log_and_not_guarded() {

@@ -1,20 +1,10 @@
 //! The console's Users view without a window: the embedded server on 127.0.0.1:0 over a real
 //! SQLite file, demo users, and the search the view sends.
 
-use scim_console_core::console::{Console, ErrorCode, UsersQuery};
-use scim_console_core::embedded::{self, StartOptions};
+mod common;
 
-async fn demo_console(dir: &tempfile::TempDir) -> std::sync::Arc<Console> {
-    let (console, serve) = embedded::start(StartOptions {
-        demo: true,
-        db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
-        listen: Some("127.0.0.1:0".to_owned()),
-    })
-    .await
-    .expect("start the console");
-    tokio::spawn(serve);
-    console
-}
+use common::demo_console;
+use scim_console_core::console::{Console, ErrorCode, UsersQuery};
 
 async fn user_names(c: &Console, text: Option<&str>, filter: Option<&str>) -> Vec<String> {
     let page = c

@@ -151,6 +151,33 @@ impl SqliteStore {
         }
     }
 
+    async fn kv_get(&self, table: KeyValues, key: &str) -> Result<Option<String>> {
+        let key = key.to_owned();
+        self.read(Cost::Point, move |conn| {
+            query_one(
+                conn,
+                &format!("SELECT value FROM {} WHERE key = ?", table.name()),
+                [key],
+                |r| Ok(r.get(0)?),
+            )
+        })
+        .await
+    }
+
+    /// Writes `key`; an unchanged value is not written (no trigger fires for it).
+    async fn kv_set(&self, table: KeyValues, key: &str, value: &str) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO {0} (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value",
+            table.name()
+        ))
+        .bind(key)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     /// Tells every server on this database that tokens, roles or settings changed. The new
     /// value is written beside and renamed over the old, so a reader never sees half of it.
     fn bump_stamp(&self) -> Result<()> {
@@ -189,6 +216,22 @@ impl SqliteStore {
             actor: ctx.actor.clone(),
             at: rec.last_modified.clone(),
         });
+    }
+}
+
+/// The two key-value tables: configuration, and the console's own state.
+#[derive(Debug, Clone, Copy)]
+enum KeyValues {
+    Settings,
+    ConsoleState,
+}
+
+impl KeyValues {
+    fn name(self) -> &'static str {
+        match self {
+            KeyValues::Settings => "settings",
+            KeyValues::ConsoleState => "console_state",
+        }
     }
 }
 
@@ -989,27 +1032,11 @@ impl Store for SqliteStore {
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>> {
-        let key = key.to_owned();
-        self.read(Cost::Point, move |conn| {
-            query_one(
-                conn,
-                "SELECT value FROM settings WHERE key = ?",
-                [key],
-                |r| Ok(r.get(0)?),
-            )
-        })
-        .await
+        self.kv_get(KeyValues::Settings, key).await
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.write)
-        .await?;
+        self.kv_set(KeyValues::Settings, key, value).await?;
         self.bump_stamp()
     }
 
@@ -1026,28 +1053,11 @@ impl Store for SqliteStore {
     }
 
     async fn console_state(&self, key: &str) -> Result<Option<String>> {
-        let key = key.to_owned();
-        self.read(Cost::Point, move |conn| {
-            query_one(
-                conn,
-                "SELECT value FROM console_state WHERE key = ?",
-                [key],
-                |r| Ok(r.get(0)?),
-            )
-        })
-        .await
+        self.kv_get(KeyValues::ConsoleState, key).await
     }
 
     async fn set_console_state(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO console_state (key, value) VALUES (?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        self.kv_set(KeyValues::ConsoleState, key, value).await
     }
 
     async fn config_generation(&self) -> Result<i64> {
