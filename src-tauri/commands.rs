@@ -41,6 +41,8 @@ pub struct AppInfo {
     pub log_dir: Option<String>,
     /// Why no log files are written.
     pub log_error: Option<String>,
+    /// In demo mode, the demo token's secret, so the window can offer a ready `curl` command.
+    pub demo_token: Option<String>,
 }
 
 #[tauri::command]
@@ -56,6 +58,17 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>, s: State<'_, Started>) -> CmdResu
         demo: c.demo,
         log_dir: logging.and_then(|l| l.dir.as_ref().map(|d| d.to_string_lossy().into_owned())),
         log_error: logging.and_then(|l| l.problem.clone()),
+        // The demo token is the first secret a demo console holds (see `embedded::start`).
+        demo_token: c
+            .demo
+            .then(|| {
+                c.secrets
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .first()
+                    .map(|(_, s)| s.clone())
+            })
+            .flatten(),
     })
 }
 

@@ -372,6 +372,19 @@ fn tokens_roles_and_settings() {
     assert_eq!(bad["code"], "invalid_value");
     let info = invoke(&app.webview, "app_info", json!({})).unwrap();
     assert_eq!(info["base_url"], app.base_url.as_str());
+    // Demo mode hands the window the demo token for its ready curl command; it works.
+    assert_eq!(info["demo_token"], app.demo_token.as_str());
+    assert_eq!(
+        okta(
+            &app.base_url,
+            &app.demo_token,
+            "GET",
+            "/Users?count=1",
+            None
+        )
+        .0,
+        200
+    );
 }
 
 #[test]
@@ -765,6 +778,9 @@ const SIMULATOR_TOKEN: &str = "SCIM Console simulator";
 #[test]
 fn the_simulator_verifies_no_onboarding_step_and_its_requests_are_marked_simulated() {
     let app = start_in(tempfile::tempdir().unwrap(), false);
+    // Outside demo mode there is no demo token to hand out.
+    let info = invoke(&app.webview, "app_info", json!({})).unwrap();
+    assert_eq!(info["demo_token"], Value::Null);
     let sim = |action: Value| {
         let r = invoke(&app.webview, "simulate", json!({ "action": action })).unwrap();
         assert!(r["ok"].is_boolean(), "{r}");

@@ -165,7 +165,22 @@ async fn live_users_activity_and_the_simulator() {
     let gui = Gui::launch("demo", true, WithToken(tx)).await;
     let token = rx.await.expect("the test token");
 
-    // Demo mode opens on the users table.
+    // Demo mode opens on the users table, under a banner that says the data is sample data
+    // and offers a ready curl command with the demo token.
+    let curl = gui
+        .wait_for_text("[data-testid=\"demo-curl\"]", "Authorization: Bearer scim_")
+        .await
+        .text()
+        .await
+        .expect("the curl command");
+    let base = gui
+        .wait_for("[data-testid=\"base-url\"]")
+        .await
+        .attr("data-base-url")
+        .await
+        .unwrap()
+        .expect("the base URL");
+    assert!(curl.contains(&format!("{base}/Users?count=5")), "{curl}");
     let row = gui.wait_for("[data-user][data-active=\"true\"]").await;
     let user_name = row.attr("data-user").await.unwrap().expect("userName");
     gui.screenshot("users").await;

@@ -22,6 +22,27 @@ const VIEWS = {
 } as const;
 type ViewName = keyof typeof VIEWS;
 
+/** Says the users are sample data, and how to try the API right away. */
+function DemoBanner(props: { info: AppInfo }) {
+  const { info } = props;
+  const curl = info.demo_token
+    ? `curl -H "Authorization: Bearer ${info.demo_token}" '${info.base_url}/Users?count=5'`
+    : null;
+  return (
+    <div class="demo-banner" data-testid="demo-banner" role="note">
+      <strong>Demo data.</strong> These are sample users in a database of their own, not a
+      directory of yours; the Okta simulator sends them what Okta would.
+      {curl && (
+        <div class="demo-curl">
+          <span>Try the SCIM API with the demo token:</span>
+          <code data-testid="demo-curl">{curl}</code>
+          <CopyButton value={curl} label="curl command" />
+        </div>
+      )}
+    </div>
+  );
+}
+
 function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const guard = useGuard();
@@ -61,6 +82,7 @@ function App() {
         )}
       </nav>
       <main>
+        {info?.demo && <DemoBanner info={info} />}
         {info && <GuardBanner guard={guard} />}
         <ErrorBox error={error} />
         {info && <View />}

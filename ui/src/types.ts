@@ -33,6 +33,8 @@ export interface AppInfo {
   log_dir: string | null;
   /** Why no log files are written (when `log_dir` is null). */
   log_error: string | null;
+  /** In demo mode, the demo token's secret. */
+  demo_token: string | null;
 }
 
 export type UserSource = "scim" | "jit" | "demo";
