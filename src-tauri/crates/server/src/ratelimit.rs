@@ -31,18 +31,19 @@ struct Buckets {
 
 impl Buckets {
     fn new(per_second: NonZeroU32) -> Self {
-        let burst = per_second.saturating_mul(NonZeroU32::MIN.saturating_add(1));
         let anon = NonZeroU32::new(per_second.get().min(UNAUTHENTICATED_PER_SECOND))
             .unwrap_or(NonZeroU32::MIN);
         Buckets {
             per_second,
-            tokens: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
-            addresses: RateLimiter::keyed(
-                Quota::per_second(anon)
-                    .allow_burst(anon.saturating_mul(NonZeroU32::MIN.saturating_add(1))),
-            ),
+            tokens: RateLimiter::keyed(quota(per_second)),
+            addresses: RateLimiter::keyed(quota(anon)),
         }
     }
+}
+
+/// `rate` requests per second with bursts of twice as many.
+fn quota(rate: NonZeroU32) -> Quota {
+    Quota::per_second(rate).allow_burst(rate.saturating_mul(NonZeroU32::MIN.saturating_add(1)))
 }
 
 /// Who a request is counted against.
