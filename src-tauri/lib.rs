@@ -63,7 +63,7 @@ fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
     // A change the window missed (it fell too far behind) is sent as null: reload everything.
     forward(
         app.clone(),
-        console.core.store.subscribe(),
+        console.core.read().subscribe(),
         USER_CHANGED,
         |c| serde_json::to_value(c).unwrap_or(serde_json::Value::Null),
         serde_json::Value::Null,

@@ -628,8 +628,7 @@ impl gui::AsyncPrepare for WaitingLong {
         let progress = json!({"current": 3, "token_id": token.id,
             "done": {"2": "2024-05-01T09:00:00.000Z"},
             "connect_since": "2024-05-01T09:00:00.000Z"});
-        core.store
-            .set_console_state("onboarding", &progress.to_string())
+        core.set_console_state("onboarding", &progress.to_string())
             .await
             .expect("progress");
     }

@@ -292,7 +292,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             say(secret)?;
         }
         Command::Token(TokenCommand::List) => {
-            let tokens = store.list_tokens().await?;
+            let tokens = core.read().list_tokens().await?;
             if tokens.is_empty() {
                 say(
                     "No tokens yet: create one with `scim-console token create --name Okta-SCIM`."
@@ -363,7 +363,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Role(RoleCommand::List) => {
             let rt = core.runtime().await?;
-            for r in store.list_roles().await? {
+            for r in core.read().list_roles().await? {
                 let mut notes = Vec::new();
                 if r.builtin {
                     notes.push("built-in");
@@ -458,7 +458,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Config(ConfigCommand::Get { key }) => {
-            let all = store.settings().await?;
+            let all = core.read().settings().await?;
             let value_of = |k: &str| {
                 all.iter()
                     .find(|(key, _)| key == k)
@@ -490,7 +490,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Log(args) => {
-            return log(store, args).await;
+            return log(&core, args).await;
         }
         Command::Guard(GuardCommand::Status) => {
             let rt = core.runtime().await?;
@@ -503,8 +503,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                     g.describe()
                 ))?;
             }
-            let state = store.guard_state().await?;
-            let (held, total) = store.held_requests(1000).await?;
+            let state = core.read().guard_state().await?;
+            let (held, total) = core.read().held_requests(1000).await?;
             match &state.tripped_at {
                 Some(at) => say(format!(
                     "HOLDING since {}: {}. {total} request(s) held; nothing of them was applied.",
@@ -561,7 +561,7 @@ async fn all_users(core: &Core) -> Result<Vec<UserRecord>> {
     let mut start = 1;
     loop {
         let page = core
-            .store
+            .read()
             .list_users(&scim_store::ListQuery {
                 schema: &rt.user_schema,
                 filter: None,
@@ -695,11 +695,12 @@ fn format_event(e: &scim_store::EventRecord) -> String {
     line
 }
 
-async fn log(store: Arc<dyn Store>, args: LogArgs) -> Result<()> {
+async fn log(core: &Core, args: LogArgs) -> Result<()> {
     let mut last = 0;
     let mut first = true;
     loop {
-        let events = store
+        let events = core
+            .read()
             .list_events(&EventQuery {
                 after_id: Some(last),
                 errors_only: args.errors,

@@ -439,7 +439,7 @@ impl Console {
         let limit = q.limit.clamp(1, MAX_ROWS);
         let page = self
             .core
-            .store
+            .read()
             .list_users(&ListQuery {
                 schema: &rt.user_schema,
                 filter: parsed.as_ref(),
@@ -461,7 +461,7 @@ impl Console {
         let user = self.core.get_user(id).await?;
         let events = self
             .core
-            .store
+            .read()
             .list_events(&EventQuery {
                 resource_id: Some(id.to_owned()),
                 limit: 200,
@@ -520,7 +520,7 @@ impl Console {
     pub async fn list_events(&self, q: EventsQuery) -> CmdResult<Vec<EventRecord>> {
         Ok(self
             .core
-            .store
+            .read()
             .list_events(&EventQuery {
                 after_id: q.after_id,
                 before_id: q.before_id,
@@ -541,7 +541,7 @@ impl Console {
             chrono::Utc::now() - chrono::Duration::minutes(i64::from(minutes.clamp(1, 1440)));
         Ok(self
             .core
-            .store
+            .read()
             .events_per_minute(&scim_store::format_time(since))
             .await?)
     }
@@ -550,7 +550,7 @@ impl Console {
         let now = scim_store::now();
         Ok(self
             .core
-            .store
+            .read()
             .list_tokens()
             .await?
             .into_iter()
@@ -598,7 +598,7 @@ impl Console {
     pub async fn roles(&self) -> CmdResult<RolesView> {
         let rt = self.core.runtime().await?;
         Ok(RolesView {
-            roles: self.core.store.list_roles().await?,
+            roles: self.core.read().list_roles().await?,
             default_role: rt.default_role.clone(),
             role_attribute: rt.role_attr.clone(),
         })
@@ -617,7 +617,7 @@ impl Console {
     pub async fn settings(&self) -> CmdResult<SettingsView> {
         let rt = self.core.runtime().await?;
         let public_url = rt.public_root().map(str::to_owned);
-        let stored = self.core.store.settings().await?;
+        let stored = self.core.read().settings().await?;
         Ok(SettingsView {
             provisioning: rt.policy,
             role_attribute: rt.role_attr.clone(),
@@ -656,8 +656,8 @@ impl Console {
 
     pub async fn guard_status(&self) -> CmdResult<GuardView> {
         let rt = self.core.runtime().await?;
-        let state = self.core.store.guard_state().await?;
-        let (held, total) = self.core.store.held_requests(HELD_SHOWN).await?;
+        let state = self.core.read().guard_state().await?;
+        let (held, total) = self.core.read().held_requests(HELD_SHOWN).await?;
         Ok(GuardView {
             on: rt.guard.on,
             rule: rt.guard.describe(),

@@ -310,7 +310,7 @@ fn connection_fields(
 
 impl Console {
     async fn progress(&self) -> CmdResult<Progress> {
-        Ok(match self.core.store.console_state(PROGRESS_KEY).await? {
+        Ok(match self.core.read().console_state(PROGRESS_KEY).await? {
             Some(s) => serde_json::from_str(&s).unwrap_or_default(),
             None => Progress::default(),
         })
@@ -319,7 +319,7 @@ impl Console {
     async fn save_progress(&self, p: &Progress) -> CmdResult<()> {
         let s = serde_json::to_string(p)
             .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
-        Ok(self.core.store.set_console_state(PROGRESS_KEY, &s).await?)
+        Ok(self.core.set_console_state(PROGRESS_KEY, &s).await?)
     }
 
     /// The first (or latest) event matching `q` among real requests: the simulator's never
@@ -331,7 +331,7 @@ impl Console {
             simulated: Some(false),
             ..q
         };
-        Ok(self.core.store.list_events(&q).await?.pop())
+        Ok(self.core.read().list_events(&q).await?.pop())
     }
 
     /// Step 2: creates the token Okta will use (Manage Users), and makes it the one the next
@@ -413,7 +413,7 @@ impl Console {
         let token = match p.token_id {
             Some(id) => self
                 .core
-                .store
+                .read()
                 .list_tokens()
                 .await?
                 .into_iter()
@@ -518,11 +518,11 @@ impl Console {
             .filter(|bad| last_good_role.as_ref().is_none_or(|good| bad.id > good.id));
 
         // Step 6.
-        let users = self.core.store.count_users().await?;
+        let users = self.core.read().count_users().await?;
         let never_logged_in = self.never_logged_in(&rt, 10).await?;
         let missing_user_updates = self
             .core
-            .store
+            .read()
             .list_events(&EventQuery {
                 status: Some(404),
                 methods: vec!["PUT".to_owned(), "PATCH".to_owned()],
@@ -605,7 +605,7 @@ impl Console {
     async fn never_logged_in(&self, rt: &Runtime, limit: u64) -> CmdResult<Vec<UserRow>> {
         Ok(self
             .core
-            .store
+            .read()
             .never_logged_in(limit)
             .await?
             .iter()

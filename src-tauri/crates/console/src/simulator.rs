@@ -80,7 +80,7 @@ impl Console {
         let now = scim_store::now();
         let known = self
             .core
-            .store
+            .read()
             .list_tokens()
             .await?
             .into_iter()
@@ -118,7 +118,7 @@ impl Console {
             let email = required("email address", email)?;
             let existed = self
                 .core
-                .store
+                .read()
                 .find_user_by_user_name(email)
                 .await?
                 .is_some();
@@ -201,7 +201,7 @@ impl Console {
         let user = match user_name {
             Some(un) => self
                 .core
-                .store
+                .read()
                 .find_user_by_user_name(un)
                 .await?
                 .map(|u| user_row(&rt, &u)),

@@ -46,7 +46,7 @@ async fn console_changes_and_saml_logins_are_in_the_log_and_not_guarded() {
     // No waiting: the entries were written with the changes.
     let events = c
         .core
-        .store
+        .read()
         .list_events(&EventQuery {
             limit: 100,
             ..Default::default()
@@ -75,6 +75,6 @@ async fn console_changes_and_saml_logins_are_in_the_log_and_not_guarded() {
     assert_eq!(login.event.method, "LOGIN");
     assert_eq!(login.event.status, 201);
     assert_eq!(login.event.role.as_deref(), Some("Analyst"));
-    let state = c.core.store.guard_state().await.unwrap();
+    let state = c.core.read().guard_state().await.unwrap();
     assert!(state.tripped_at.is_none(), "{state:?}");
 }

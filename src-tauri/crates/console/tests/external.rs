@@ -61,7 +61,7 @@ async fn a_user_created_by_another_process_is_announced() {
         .unwrap();
     let seen = console
         .core
-        .store
+        .read()
         .find_user_by_user_name("cli@example.com")
         .await
         .unwrap();

@@ -9,8 +9,8 @@ use scim_protocol::resource::{self, apply_role};
 use scim_protocol::schema::{user_schema, ResourceSchema};
 use scim_protocol::{patch, ScimError};
 use scim_store::{
-    ChangeContext, NewToken, Permission, Store, StoreError, TokenRecord, UserRecord, UserSource,
-    UserWrite,
+    ChangeContext, NewToken, Permission, Store, StoreError, StoreRead, TokenRecord, UserRecord,
+    UserSource, UserWrite,
 };
 
 use crate::error::ApiError;
@@ -94,8 +94,11 @@ fn with_ignored(ctx: &ChangeContext, ignored: &[String]) -> ChangeContext {
     ctx
 }
 
+/// The one way to change what is stored: every write goes through its methods, with their
+/// rules (validation, the guard, the log entry in the write's transaction); [`Core::read`]
+/// gives the rest read access alone.
 pub struct Core {
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     runtime: RwLock<Arc<Runtime>>,
     /// Writes to one user are serialised in this process (striped by id), so concurrent
     /// PATCHes queue instead of racing; the version check still guards other processes.
@@ -133,6 +136,11 @@ impl Core {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
         }))
+    }
+
+    /// What is stored, to read.
+    pub fn read(&self) -> &dyn StoreRead {
+        self.store.reader()
     }
 
     /// The configuration at `generation`, reloaded if it is newer than what is cached.

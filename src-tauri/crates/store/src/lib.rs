@@ -46,9 +46,10 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The storage trait every backend implements.
+/// What every backend reads; [`Store`] adds the changes. Those given read access alone (the
+/// console's views) hold a `&dyn StoreRead`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait StoreRead: Send + Sync + 'static {
     // Users.
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>>;
     async fn find_user_by_user_name(&self, user_name: &str) -> Result<Option<UserRecord>>;
@@ -56,6 +57,54 @@ pub trait Store: Send + Sync + 'static {
     async fn count_users(&self) -> Result<UserCounts>;
     /// The first `limit` users who never logged in (in creation order).
     async fn never_logged_in(&self, limit: u64) -> Result<Vec<UserRecord>>;
+
+    // Tokens.
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>>;
+    /// The token whose secret hashes to `hash`, with the configuration generation (one query,
+    /// since both are read on every request).
+    async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)>;
+
+    // Roles and settings.
+    async fn list_roles(&self) -> Result<Vec<RoleRecord>>;
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn settings(&self) -> Result<Vec<(String, String)>>;
+    /// State the console keeps that is not configuration (the onboarding guide's progress):
+    /// writing it changes neither the configuration generation nor the stamp.
+    async fn console_state(&self, key: &str) -> Result<Option<String>>;
+    /// Bumped by every change to roles or settings, by any process.
+    async fn config_generation(&self) -> Result<i64>;
+
+    // Event log.
+    async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
+    /// Requests and errors per minute since `since` (an RFC 3339 time), oldest first.
+    async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>>;
+
+    // Deprovisioning guard.
+    /// Deactivations and deletions made by SCIM requests since `since` (RFC 3339).
+    async fn count_deprovisions(&self, since: &str) -> Result<u64>;
+    async fn guard_state(&self) -> Result<GuardState>;
+    /// Held requests not yet released, oldest first, at most `limit`; and how many there are.
+    async fn held_requests(&self, limit: u64) -> Result<(Vec<HeldRequest>, u64)>;
+
+    /// A value that changes whenever tokens, roles or settings change, in any process using
+    /// this database; cheap enough to read on every request, so a server can keep them in
+    /// memory and still see a revocation made by the command line on the very next request.
+    fn config_stamp(&self) -> u128;
+
+    /// A value that changes whenever anything is committed to the database, by any process
+    /// (cheap: no query), so a console can notice what other processes changed.
+    fn change_marker(&self) -> u128;
+
+    /// Live changes committed through this store.
+    fn subscribe(&self) -> broadcast::Receiver<ChangeEvent>;
+}
+
+/// Every change to stored state, on top of what [`StoreRead`] reads.
+#[async_trait]
+pub trait Store: StoreRead {
+    /// This store as a reader only (for those given read access alone).
+    fn reader(&self) -> &dyn StoreRead;
+
     /// Inserts a new user; `Conflict` when the userName is taken (case-insensitively).
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord>;
     /// Replaces `old` with `new` if `old.version` is still current, else `VersionMismatch`.
@@ -75,66 +124,34 @@ pub trait Store: Send + Sync + 'static {
 
     // Tokens.
     async fn insert_token(&self, token: NewToken) -> Result<TokenRecord>;
-    async fn list_tokens(&self) -> Result<Vec<TokenRecord>>;
     /// Revokes the active token called `name`.
     async fn revoke_token(&self, name: &str) -> Result<TokenRecord>;
     /// Inserts `token` as the console simulator's token, revoking the active ones it replaces
     /// (their secrets lived only in the memory of the console that made them), in one
     /// transaction. `Conflict` when a token that is not the simulator's has the name.
     async fn replace_simulator_token(&self, token: NewToken) -> Result<TokenRecord>;
-    /// The token whose secret hashes to `hash`, with the configuration generation (one query,
-    /// since both are read on every request).
-    async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)>;
 
     // Roles and settings.
-    async fn list_roles(&self) -> Result<Vec<RoleRecord>>;
     async fn add_role(&self, name: &str) -> Result<RoleRecord>;
     async fn remove_role(&self, name: &str) -> Result<()>;
-    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
-    async fn settings(&self) -> Result<Vec<(String, String)>>;
-    /// State the console keeps that is not configuration (the onboarding guide's progress):
-    /// writing it changes neither the configuration generation nor the stamp.
-    async fn console_state(&self, key: &str) -> Result<Option<String>>;
     async fn set_console_state(&self, key: &str, value: &str) -> Result<()>;
-    /// Bumped by every change to roles or settings, by any process.
-    async fn config_generation(&self) -> Result<i64>;
 
     // Event log.
     async fn append_events(&self, events: &[NewEvent]) -> Result<()>;
-    async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
-    /// Requests and errors per minute since `since` (an RFC 3339 time), oldest first.
-    async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>>;
     /// Deletes the oldest events beyond what `retention` keeps; returns how many went.
     async fn prune_events(&self, retention: &Retention) -> Result<u64>;
 
     // Deprovisioning guard.
-    /// Deactivations and deletions made by SCIM requests since `since` (RFC 3339).
-    async fn count_deprovisions(&self, since: &str) -> Result<u64>;
-    async fn guard_state(&self) -> Result<GuardState>;
     /// Starts holding (if not holding already), for `reason`.
     async fn trip_guard(&self, reason: &str) -> Result<()>;
     /// Records a held request (a later attempt for the same user counts as one more attempt).
     async fn hold_request(&self, held: &HeldRequest) -> Result<()>;
-    /// Held requests not yet released, oldest first, at most `limit`; and how many there are.
-    async fn held_requests(&self, limit: u64) -> Result<(Vec<HeldRequest>, u64)>;
     /// Stops holding and lets every held request through on its next attempt; returns how
     /// many were held.
     async fn release_guard(&self) -> Result<u64>;
     /// Whether a released request for this user is waiting for its retry; the mark is used up.
     async fn take_released(&self, resource_id: &str) -> Result<bool>;
-
-    /// A value that changes whenever tokens, roles or settings change, in any process using
-    /// this database; cheap enough to read on every request, so a server can keep them in
-    /// memory and still see a revocation made by the command line on the very next request.
-    fn config_stamp(&self) -> u128;
-
-    /// A value that changes whenever anything is committed to the database, by any process
-    /// (cheap: no query), so a console can notice what other processes changed.
-    fn change_marker(&self) -> u128;
-
-    /// Live changes committed through this store.
-    fn subscribe(&self) -> broadcast::Receiver<ChangeEvent>;
 }
 
 /// Opens the store a URL names: `sqlite://PATH` or a plain file path.

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 
 use crate::filter_sql::{self, Bind};
 use crate::types::*;
-use crate::{bounds, diff, Result, Retention, Store, StoreError};
+use crate::{bounds, diff, Result, Retention, Store, StoreError, StoreRead};
 
 const USER_COLUMNS: &str = "seq, id, user_name, data, active, role, source, last_login, created, \
                             last_modified, version, password_hash";
@@ -585,7 +585,7 @@ fn change_event(
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl StoreRead for SqliteStore {
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>> {
         let id = id.to_owned();
         self.read(Cost::Point, move |conn| {
@@ -723,6 +723,285 @@ impl Store for SqliteStore {
             )
         })
         .await
+    }
+
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
+        self.read(Cost::Point, |conn| {
+            query_all(
+                conn,
+                "SELECT * FROM tokens ORDER BY revoked IS NOT NULL, created, id",
+                [],
+                token_from_read,
+            )
+        })
+        .await
+    }
+
+    async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)> {
+        let hash = hash.to_owned();
+        self.read(Cost::Point, move |conn| {
+            let generation: i64 = conn
+                .prepare_cached("SELECT generation FROM config_state")?
+                .query_row([], |r| r.get(0))?;
+            let token = query_one(
+                conn,
+                "SELECT * FROM tokens WHERE secret_hash = ?",
+                [hash],
+                token_from_read,
+            )?;
+            Ok((token, generation))
+        })
+        .await
+    }
+
+    async fn list_roles(&self) -> Result<Vec<RoleRecord>> {
+        self.read(Cost::Point, |conn| {
+            query_all(
+                conn,
+                "SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name",
+                [],
+                |r| {
+                    Ok(RoleRecord {
+                        name: r.get(0)?,
+                        builtin: r.get::<_, i64>(1)? != 0,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>> {
+        self.kv_get(KeyValues::Settings, key).await
+    }
+
+    async fn settings(&self) -> Result<Vec<(String, String)>> {
+        self.read(Cost::Point, |conn| {
+            query_all(
+                conn,
+                "SELECT key, value FROM settings ORDER BY key",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+    }
+
+    async fn console_state(&self, key: &str) -> Result<Option<String>> {
+        self.kv_get(KeyValues::ConsoleState, key).await
+    }
+
+    async fn config_generation(&self) -> Result<i64> {
+        self.read(Cost::Point, |conn| {
+            Ok(conn
+                .prepare_cached("SELECT generation FROM config_state")?
+                .query_row([], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn list_events(&self, q: &EventQuery) -> Result<Vec<EventRecord>> {
+        let mut sql = String::from("SELECT * FROM events WHERE id > ?");
+        let mut params = vec![Bind::Int(q.after_id.unwrap_or(0))];
+        if let Some(before) = q.before_id {
+            sql.push_str(" AND id < ?");
+            params.push(Bind::Int(before));
+        }
+        if q.errors_only {
+            sql.push_str(" AND status >= 400");
+        }
+        if let Some(r) = &q.resource_id {
+            sql.push_str(" AND resource_id = ?");
+            params.push(Bind::Text(r.clone()));
+        }
+        // instr() on lower-cased text: a plain substring, no LIKE wildcards to escape.
+        if let Some(u) = q.user.as_deref().filter(|u| !u.is_empty()) {
+            sql.push_str(" AND instr(lower(user_name), ?) > 0");
+            params.push(Bind::Text(u.to_lowercase()));
+        }
+        if let Some(c) = q.client.as_deref().filter(|c| !c.is_empty()) {
+            sql.push_str(" AND instr(lower(client), ?) > 0");
+            params.push(Bind::Text(c.to_lowercase()));
+        }
+        if let Some(status) = q.status {
+            sql.push_str(" AND status = ?");
+            params.push(Bind::Int(i64::from(status)));
+        }
+        if q.success_only {
+            sql.push_str(" AND status < 400");
+        }
+        if let Some(t) = q.token_id {
+            sql.push_str(" AND token_id = ?");
+            params.push(Bind::Int(t));
+        }
+        if !q.methods.is_empty() {
+            sql.push_str(" AND method IN (");
+            for (i, m) in q.methods.iter().enumerate() {
+                sql.push_str(if i == 0 { "?" } else { ", ?" });
+                params.push(Bind::Text(m.to_ascii_uppercase()));
+            }
+            sql.push(')');
+        }
+        if q.with_role {
+            sql.push_str(" AND role IS NOT NULL");
+        }
+        if let Some(simulated) = q.simulated {
+            sql.push_str(" AND simulated = ?");
+            params.push(Bind::Int(i64::from(simulated)));
+        }
+        if q.deactivations_only {
+            // JSON false reads back as 0 through json_extract.
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM json_each(events.diff) \
+                 WHERE json_extract(value, '$.path') = 'active' AND json_extract(value, '$.new') = 0)",
+            );
+        }
+        params.push(Bind::Int(i64::from(q.limit)));
+        let sql = if q.oldest_first {
+            format!("{sql} ORDER BY id LIMIT ?")
+        } else {
+            format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id")
+        };
+        self.read(Cost::Scan, move |conn| {
+            query_all(conn, &sql, rusqlite::params_from_iter(&params), |r| {
+                let json_list = |c: &str| -> Result<Option<String>> { Ok(r.get(c)?) };
+                let diff = match json_list("diff")? {
+                    Some(s) => {
+                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    }
+                    None => Vec::new(),
+                };
+                let ignored = match json_list("ignored")? {
+                    Some(s) => {
+                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    }
+                    None => Vec::new(),
+                };
+                Ok(EventRecord {
+                    id: r.get("id")?,
+                    event: NewEvent {
+                        at: r.get("at")?,
+                        token_name: r.get("token_name")?,
+                        token_id: r.get("token_id")?,
+                        client: r.get("client")?,
+                        method: r.get("method")?,
+                        path: r.get("path")?,
+                        status: u16::try_from(r.get::<_, i64>("status")?).unwrap_or(0),
+                        latency_us: u64::try_from(r.get::<_, i64>("latency_us")?).unwrap_or(0),
+                        resource_type: r.get("resource_type")?,
+                        resource_id: r.get("resource_id")?,
+                        user_name: r.get("user_name")?,
+                        diff,
+                        ignored,
+                        error: r.get("error")?,
+                        role: r.get("role")?,
+                        address: r.get("address")?,
+                        count: u64::try_from(r.get::<_, i64>("count")?).unwrap_or(1),
+                        aggregated: r.get::<_, i64>("aggregated")? != 0,
+                        simulated: r.get::<_, i64>("simulated")? != 0,
+                    },
+                })
+            })
+        })
+        .await
+    }
+
+    async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>> {
+        let since = since.to_owned();
+        self.read(Cost::Scan, move |conn| {
+            query_all(
+                conn,
+                "SELECT substr(at, 1, 16) AS minute, SUM(count), SUM((status >= 400) * count) \
+                 FROM events WHERE at >= ? GROUP BY minute ORDER BY minute",
+                [since],
+                |r| {
+                    Ok(MinuteCount {
+                        minute: r.get(0)?,
+                        requests: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        errors: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn count_deprovisions(&self, since: &str) -> Result<u64> {
+        let since = since.to_owned();
+        self.read(Cost::Point, move |conn| {
+            let n: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM deprovisions WHERE at >= ?")?
+                .query_row([since], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn guard_state(&self) -> Result<GuardState> {
+        self.read(Cost::Point, |conn| {
+            Ok(conn
+                .prepare_cached("SELECT tripped_at, reason, released_at FROM guard_state")?
+                .query_row([], |r| {
+                    Ok(GuardState {
+                        tripped_at: r.get(0)?,
+                        reason: r.get(1)?,
+                        released_at: r.get(2)?,
+                    })
+                })?)
+        })
+        .await
+    }
+
+    async fn held_requests(&self, limit: u64) -> Result<(Vec<HeldRequest>, u64)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(Cost::Scan, move |conn| {
+            let held = query_all(
+                conn,
+                "SELECT * FROM guard_held WHERE released_at IS NULL ORDER BY first_at LIMIT ?",
+                [limit],
+                held_from_read,
+            )?;
+            let total: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM guard_held WHERE released_at IS NULL")?
+                .query_row([], |r| r.get(0))?;
+            Ok((held, u64::try_from(total).unwrap_or(0)))
+        })
+        .await
+    }
+
+    fn config_stamp(&self) -> u128 {
+        std::fs::read_to_string(&self.stamp)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn change_marker(&self) -> u128 {
+        // Every commit, by any process, writes the write-ahead log (and a checkpoint the file).
+        let mark = |p: &Path| {
+            std::fs::metadata(p).map_or(0, |m| {
+                let nanos = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                nanos ^ (u128::from(m.len()) << 64)
+            })
+        };
+        let mut wal = self.file.clone().into_os_string();
+        wal.push("-wal");
+        mark(Path::new(&wal)) ^ mark(&self.file).rotate_left(1)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.changes.subscribe()
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn reader(&self) -> &dyn StoreRead {
+        self
     }
 
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
@@ -884,18 +1163,6 @@ impl Store for SqliteStore {
         token_from_row(&row)
     }
 
-    async fn list_tokens(&self) -> Result<Vec<TokenRecord>> {
-        self.read(Cost::Point, |conn| {
-            query_all(
-                conn,
-                "SELECT * FROM tokens ORDER BY revoked IS NOT NULL, created, id",
-                [],
-                token_from_read,
-            )
-        })
-        .await
-    }
-
     async fn revoke_token(&self, name: &str) -> Result<TokenRecord> {
         let row = sqlx::query(
             "UPDATE tokens SET revoked = ? WHERE name = ? COLLATE NOCASE AND revoked IS NULL RETURNING *",
@@ -945,40 +1212,6 @@ impl Store for SqliteStore {
         tx.commit().await?;
         self.bump_stamp()?;
         token_from_row(&row)
-    }
-
-    async fn authenticate(&self, hash: &str) -> Result<(Option<TokenRecord>, i64)> {
-        let hash = hash.to_owned();
-        self.read(Cost::Point, move |conn| {
-            let generation: i64 = conn
-                .prepare_cached("SELECT generation FROM config_state")?
-                .query_row([], |r| r.get(0))?;
-            let token = query_one(
-                conn,
-                "SELECT * FROM tokens WHERE secret_hash = ?",
-                [hash],
-                token_from_read,
-            )?;
-            Ok((token, generation))
-        })
-        .await
-    }
-
-    async fn list_roles(&self) -> Result<Vec<RoleRecord>> {
-        self.read(Cost::Point, |conn| {
-            query_all(
-                conn,
-                "SELECT name, builtin FROM roles ORDER BY builtin DESC, created, name",
-                [],
-                |r| {
-                    Ok(RoleRecord {
-                        name: r.get(0)?,
-                        builtin: r.get::<_, i64>(1)? != 0,
-                    })
-                },
-            )
-        })
-        .await
     }
 
     async fn add_role(&self, name: &str) -> Result<RoleRecord> {
@@ -1031,42 +1264,13 @@ impl Store for SqliteStore {
         self.bump_stamp()
     }
 
-    async fn get_setting(&self, key: &str) -> Result<Option<String>> {
-        self.kv_get(KeyValues::Settings, key).await
-    }
-
     async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.kv_set(KeyValues::Settings, key, value).await?;
         self.bump_stamp()
     }
 
-    async fn settings(&self) -> Result<Vec<(String, String)>> {
-        self.read(Cost::Point, |conn| {
-            query_all(
-                conn,
-                "SELECT key, value FROM settings ORDER BY key",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-        })
-        .await
-    }
-
-    async fn console_state(&self, key: &str) -> Result<Option<String>> {
-        self.kv_get(KeyValues::ConsoleState, key).await
-    }
-
     async fn set_console_state(&self, key: &str, value: &str) -> Result<()> {
         self.kv_set(KeyValues::ConsoleState, key, value).await
-    }
-
-    async fn config_generation(&self) -> Result<i64> {
-        self.read(Cost::Point, |conn| {
-            Ok(conn
-                .prepare_cached("SELECT generation FROM config_state")?
-                .query_row([], |r| r.get(0))?)
-        })
-        .await
     }
 
     async fn append_events(&self, events: &[NewEvent]) -> Result<()> {
@@ -1077,132 +1281,6 @@ impl Store for SqliteStore {
         insert_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn list_events(&self, q: &EventQuery) -> Result<Vec<EventRecord>> {
-        let mut sql = String::from("SELECT * FROM events WHERE id > ?");
-        let mut params = vec![Bind::Int(q.after_id.unwrap_or(0))];
-        if let Some(before) = q.before_id {
-            sql.push_str(" AND id < ?");
-            params.push(Bind::Int(before));
-        }
-        if q.errors_only {
-            sql.push_str(" AND status >= 400");
-        }
-        if let Some(r) = &q.resource_id {
-            sql.push_str(" AND resource_id = ?");
-            params.push(Bind::Text(r.clone()));
-        }
-        // instr() on lower-cased text: a plain substring, no LIKE wildcards to escape.
-        if let Some(u) = q.user.as_deref().filter(|u| !u.is_empty()) {
-            sql.push_str(" AND instr(lower(user_name), ?) > 0");
-            params.push(Bind::Text(u.to_lowercase()));
-        }
-        if let Some(c) = q.client.as_deref().filter(|c| !c.is_empty()) {
-            sql.push_str(" AND instr(lower(client), ?) > 0");
-            params.push(Bind::Text(c.to_lowercase()));
-        }
-        if let Some(status) = q.status {
-            sql.push_str(" AND status = ?");
-            params.push(Bind::Int(i64::from(status)));
-        }
-        if q.success_only {
-            sql.push_str(" AND status < 400");
-        }
-        if let Some(t) = q.token_id {
-            sql.push_str(" AND token_id = ?");
-            params.push(Bind::Int(t));
-        }
-        if !q.methods.is_empty() {
-            sql.push_str(" AND method IN (");
-            for (i, m) in q.methods.iter().enumerate() {
-                sql.push_str(if i == 0 { "?" } else { ", ?" });
-                params.push(Bind::Text(m.to_ascii_uppercase()));
-            }
-            sql.push(')');
-        }
-        if q.with_role {
-            sql.push_str(" AND role IS NOT NULL");
-        }
-        if let Some(simulated) = q.simulated {
-            sql.push_str(" AND simulated = ?");
-            params.push(Bind::Int(i64::from(simulated)));
-        }
-        if q.deactivations_only {
-            // JSON false reads back as 0 through json_extract.
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM json_each(events.diff) \
-                 WHERE json_extract(value, '$.path') = 'active' AND json_extract(value, '$.new') = 0)",
-            );
-        }
-        params.push(Bind::Int(i64::from(q.limit)));
-        let sql = if q.oldest_first {
-            format!("{sql} ORDER BY id LIMIT ?")
-        } else {
-            format!("SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id")
-        };
-        self.read(Cost::Scan, move |conn| {
-            query_all(conn, &sql, rusqlite::params_from_iter(&params), |r| {
-                let json_list = |c: &str| -> Result<Option<String>> { Ok(r.get(c)?) };
-                let diff = match json_list("diff")? {
-                    Some(s) => {
-                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
-                    }
-                    None => Vec::new(),
-                };
-                let ignored = match json_list("ignored")? {
-                    Some(s) => {
-                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
-                    }
-                    None => Vec::new(),
-                };
-                Ok(EventRecord {
-                    id: r.get("id")?,
-                    event: NewEvent {
-                        at: r.get("at")?,
-                        token_name: r.get("token_name")?,
-                        token_id: r.get("token_id")?,
-                        client: r.get("client")?,
-                        method: r.get("method")?,
-                        path: r.get("path")?,
-                        status: u16::try_from(r.get::<_, i64>("status")?).unwrap_or(0),
-                        latency_us: u64::try_from(r.get::<_, i64>("latency_us")?).unwrap_or(0),
-                        resource_type: r.get("resource_type")?,
-                        resource_id: r.get("resource_id")?,
-                        user_name: r.get("user_name")?,
-                        diff,
-                        ignored,
-                        error: r.get("error")?,
-                        role: r.get("role")?,
-                        address: r.get("address")?,
-                        count: u64::try_from(r.get::<_, i64>("count")?).unwrap_or(1),
-                        aggregated: r.get::<_, i64>("aggregated")? != 0,
-                        simulated: r.get::<_, i64>("simulated")? != 0,
-                    },
-                })
-            })
-        })
-        .await
-    }
-
-    async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>> {
-        let since = since.to_owned();
-        self.read(Cost::Scan, move |conn| {
-            query_all(
-                conn,
-                "SELECT substr(at, 1, 16) AS minute, SUM(count), SUM((status >= 400) * count) \
-                 FROM events WHERE at >= ? GROUP BY minute ORDER BY minute",
-                [since],
-                |r| {
-                    Ok(MinuteCount {
-                        minute: r.get(0)?,
-                        requests: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                        errors: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                    })
-                },
-            )
-        })
-        .await
     }
 
     async fn prune_events(&self, r: &Retention) -> Result<u64> {
@@ -1244,32 +1322,6 @@ impl Store for SqliteStore {
         Ok(gone)
     }
 
-    async fn count_deprovisions(&self, since: &str) -> Result<u64> {
-        let since = since.to_owned();
-        self.read(Cost::Point, move |conn| {
-            let n: i64 = conn
-                .prepare_cached("SELECT COUNT(*) FROM deprovisions WHERE at >= ?")?
-                .query_row([since], |r| r.get(0))?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-        .await
-    }
-
-    async fn guard_state(&self) -> Result<GuardState> {
-        self.read(Cost::Point, |conn| {
-            Ok(conn
-                .prepare_cached("SELECT tripped_at, reason, released_at FROM guard_state")?
-                .query_row([], |r| {
-                    Ok(GuardState {
-                        tripped_at: r.get(0)?,
-                        reason: r.get(1)?,
-                        released_at: r.get(2)?,
-                    })
-                })?)
-        })
-        .await
-    }
-
     async fn trip_guard(&self, reason: &str) -> Result<()> {
         sqlx::query("UPDATE guard_state SET tripped_at = ?, reason = ? WHERE tripped_at IS NULL")
             .bind(now())
@@ -1300,23 +1352,6 @@ impl Store for SqliteStore {
         .execute(&self.write)
         .await?;
         Ok(())
-    }
-
-    async fn held_requests(&self, limit: u64) -> Result<(Vec<HeldRequest>, u64)> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.read(Cost::Scan, move |conn| {
-            let held = query_all(
-                conn,
-                "SELECT * FROM guard_held WHERE released_at IS NULL ORDER BY first_at LIMIT ?",
-                [limit],
-                held_from_read,
-            )?;
-            let total: i64 = conn
-                .prepare_cached("SELECT COUNT(*) FROM guard_held WHERE released_at IS NULL")?
-                .query_row([], |r| r.get(0))?;
-            Ok((held, u64::try_from(total).unwrap_or(0)))
-        })
-        .await
     }
 
     async fn release_guard(&self) -> Result<u64> {
@@ -1357,33 +1392,5 @@ impl Store for SqliteStore {
                 .execute(&self.write)
                 .await?;
         Ok(done.rows_affected() > 0)
-    }
-
-    fn config_stamp(&self) -> u128 {
-        std::fs::read_to_string(&self.stamp)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0)
-    }
-
-    fn change_marker(&self) -> u128 {
-        // Every commit, by any process, writes the write-ahead log (and a checkpoint the file).
-        let mark = |p: &Path| {
-            std::fs::metadata(p).map_or(0, |m| {
-                let nanos = m
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                nanos ^ (u128::from(m.len()) << 64)
-            })
-        };
-        let mut wal = self.file.clone().into_os_string();
-        wal.push("-wal");
-        mark(Path::new(&wal)) ^ mark(&self.file).rotate_left(1)
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.changes.subscribe()
     }
 }
