@@ -2,12 +2,11 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::console::{
-    CmdResult, CommandError, Console, ErrorCode, EventsQuery, GuardView, NewTokenView, RolesView,
-    SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
+    AppInfo, CmdResult, CommandError, Console, ErrorCode, EventsQuery, GuardView, NewTokenView,
+    RolesView, SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
 };
 use crate::logging::Logging;
 use crate::onboarding::{OnboardingChange, OnboardingView};
@@ -30,46 +29,12 @@ fn console<'a>(s: &'a State<'_, Started>) -> CmdResult<&'a Arc<Console>> {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct AppInfo {
-    pub version: &'static str,
-    pub base_url: String,
-    pub port: u16,
-    pub database: String,
-    pub demo: bool,
-    /// The folder of the daily log files; `None` when none are written.
-    pub log_dir: Option<String>,
-    /// Why no log files are written.
-    pub log_error: Option<String>,
-    /// In demo mode, the demo token's secret, so the window can offer a ready `curl` command.
-    pub demo_token: Option<String>,
-}
-
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>, s: State<'_, Started>) -> CmdResult<AppInfo> {
     let c = console(&s)?;
     let logging = app.try_state::<Logging>();
     let logging = logging.as_deref();
-    Ok(AppInfo {
-        version: env!("CARGO_PKG_VERSION"),
-        base_url: c.base_url.clone(),
-        port: c.port,
-        database: c.db.clone(),
-        demo: c.demo,
-        log_dir: logging.and_then(|l| l.dir.as_ref().map(|d| d.to_string_lossy().into_owned())),
-        log_error: logging.and_then(|l| l.problem.clone()),
-        // The demo token is the first secret a demo console holds (see `embedded::start`).
-        demo_token: c
-            .demo
-            .then(|| {
-                c.secrets
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .first()
-                    .map(|(_, s)| s.clone())
-            })
-            .flatten(),
-    })
+    Ok(c.app_info(env!("CARGO_PKG_VERSION"), logging))
 }
 
 #[tauri::command]

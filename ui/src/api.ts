@@ -18,7 +18,7 @@ import type {
   SimAction,
   Simulation,
   TokenView,
-  UserChange,
+  ChangeEvent,
   UserDetail,
   UserRow,
   UsersPage,
@@ -71,8 +71,8 @@ export const api = {
 };
 
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */
-export function onUserChanged(f: (c: UserChange | null) => void): Promise<UnlistenFn> {
-  return listen<UserChange | null>("scim://user-changed", (e) => f(e.payload));
+export function onUserChanged(f: (c: ChangeEvent | null) => void): Promise<UnlistenFn> {
+  return listen<ChangeEvent | null>("scim://user-changed", (e) => f(e.payload));
 }
 
 /** Requests were written to the event log (held deprovisions among them). */

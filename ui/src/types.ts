@@ -1,328 +1,617 @@
-// The shapes the backend sends and accepts, mirroring the Rust types in the console crate
-// (src-tauri/crates/console/src/console.rs), src-tauri/commands.rs and the store crate (field
-// names as serde writes them).
+// Generated from the Rust types by ts-rs: do not edit by hand.
+// Regenerate with `UPDATE_TYPES=1 cargo test -p scim-console-core --test typescript`
+// (src-tauri/crates/console/src/typescript.rs lists the types).
 
-/** Every code an error can carry (the console crate's `ErrorCode`). */
-export type ErrorCode =
-  | "invalid_value"
-  | "invalid_filter"
-  | "conflict"
-  | "not_found"
-  | "modified"
-  | "unauthorized"
-  | "forbidden"
-  | "too_large"
-  | "throttled"
-  | "held"
-  | "not_started"
-  | "unreachable"
-  | "internal";
+/**
+ * Every code an error reaching the window can carry, spelled one way (snake_case).
+ */
+export type ErrorCode = "invalid_value" | "invalid_filter" | "conflict" | "not_found" | "modified" | "unauthorized" | "forbidden" | "too_large" | "throttled" | "held" | "not_started" | "unreachable" | "internal";
 
-export interface CommandError {
-  code: ErrorCode;
-  message: string;
-}
+/**
+ * An error as the window shows it: a stable machine `code` and words for a person.
+ */
+export type CommandError = {
+  code: ErrorCode,
+  message: string,
+};
 
-export interface AppInfo {
-  version: string;
-  base_url: string;
-  port: number;
-  database: string;
-  demo: boolean;
-  /** The folder of the daily log files; null when none are written. */
-  log_dir: string | null;
-  /** Why no log files are written (when `log_dir` is null). */
-  log_error: string | null;
-  /** In demo mode, the demo token's secret. */
-  demo_token: string | null;
-}
+/**
+ * What the window learns about the console when it opens.
+ */
+export type AppInfo = {
+  version: string,
+  base_url: string,
+  port: number,
+  database: string,
+  demo: boolean,
+  /**
+   * The folder of the daily log files; `None` when none are written.
+   */
+  log_dir: string | null,
+  /**
+   * Why no log files are written (when `log_dir` is `None`).
+   */
+  log_error: string | null,
+  /**
+   * In demo mode, the demo token's secret, so the window can offer a ready `curl` command.
+   */
+  demo_token: string | null,
+};
 
+/**
+ * How a user came to exist.
+ */
 export type UserSource = "scim" | "jit" | "demo";
 
-export interface UserRow {
-  id: string;
-  user_name: string;
-  name: string;
-  email: string | null;
-  role: string;
-  role_from_idp: boolean;
-  active: boolean;
-  source: UserSource;
-  last_login: string | null;
-  last_modified: string;
-  version: number;
-}
+/**
+ * One row of the users table.
+ */
+export type UserRow = {
+  id: string,
+  user_name: string,
+  name: string,
+  email: string | null,
+  /**
+   * The role the user has in the application (the default role when none was sent).
+   */
+  role: string,
+  /**
+   * Whether the role came from the identity provider (false: the default role applies).
+   */
+  role_from_idp: boolean,
+  active: boolean,
+  source: UserSource,
+  last_login: string | null,
+  last_modified: string,
+  version: number,
+};
 
-export interface UsersQuery {
-  text?: string;
-  filter?: string;
-  offset: number;
-  limit: number;
-}
+export type UsersQuery = {
+  /**
+   * Plain words, matched anywhere in userName, name, displayName or email.
+   */
+  text?: string,
+  /**
+   * A SCIM filter (RFC 7644 §3.4.2.2), combined with `text` when both are given.
+   */
+  filter?: string,
+  /**
+   * 0-based offset of the first row.
+   */
+  offset: number,
+  limit: number,
+};
 
-export interface UsersPage {
-  total: number;
-  offset: number;
-  rows: UserRow[];
-}
+export type UsersPage = {
+  total: number,
+  offset: number,
+  rows: Array<UserRow>,
+};
 
-export interface AttrChange {
-  path: string;
-  old?: unknown;
-  new?: unknown;
-}
+export type UserDetail = {
+  row: UserRow,
+  /**
+   * The resource exactly as `GET /Users/{id}` returns it.
+   */
+  scim: Record<string,
+  unknown>,
+  /**
+   * The requests that touched this user, oldest first.
+   */
+  events: Array<EventRecord>,
+  /**
+   * Whether the identity provider manages this user, so console edits are overwritten.
+   */
+  managed_by_idp: boolean,
+};
 
-export interface EventRecord {
-  id: number;
-  at: string;
-  token_name: string | null;
-  token_id: number | null;
-  client: string | null;
-  method: string;
-  path: string;
-  status: number;
-  latency_us: number;
-  resource_type: string | null;
-  resource_id: string | null;
-  user_name: string | null;
-  diff: AttrChange[];
-  ignored: string[];
-  error: string | null;
-  /** The role attribute's value as the request sent it. */
-  role: string | null;
-  /** The client's address (from X-Forwarded-For only behind a trusted proxy). */
-  address: string | null;
-  /** How many requests the entry stands for: more than one when folded. */
-  count: number;
-  /** A folded entry: requests without a valid token or over the rate limit, per minute. */
-  aggregated: boolean;
-  /** Sent by this console's Okta simulator (marked by the server from its token). */
-  simulated: boolean;
-}
+export type UserCounts = {
+  total: number,
+  active: number,
+  never_logged_in: number,
+};
 
-export interface EventsQuery {
-  after_id?: number;
-  before_id?: number;
-  errors_only?: boolean;
-  user?: string;
-  client?: string;
-  status?: number;
-  /** Only the simulator's requests (true) or only real ones (false). */
-  simulated?: boolean;
-  limit?: number;
-}
+/**
+ * An attribute-level change: `path` went from `old` to `new` (absent = `None`).
+ */
+export type AttrChange = {
+  path: string,
+  old?: unknown,
+  new?: unknown,
+};
 
-export interface MinuteCount {
-  minute: string;
-  requests: number;
-  errors: number;
-}
+export type ChangeKind = "created" | "updated" | "deleted";
 
-export interface UserDetail {
-  row: UserRow;
-  scim: Record<string, unknown>;
-  events: EventRecord[];
-  managed_by_idp: boolean;
-}
+/**
+ * A committed change, published once on the store's channel.
+ */
+export type ChangeEvent = {
+  kind: ChangeKind,
+  resource_type: string,
+  id: string,
+  user_name: string,
+  version: number,
+  active: boolean,
+  role: string | null,
+  diff: Array<AttrChange>,
+  actor: string | null,
+  at: string,
+};
 
+/**
+ * One SCIM request as the event log records it.
+ */
+export type NewEvent = {
+  at: string,
+  token_name: string | null,
+  token_id: number | null,
+  client: string | null,
+  method: string,
+  path: string,
+  status: number,
+  latency_us: number,
+  resource_type: string | null,
+  resource_id: string | null,
+  user_name: string | null,
+  diff: Array<AttrChange>,
+  ignored: Array<string>,
+  error: string | null,
+  /**
+   * The role attribute's value as the request sent it (valid or not), when it sent one.
+   */
+  role: string | null,
+  /**
+   * The client's address (from X-Forwarded-For only behind a trusted proxy).
+   */
+  address: string | null,
+  /**
+   * How many requests this entry stands for (more than one for folded entries).
+   */
+  count: number,
+  /**
+   * A folded entry for requests without a valid token or over the rate limit.
+   */
+  aggregated: boolean,
+  /**
+   * Sent by the console's Okta simulator: set by the server from the token that
+   * authenticated the request, never from anything the client sent.
+   */
+  simulated: boolean,
+};
+
+export type EventRecord = {
+  id: number,
+  at: string,
+  token_name: string | null,
+  token_id: number | null,
+  client: string | null,
+  method: string,
+  path: string,
+  status: number,
+  latency_us: number,
+  resource_type: string | null,
+  resource_id: string | null,
+  user_name: string | null,
+  diff: Array<AttrChange>,
+  ignored: Array<string>,
+  error: string | null,
+  /**
+   * The role attribute's value as the request sent it (valid or not), when it sent one.
+   */
+  role: string | null,
+  /**
+   * The client's address (from X-Forwarded-For only behind a trusted proxy).
+   */
+  address: string | null,
+  /**
+   * How many requests this entry stands for (more than one for folded entries).
+   */
+  count: number,
+  /**
+   * A folded entry for requests without a valid token or over the rate limit.
+   */
+  aggregated: boolean,
+  /**
+   * Sent by the console's Okta simulator: set by the server from the token that
+   * authenticated the request, never from anything the client sent.
+   */
+  simulated: boolean,
+};
+
+export type EventsQuery = {
+  after_id?: number,
+  before_id?: number,
+  errors_only: boolean,
+  user?: string,
+  client?: string,
+  status?: number,
+  /**
+   * Only the simulator's requests (`true`) or only real ones (`false`).
+   */
+  simulated?: boolean,
+  limit?: number,
+};
+
+/**
+ * Requests and errors in one minute of the event log.
+ */
+export type MinuteCount = {
+  /**
+   * `YYYY-MM-DDTHH:MM` in UTC.
+   */
+  minute: string,
+  requests: number,
+  errors: number,
+};
+
+/**
+ * Token permissions.
+ */
 export type Permission = "UserModify" | "UserRead";
 
-export interface TokenView {
-  id: number;
-  name: string;
-  permission: Permission;
-  prefix: string;
-  created: string;
-  expires: string | null;
-  last_used: string | null;
-  revoked: string | null;
-  /** The token the console's Okta simulator sends with. */
-  simulator: boolean;
-  state: "active" | "expiring" | "expired" | "revoked";
-}
+export type TokenRecord = {
+  id: number,
+  name: string,
+  permission: Permission,
+  prefix: string,
+  created: string,
+  expires: string | null,
+  last_used: string | null,
+  revoked: string | null,
+  /**
+   * The console's Okta simulator sends with this token: requests made with it are logged
+   * as simulated.
+   */
+  simulator: boolean,
+};
 
-export interface NewTokenView {
-  token: TokenView;
-  secret: string;
-}
+export type TokenView = {
+  /**
+   * `active`, `expiring` (within 14 days), `expired` or `revoked`.
+   */
+  state: "active" | "expiring" | "expired" | "revoked",
+  id: number,
+  name: string,
+  permission: Permission,
+  prefix: string,
+  created: string,
+  expires: string | null,
+  last_used: string | null,
+  revoked: string | null,
+  /**
+   * The console's Okta simulator sends with this token: requests made with it are logged
+   * as simulated.
+   */
+  simulator: boolean,
+};
 
-export interface RoleRecord {
-  name: string;
-  builtin: boolean;
-}
+export type NewTokenView = {
+  token: TokenView,
+  /**
+   * Shown once; only its hash is kept.
+   */
+  secret: string,
+};
 
-export interface RolesView {
-  roles: RoleRecord[];
-  default_role: string;
-  role_attribute: string;
-}
+export type RoleRecord = {
+  name: string,
+  builtin: boolean,
+};
 
+export type RolesView = {
+  roles: Array<RoleRecord>,
+  default_role: string,
+  role_attribute: string,
+};
+
+/**
+ * The provisioning policy.
+ */
 export type Policy = "jit" | "full";
 
-export interface SettingsView {
-  provisioning: Policy;
-  role_attribute: string;
-  default_role: string;
-  public_url: string | null;
-  url_warnings: string[];
-  tenant_url: string;
-  local_base_url: string;
-  port: number;
-  database: string;
-  demo: boolean;
-  /** Every setting the server knows, with its value now. */
-  known: SettingEntry[];
-  /** The deprovisioning guard's rule in words. */
-  guard_rule: string;
-}
+export type SettingsView = {
+  provisioning: Policy,
+  role_attribute: string,
+  default_role: string,
+  public_url: string | null,
+  /**
+   * What Okta would reject in the public URL.
+   */
+  url_warnings: Array<string>,
+  /**
+   * The URL to give the identity provider.
+   */
+  tenant_url: string,
+  local_base_url: string,
+  port: number,
+  database: string,
+  demo: boolean,
+  /**
+   * Every setting the server knows (`scim_server::settings::KNOWN`), with its value now.
+   */
+  known: Array<SettingEntry>,
+  /**
+   * The deprovisioning guard's rule in words, as the settings make it now.
+   */
+  guard_rule: string,
+};
 
-export interface SettingEntry {
-  key: string;
-  /** The stored value, or the default. */
-  value: string;
-  default: string;
-  meaning: string;
-}
+/**
+ * One setting as the settings screen lists it.
+ */
+export type SettingEntry = {
+  key: string,
+  /**
+   * The stored value, or the default when none is stored.
+   */
+  value: string,
+  default: string,
+  /**
+   * What it means, in words (from `KNOWN`).
+   */
+  meaning: string,
+};
 
-/** A deactivation or deletion the deprovisioning guard holds. */
-export interface HeldRequest {
-  resource_id: string;
-  user_name: string | null;
-  kind: "deactivate" | "delete";
-  client: string | null;
-  token_name: string | null;
-  address: string | null;
-  first_at: string;
-  last_at: string;
-  /** How many times the identity provider sent it. */
-  attempts: number;
-  released_at: string | null;
-  /** Sent by this console's Okta simulator. */
-  simulated: boolean;
-}
+/**
+ * A deactivation or deletion the guard holds.
+ */
+export type HeldRequest = {
+  resource_id: string,
+  user_name: string | null,
+  /**
+   * `deactivate` or `delete`.
+   */
+  kind: "deactivate" | "delete",
+  client: string | null,
+  token_name: string | null,
+  address: string | null,
+  first_at: string,
+  last_at: string,
+  /**
+   * How many times the identity provider sent it.
+   */
+  attempts: number,
+  /**
+   * When an admin let it through (its next retry is applied).
+   */
+  released_at: string | null,
+  /**
+   * Sent by the console's Okta simulator (see [`NewEvent::simulated`]).
+   */
+  simulated: boolean,
+};
 
-export interface GuardView {
-  /** Whether the guard watches deactivations and deletions. */
-  on: boolean;
-  /** The rule in words. */
-  rule: string;
-  holding: boolean;
-  tripped_at: string | null;
-  reason: string | null;
-  released_at: string | null;
-  /** The oldest 200 held requests. */
-  held: HeldRequest[];
-  /** How many are held in all. */
-  total: number;
-}
+/**
+ * The deprovisioning guard as the window shows it.
+ */
+export type GuardView = {
+  /**
+   * Whether the guard watches deactivations and deletions (the `guard` setting).
+   */
+  on: boolean,
+  /**
+   * The rule in words.
+   */
+  rule: string,
+  /**
+   * Whether it holds deactivations and deletions now.
+   */
+  holding: boolean,
+  /**
+   * Since when it holds.
+   */
+  tripped_at: string | null,
+  /**
+   * Why it started holding, in words.
+   */
+  reason: string | null,
+  /**
+   * When an admin last released it.
+   */
+  released_at: string | null,
+  /**
+   * The oldest [`HELD_SHOWN`] of the held requests.
+   */
+  held: Array<HeldRequest>,
+  /**
+   * How many requests are held in all.
+   */
+  total: number,
+};
 
-/** A committed change to a user, pushed by the core (`null`: reload everything). */
-export interface UserChange {
-  kind: "created" | "updated" | "deleted";
-  resource_type: string;
-  id: string;
-  user_name: string;
-  version: number;
-  active: boolean;
-  role: string | null;
-  diff: AttrChange[];
-  actor: string | null;
-  at: string;
-}
+export type StepView = {
+  number: number,
+  title: string,
+  /**
+   * `todo`, `done` or `verified`.
+   */
+  state: "todo" | "done" | "verified",
+  /**
+   * When it was marked done or verified.
+   */
+  at: string | null,
+};
 
-export type StepState = "todo" | "done" | "verified";
+/**
+ * One value to type or paste into Okta.
+ */
+export type OktaField = {
+  label: string,
+  value: string,
+  /**
+   * Whether a copy button makes sense (false for a choice among options, or a value that
+   * cannot be used yet).
+   */
+  copy: boolean,
+  hint: string | null,
+  /**
+   * Why the value cannot be used as it is, when it cannot.
+   */
+  unusable: string | null,
+};
 
-export interface StepView {
-  number: number;
-  title: string;
-  state: StepState;
-  at: string | null;
-}
+/**
+ * Whether Okta's cloud can call the Tenant URL, and why not.
+ */
+export type Reachability = {
+  /**
+   * `usable` or `unusable`.
+   */
+  verdict: "usable" | "unusable",
+  /**
+   * What is wrong, in plain words (empty when usable).
+   */
+  reasons: Array<string>,
+  /**
+   * What to do about it (none when usable).
+   */
+  fix: string | null,
+};
 
-/** One value to type or paste into Okta. */
-export interface OktaField {
-  label: string;
-  value: string;
-  copy: boolean;
-  hint: string | null;
-  /** Why the value cannot be used as it is, when it cannot. */
-  unusable: string | null;
-}
+export type OnboardingView = {
+  current: number,
+  steps: Array<StepView>,
+  policy: Policy,
+  token: TokenView | null,
+  /**
+   * The token's secret while the console that created it runs.
+   */
+  secret: string | null,
+  secret_copied: string | null,
+  tenant_url: string,
+  public_url: string | null,
+  /**
+   * Whether Okta's cloud can call the Tenant URL.
+   */
+  reachability: Reachability,
+  /**
+   * Since when the step has waited for the token's first request (none once it arrived).
+   */
+  waiting_since: string | null,
+  /**
+   * From when the step offers troubleshooting, if the first request has not arrived by then.
+   */
+  troubleshoot_at: string | null,
+  unique_identifier: "email" | "userName",
+  connection_fields: Array<OktaField>,
+  /**
+   * The first request authenticated with the token.
+   */
+  first_request: EventRecord | null,
+  /**
+   * The latest one.
+   */
+  last_request: EventRecord | null,
+  to_app: Array<string>,
+  profile_update: EventRecord | null,
+  deactivation: EventRecord | null,
+  role_fields: Array<OktaField>,
+  saml_statement: Array<OktaField>,
+  valid_roles: Array<string>,
+  default_role: string,
+  role_request: EventRecord | null,
+  /**
+   * The latest request whose role was refused, when it came after the last accepted one.
+   */
+  invalid_role: EventRecord | null,
+  users: UserCounts,
+  /**
+   * Users who never logged in (a few; `users.never_logged_in` counts them all).
+   */
+  never_logged_in: Array<UserRow>,
+  /**
+   * Recent updates that found no user: Okta pushing to someone who has not logged in.
+   */
+  missing_user_updates: Array<EventRecord>,
+};
 
-/** Whether Okta's cloud can call the Tenant URL (the console crate's `Reachability`). */
-export interface Reachability {
-  verdict: "usable" | "unusable";
-  reasons: string[];
-  fix: string | null;
-}
+/**
+ * A change the window asks for.
+ */
+export type OnboardingChange = {
+  "kind": "go_to",
+  step: number,
+} | {
+  "kind": "mark_done",
+  step: number,
+  done: boolean,
+} | {
+  "kind": "secret_copied"
+} | {
+  "kind": "unique_identifier",
+  value: string,
+} | {
+  "kind": "restart"
+};
 
-export interface UserCounts {
-  total: number;
-  active: number;
-  never_logged_in: number;
-}
+export type SimAction = {
+  "action": "connector_test"
+} | {
+  "action": "first_login",
+  email: string,
+  given_name: string,
+  family_name: string,
+  role: string | null,
+} | {
+  "action": "profile_push",
+  user_name: string,
+  given_name: string,
+  family_name: string,
+} | {
+  "action": "role_change",
+  user_name: string,
+  role: string,
+} | {
+  "action": "deactivate",
+  user_name: string,
+} | {
+  "action": "reactivate",
+  user_name: string,
+};
 
-export interface OnboardingView {
-  current: number;
-  steps: StepView[];
-  policy: Policy;
-  token: TokenView | null;
-  secret: string | null;
-  secret_copied: string | null;
-  tenant_url: string;
-  public_url: string | null;
-  reachability: Reachability;
-  /** Since when step 3 has waited for the token's first request. */
-  waiting_since: string | null;
-  /** From when step 3 offers troubleshooting if that request has not arrived. */
-  troubleshoot_at: string | null;
-  unique_identifier: "email" | "userName";
-  connection_fields: OktaField[];
-  first_request: EventRecord | null;
-  last_request: EventRecord | null;
-  to_app: string[];
-  profile_update: EventRecord | null;
-  deactivation: EventRecord | null;
-  role_fields: OktaField[];
-  saml_statement: OktaField[];
-  valid_roles: string[];
-  default_role: string;
-  role_request: EventRecord | null;
-  invalid_role: EventRecord | null;
-  users: UserCounts;
-  never_logged_in: UserRow[];
-  missing_user_updates: EventRecord[];
-}
+/**
+ * One request and the answer to it.
+ */
+export type Exchange = {
+  method: string,
+  /**
+   * Below the base URL, with the query string: `/Users?startIndex=1&count=2`.
+   */
+  path: string,
+  request: unknown,
+  status: number,
+  /**
+   * The JSON body of the answer, when it had one.
+   */
+  response: unknown,
+  latency_ms: number,
+};
 
-export type OnboardingChange =
-  | { kind: "go_to"; step: number }
-  | { kind: "mark_done"; step: number; done: boolean }
-  | { kind: "secret_copied" }
-  | { kind: "unique_identifier"; value: string }
-  | { kind: "restart" };
+/**
+ * The requests one Okta action sent, and what came of it in words.
+ */
+export type Sequence = {
+  exchanges: Array<Exchange>,
+  /**
+   * Whether the server did what Okta asked.
+   */
+  ok: boolean,
+  outcome: string,
+};
 
-export type SimAction =
-  | { action: "connector_test" }
-  | { action: "first_login"; email: string; given_name: string; family_name: string; role: string | null }
-  | { action: "profile_push"; user_name: string; given_name: string; family_name: string }
-  | { action: "role_change"; user_name: string; role: string }
-  | { action: "deactivate"; user_name: string }
-  | { action: "reactivate"; user_name: string };
-
-/** One request the simulator sent and the answer. */
-export interface Exchange {
-  method: string;
-  path: string;
-  request: unknown;
-  status: number;
-  response: unknown;
-  latency_ms: number;
-}
-
-export interface Simulation {
-  exchanges: Exchange[];
-  ok: boolean;
-  outcome: string;
-  token_name: string | null;
-  user: UserRow | null;
-}
+export type Simulation = {
+  /**
+   * The token the requests were sent with.
+   */
+  token_name: string | null,
+  /**
+   * The user as it is afterwards, when there is one.
+   */
+  user: UserRow | null,
+  exchanges: Array<Exchange>,
+  /**
+   * Whether the server did what Okta asked.
+   */
+  ok: boolean,
+  outcome: string,
+};

@@ -28,14 +28,16 @@ pub enum ClientError {
 }
 
 /// One request and the answer to it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Exchange {
     pub method: String,
     /// Below the base URL, with the query string: `/Users?startIndex=1&count=2`.
     pub path: String,
+    #[ts(type = "unknown")]
     pub request: Option<Value>,
     pub status: u16,
     /// The JSON body of the answer, when it had one.
+    #[ts(type = "unknown")]
     pub response: Option<Value>,
     pub latency_ms: f64,
 }

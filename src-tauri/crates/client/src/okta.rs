@@ -13,7 +13,7 @@ pub const USER_AGENT: &str = "Okta SCIM Client 1.0.0";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// The requests one Okta action sent, and what came of it in words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Sequence {
     pub exchanges: Vec<Exchange>,
     /// Whether the server did what Okta asked.

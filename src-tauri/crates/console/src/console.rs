@@ -18,14 +18,14 @@ use scim_store::{
 use crate::embedded::ServerControl;
 
 /// An error as the window shows it: a stable machine `code` and words for a person.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
 }
 
 /// Every code an error reaching the window can carry, spelled one way (snake_case).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A value was refused: a setting, a role, a name, a PATCH.
@@ -122,12 +122,28 @@ pub struct Console {
     pub external: tokio::sync::broadcast::Sender<()>,
 }
 
+/// What the window learns about the console when it opens.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AppInfo {
+    pub version: String,
+    pub base_url: String,
+    pub port: u16,
+    pub database: String,
+    pub demo: bool,
+    /// The folder of the daily log files; `None` when none are written.
+    pub log_dir: Option<String>,
+    /// Why no log files are written (when `log_dir` is `None`).
+    pub log_error: Option<String>,
+    /// In demo mode, the demo token's secret, so the window can offer a ready `curl` command.
+    pub demo_token: Option<String>,
+}
+
 /// How long quitting waits for the server to finish its requests, and then for the event log
 /// to be written: quitting must never hang on a stuck connection or disk.
 pub const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One row of the users table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct UserRow {
     pub id: String,
     pub user_name: String,
@@ -194,7 +210,8 @@ pub fn user_row(rt: &Runtime, u: &UserRecord) -> UserRow {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct UsersQuery {
     /// Plain words, matched anywhere in userName, name, displayName or email.
     pub text: Option<String>,
@@ -205,7 +222,7 @@ pub struct UsersQuery {
     pub limit: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct UsersPage {
     pub total: u64,
     pub offset: u64,
@@ -246,10 +263,11 @@ pub fn text_filter(text: &str) -> Option<filter::Filter> {
         .reduce(|a, b| Filter::And(Box::new(a), Box::new(b)))
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct UserDetail {
     pub row: UserRow,
     /// The resource exactly as `GET /Users/{id}` returns it.
+    #[ts(type = "Record<string, unknown>")]
     pub scim: Value,
     /// The requests that touched this user, oldest first.
     pub events: Vec<EventRecord>,
@@ -257,7 +275,8 @@ pub struct UserDetail {
     pub managed_by_idp: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct EventsQuery {
     pub after_id: Option<i64>,
     pub before_id: Option<i64>,
@@ -271,29 +290,30 @@ pub struct EventsQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct TokenView {
     #[serde(flatten)]
     pub token: TokenRecord,
     /// `active`, `expiring` (within 14 days), `expired` or `revoked`.
+    #[ts(type = "\"active\" | \"expiring\" | \"expired\" | \"revoked\"")]
     pub state: &'static str,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct NewTokenView {
     pub token: TokenView,
     /// Shown once; only its hash is kept.
     pub secret: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RolesView {
     pub roles: Vec<RoleRecord>,
     pub default_role: String,
     pub role_attribute: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SettingsView {
     pub provisioning: Policy,
     pub role_attribute: String,
@@ -314,7 +334,7 @@ pub struct SettingsView {
 }
 
 /// One setting as the settings screen lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SettingEntry {
     pub key: &'static str,
     /// The stored value, or the default when none is stored.
@@ -325,7 +345,7 @@ pub struct SettingEntry {
 }
 
 /// The deprovisioning guard as the window shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct GuardView {
     /// Whether the guard watches deactivations and deletions (the `guard` setting).
     pub on: bool,
@@ -392,6 +412,25 @@ impl Console {
             tracing::warn!(
                 "the event log was not written within {secs} s; its last requests are lost"
             );
+        }
+    }
+
+    /// What the window learns when it opens; `logging` is what the app's log setup reported.
+    pub fn app_info(&self, version: &str, logging: Option<&crate::logging::Logging>) -> AppInfo {
+        AppInfo {
+            version: version.to_owned(),
+            base_url: self.base_url.clone(),
+            port: self.port,
+            database: self.db.clone(),
+            demo: self.demo,
+            log_dir: logging.and_then(|l| l.dir.as_ref().map(|d| d.to_string_lossy().into_owned())),
+            log_error: logging.and_then(|l| l.problem.clone()),
+            // The demo token is the first secret a demo console holds (see `embedded::start`).
+            demo_token: if self.demo {
+                self.secrets().first().map(|(_, s)| s.clone())
+            } else {
+                None
+            },
         }
     }
 

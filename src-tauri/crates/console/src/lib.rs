@@ -10,3 +10,4 @@ pub mod external;
 pub mod logging;
 pub mod onboarding;
 pub mod simulator;
+pub mod typescript;

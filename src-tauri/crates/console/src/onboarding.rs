@@ -51,9 +51,10 @@ pub struct Progress {
 pub const TROUBLESHOOT_AFTER_MINUTES: i64 = 5;
 
 /// Whether Okta's cloud can call the Tenant URL, and why not.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Reachability {
     /// `usable` or `unusable`.
+    #[ts(type = "\"usable\" | \"unusable\"")]
     pub verdict: &'static str,
     /// What is wrong, in plain words (empty when usable).
     pub reasons: Vec<String>,
@@ -88,7 +89,7 @@ pub fn reachability(public_url: Option<&str>, tenant_url: &str) -> Reachability 
 }
 
 /// A change the window asks for.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OnboardingChange {
     GoTo { step: u8 },
@@ -98,18 +99,19 @@ pub enum OnboardingChange {
     Restart,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct StepView {
     pub number: u8,
     pub title: &'static str,
     /// `todo`, `done` or `verified`.
+    #[ts(type = "\"todo\" | \"done\" | \"verified\"")]
     pub state: &'static str,
     /// When it was marked done or verified.
     pub at: Option<String>,
 }
 
 /// One value to type or paste into Okta.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct OktaField {
     pub label: String,
     pub value: String,
@@ -131,7 +133,7 @@ fn field(label: &str, value: impl Into<String>, hint: Option<&str>) -> OktaField
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct OnboardingView {
     pub current: u8,
     pub steps: Vec<StepView>,
@@ -150,6 +152,7 @@ pub struct OnboardingView {
     pub waiting_since: Option<String>,
     /// From when the step offers troubleshooting, if the first request has not arrived by then.
     pub troubleshoot_at: Option<String>,
+    #[ts(type = "\"email\" | \"userName\"")]
     pub unique_identifier: String,
     pub connection_fields: Vec<OktaField>,
     /// The first request authenticated with the token.

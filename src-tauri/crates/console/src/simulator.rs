@@ -16,7 +16,7 @@ use scim_store::{ChangeContext, TokenRecord};
 
 use crate::console::{user_row, CmdResult, CommandError, Console, ErrorCode, UserRow};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SimAction {
     /// Okta's "Test Connector Configuration".
@@ -47,7 +47,7 @@ pub enum SimAction {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Simulation {
     #[serde(flatten)]
     pub sequence: Sequence,

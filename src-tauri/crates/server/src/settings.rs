@@ -84,7 +84,7 @@ pub fn parse_switch(value: &str) -> Option<bool> {
 }
 
 /// The provisioning policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// Users are created by their first SAML login; SCIM updates and deactivates them.

@@ -169,12 +169,14 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
 }
 
 /// An attribute-level change: `path` went from `old` to `new` (absent = `None`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AttrChange {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[ts(optional, type = "unknown")]
     pub old: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[ts(optional, type = "unknown")]
     pub new: Option<Value>,
 }
 

@@ -19,7 +19,7 @@ pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// How a user came to exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum UserSource {
     /// Created by a SCIM request (full provisioning).
@@ -127,7 +127,7 @@ pub struct UserPage {
     pub users: Vec<UserRecord>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
 pub struct UserCounts {
     pub total: u64,
     pub active: u64,
@@ -135,7 +135,7 @@ pub struct UserCounts {
 }
 
 /// Token permissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub enum Permission {
     /// Read and write users (Okta's "Manage Users"); includes `UserRead`.
     UserModify,
@@ -174,7 +174,7 @@ pub struct NewToken {
     pub expires: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct TokenRecord {
     pub id: i64,
     pub name: String,
@@ -196,7 +196,7 @@ impl TokenRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RoleRecord {
     pub name: String,
     pub builtin: bool,
@@ -259,7 +259,7 @@ pub struct RequestEvent {
     pub started: std::time::Instant,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     Created,
@@ -268,7 +268,7 @@ pub enum ChangeKind {
 }
 
 /// A committed change, published once on the store's channel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ChangeEvent {
     pub kind: ChangeKind,
     pub resource_type: String,
@@ -283,7 +283,7 @@ pub struct ChangeEvent {
 }
 
 /// One SCIM request as the event log records it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NewEvent {
     pub at: String,
     pub token_name: Option<String>,
@@ -321,7 +321,7 @@ fn one() -> u64 {
     1
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EventRecord {
     pub id: i64,
     #[serde(flatten)]
@@ -361,7 +361,7 @@ pub struct EventQuery {
 }
 
 /// Requests and errors in one minute of the event log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MinuteCount {
     /// `YYYY-MM-DDTHH:MM` in UTC.
     pub minute: String,
@@ -381,11 +381,12 @@ pub struct GuardState {
 }
 
 /// A deactivation or deletion the guard holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct HeldRequest {
     pub resource_id: String,
     pub user_name: Option<String>,
     /// `deactivate` or `delete`.
+    #[ts(type = "\"deactivate\" | \"delete\"")]
     pub kind: String,
     pub client: Option<String>,
     pub token_name: Option<String>,
