@@ -8,6 +8,7 @@ use crate::console::{
     AppInfo, CmdResult, CommandError, Console, ErrorCode, EventsQuery, GuardView, NewTokenView,
     RolesView, SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
 };
+use crate::health::HealthView;
 use crate::logging::Logging;
 use crate::onboarding::{OnboardingChange, OnboardingView};
 use crate::simulator::{SimAction, Simulation};
@@ -60,6 +61,11 @@ pub async fn update_user(
 #[tauri::command]
 pub async fn list_events(s: State<'_, Started>, query: EventsQuery) -> CmdResult<Vec<EventRecord>> {
     console(&s)?.list_events(query).await
+}
+
+#[tauri::command]
+pub async fn health(s: State<'_, Started>) -> CmdResult<HealthView> {
+    console(&s)?.health().await
 }
 
 #[tauri::command]

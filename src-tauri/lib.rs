@@ -7,7 +7,7 @@
 
 pub mod commands;
 
-pub use scim_console_core::{console, embedded, logging, onboarding, simulator};
+pub use scim_console_core::{console, embedded, health, logging, onboarding, simulator};
 
 use std::sync::Arc;
 
@@ -33,6 +33,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::update_user,
             commands::list_events,
             commands::events_per_minute,
+            commands::health,
             commands::list_tokens,
             commands::create_token,
             commands::revoke_token,

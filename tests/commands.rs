@@ -452,6 +452,7 @@ fn onboarding_steps_are_verified_by_the_requests_that_arrive_and_resume_after_a_
                 "External namespace",
                 "urn:ietf:params:scim:schemas:core:2.0:User"
             ),
+            ("Enum", "Admin, Analyst, ReadOnlyAnalyst"),
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
@@ -556,8 +557,18 @@ fn onboarding_steps_are_verified_by_the_requests_that_arrive_and_resume_after_a_
         "todo",
         "a refused update verifies nothing"
     );
+    // The refused role is a note on step 5, with the one-click fixes.
+    let note = &step(&v, 5)["notes"][0];
+    assert_eq!(note["code"], "refused_role", "{v:#}");
+    assert_eq!(note["severity"], "warning");
+    assert!(note["title"].as_str().unwrap().contains("Superuser"));
+    assert!(note["actions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"kind": "add_role", "role": "Superuser"})));
 
-    // Deactivation (PATCH, as Okta sends it) verifies the To App settings.
+    // A deactivation (PATCH, as Okta sends it) is shown, but is not the profile update that
+    // verifies the To App settings.
     let status = patch(
         &app.base_url,
         &secret,
@@ -566,10 +577,10 @@ fn onboarding_steps_are_verified_by_the_requests_that_arrive_and_resume_after_a_
                "Operations": [{"op": "replace", "value": {"active": false}}]}),
     );
     assert_eq!(status, 200);
-    let v = onboarding_until(&app, "step 4 verified", |v| {
-        step(v, 4)["state"] == "verified"
-    });
+    let v = onboarding_until(&app, "the deactivation", |v| v["deactivation"].is_object());
     assert_eq!(v["deactivation"]["method"], "PATCH");
+    assert_eq!(step(&v, 4)["state"], "todo", "a deactivation alone: {v:#}");
+    assert_eq!(v["profile_update"], Value::Null);
     assert_eq!(step(&v, 5)["state"], "todo");
 
     // A valid role in a profile push verifies the role attribute and clears the old error.
@@ -588,6 +599,12 @@ fn onboarding_steps_are_verified_by_the_requests_that_arrive_and_resume_after_a_
     });
     assert_eq!(v["role_request"]["role"], "admin");
     assert_eq!(v["invalid_role"], Value::Null);
+    // The profile push verifies the To App settings; the accepted role settles the refused one.
+    assert_eq!(step(&v, 4)["state"], "verified");
+    assert_eq!(v["profile_update"]["method"], "PUT");
+    assert_eq!(step(&v, 5)["notes"], json!([]), "{v:#}");
+    assert_eq!(v["verified_by"], "Okta-SCIM");
+    assert_eq!(v["connected"]["last_request"]["method"], "PUT");
 
     // Step 6 lists who never logged in.
     assert!(v["users"]["total"].as_u64().unwrap() >= 1);
@@ -879,10 +896,9 @@ fn the_simulator_verifies_no_onboarding_step_and_its_requests_are_marked_simulat
     let x = tauri::async_runtime::block_on(scim_client::okta::set_active(&client, user, false))
         .unwrap();
     assert!(x.ok, "{x:?}");
-    let v = onboarding_until(&app, "step 4 verified", |v| {
-        step(v, 4)["state"] == "verified"
-    });
+    let v = onboarding_until(&app, "the deactivation", |v| v["deactivation"].is_object());
     assert_eq!(v["deactivation"]["token_name"], "Okta-SCIM");
+    assert_eq!(step(&v, 4)["state"], "todo");
     assert_eq!(step(&v, 5)["state"], "todo");
     let mut role = serde_json::Map::new();
     role.insert("pantherRole".into(), json!("Analyst"));
@@ -893,6 +909,7 @@ fn the_simulator_verifies_no_onboarding_step_and_its_requests_are_marked_simulat
         step(v, 5)["state"] == "verified"
     });
     assert_eq!(v["role_request"]["simulated"], false);
+    assert_eq!(step(&v, 4)["state"], "verified");
 
     let real = event_until(
         &app,

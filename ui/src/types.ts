@@ -233,6 +233,17 @@ export type EventsQuery = {
 };
 
 /**
+ * How many entries of the event log match a query.
+ */
+export type EventCount = {
+  entries: number,
+  /**
+   * The requests they stand for: a folded entry stands for several.
+   */
+  requests: number,
+};
+
+/**
  * Requests and errors in one minute of the event log.
  */
 export type MinuteCount = {
@@ -242,6 +253,86 @@ export type MinuteCount = {
   minute: string,
   requests: number,
   errors: number,
+};
+
+/**
+ * How serious a finding is.
+ */
+export type Severity = "error" | "warning" | "info";
+
+/**
+ * Something the window can do about a finding, in one click.
+ */
+export type FindingAction = {
+  "kind": "add_role",
+  role: string,
+} | {
+  "kind": "show_user",
+  user_name: string,
+} | {
+  "kind": "show_event",
+  id: number,
+} | {
+  "kind": "show_tokens"
+} | {
+  "kind": "show_guard"
+};
+
+/**
+ * A problem seen in the traffic or the configuration, with its fix.
+ */
+export type Finding = {
+  /**
+   * A stable name for the kind of finding (`refused_role`, `create_refused`, …).
+   */
+  code: string,
+  severity: Severity,
+  /**
+   * What is wrong, in a line.
+   */
+  title: string,
+  /**
+   * What the requests show.
+   */
+  detail: string,
+  /**
+   * What to change, and where.
+   */
+  fix: string,
+  actions: Array<FindingAction>,
+  /**
+   * Since when (the first or latest request that shows it).
+   */
+  at: string | null,
+};
+
+/**
+ * The status strip and the Health page.
+ */
+export type HealthView = {
+  /**
+   * The identity provider's latest real request (any token; never the simulator's).
+   */
+  last_request: EventRecord | null,
+  /**
+   * Real requests in the last 24 hours, and how many of them failed.
+   */
+  requests_24h: number,
+  errors_24h: number,
+  /**
+   * The token the identity provider uses: the one that sent the latest request, else the
+   * only active Manage Users token.
+   */
+  token: TokenView | null,
+  policy: Policy,
+  /**
+   * Worst first.
+   */
+  findings: Array<Finding>,
+  /**
+   * When this was worked out.
+   */
+  checked_at: string,
 };
 
 /**
@@ -430,6 +521,11 @@ export type StepView = {
    * When it was marked done or verified.
    */
   at: string | null,
+  /**
+   * What the traffic shows is wrong, fixed in this step (a verified step with notes is shown
+   * as a warning).
+   */
+  notes: Array<Finding>,
 };
 
 /**
@@ -468,11 +564,37 @@ export type Reachability = {
   fix: string | null,
 };
 
+/**
+ * The guide's last card: Okta is connected.
+ */
+export type Connected = {
+  /**
+   * The identity provider's latest request.
+   */
+  last_request: EventRecord,
+  /**
+   * Failed real requests in the last 24 hours.
+   */
+  errors_24h: number,
+};
+
 export type OnboardingView = {
   current: number,
   steps: Array<StepView>,
   policy: Policy,
   token: TokenView | null,
+  /**
+   * Active Manage Users tokens that exist already (step 2 offers to use one).
+   */
+  existing_tokens: Array<TokenView>,
+  /**
+   * The token whose request verified step 3 (any active Manage Users token counts).
+   */
+  verified_by: string | null,
+  /**
+   * Set once steps 3 to 5 are verified.
+   */
+  connected: Connected | null,
   /**
    * The token's secret while the console that created it runs.
    */
@@ -531,6 +653,9 @@ export type OnboardingView = {
 export type OnboardingChange = {
   "kind": "go_to",
   step: number,
+} | {
+  "kind": "use_token",
+  id: number,
 } | {
   "kind": "mark_done",
   step: number,

@@ -120,6 +120,9 @@ pub struct Console {
     pub server: ServerControl,
     /// Tells of changes other processes made to the database (see [`crate::external`]).
     pub external: tokio::sync::broadcast::Sender<()>,
+    /// What the real requests in the event log show, kept up to date from the entries written
+    /// since it was last asked (see [`crate::evidence`]).
+    pub evidence: tokio::sync::Mutex<crate::evidence::Evidence>,
 }
 
 /// What the window learns about the console when it opens.
@@ -434,6 +437,16 @@ impl Console {
         }
     }
 
+    /// The evidence with every entry written so far folded in (one query for those written
+    /// since the last call).
+    pub async fn evidence(
+        &self,
+    ) -> CmdResult<tokio::sync::MutexGuard<'_, crate::evidence::Evidence>> {
+        let mut e = self.evidence.lock().await;
+        e.catch_up(self.core.read()).await?;
+        Ok(e)
+    }
+
     fn secrets(&self) -> std::sync::MutexGuard<'_, Vec<(i64, String)>> {
         // A panic elsewhere while holding it leaves the list itself intact.
         self.secrets.lock().unwrap_or_else(|e| e.into_inner())
@@ -550,7 +563,11 @@ impl Console {
                 std::sync::Arc::new(ops),
                 false,
                 None,
-                &ChangeContext::audited(CONSOLE, "CONSOLE", &format!("/Users/{id}")),
+                &ChangeContext::audited(
+                    CONSOLE,
+                    scim_store::CONSOLE_METHOD,
+                    &format!("/Users/{id}"),
+                ),
             )
             .await?;
         Ok(user_row(&rt, &rec))

@@ -132,6 +132,7 @@ pub async fn start(
         secrets: std::sync::Mutex::new(demo_token.into_iter().collect()),
         server: ServerControl { stop, stopped },
         external,
+        evidence: Default::default(),
     });
     let serve = async move {
         // A dropped sender (the console is gone) stops the server too.

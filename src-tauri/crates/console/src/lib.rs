@@ -6,7 +6,9 @@
 
 pub mod console;
 pub mod embedded;
+pub mod evidence;
 pub mod external;
+pub mod health;
 pub mod logging;
 pub mod onboarding;
 pub mod simulator;

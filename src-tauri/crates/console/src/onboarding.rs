@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use scim_server::settings::Policy;
 use scim_server::Runtime;
-use scim_store::{EventQuery, EventRecord, UserCounts};
+use scim_store::{EventQuery, EventRecord, Permission, TokenRecord, UserCounts};
 
 use crate::console::{
     token_state, user_row, CmdResult, CommandError, Console, ErrorCode, NewTokenView, TokenView,
     UserRow,
 };
+use crate::health::{traffic_findings, Finding};
 
 /// The guide's progress in the console's state (not a setting: ticking a step is not a
 /// configuration change).
@@ -92,10 +93,21 @@ pub fn reachability(public_url: Option<&str>, tenant_url: &str) -> Reachability 
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OnboardingChange {
-    GoTo { step: u8 },
-    MarkDone { step: u8, done: bool },
+    GoTo {
+        step: u8,
+    },
+    /// Step 2: give Okta a Manage Users token that exists already instead of a new one.
+    UseToken {
+        id: i64,
+    },
+    MarkDone {
+        step: u8,
+        done: bool,
+    },
     SecretCopied,
-    UniqueIdentifier { value: String },
+    UniqueIdentifier {
+        value: String,
+    },
     Restart,
 }
 
@@ -108,6 +120,18 @@ pub struct StepView {
     pub state: &'static str,
     /// When it was marked done or verified.
     pub at: Option<String>,
+    /// What the traffic shows is wrong, fixed in this step (a verified step with notes is shown
+    /// as a warning).
+    pub notes: Vec<Finding>,
+}
+
+/// The guide's last card: Okta is connected.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Connected {
+    /// The identity provider's latest request.
+    pub last_request: EventRecord,
+    /// Failed real requests in the last 24 hours.
+    pub errors_24h: u64,
 }
 
 /// One value to type or paste into Okta.
@@ -140,6 +164,12 @@ pub struct OnboardingView {
     pub policy: Policy,
     // Step 2.
     pub token: Option<TokenView>,
+    /// Active Manage Users tokens that exist already (step 2 offers to use one).
+    pub existing_tokens: Vec<TokenView>,
+    /// The token whose request verified step 3 (any active Manage Users token counts).
+    pub verified_by: Option<String>,
+    /// Set once steps 3 to 5 are verified.
+    pub connected: Option<Connected>,
     /// The token's secret while the console that created it runs.
     pub secret: Option<String>,
     pub secret_copied: Option<String>,
@@ -212,7 +242,7 @@ fn statement_name(attr: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn role_fields(attr: &str) -> Vec<OktaField> {
+pub fn role_fields(attr: &str, roles: &[String]) -> Vec<OktaField> {
     vec![
         field("Data type", "string", None),
         field("Display name", display_name(attr), None),
@@ -223,6 +253,16 @@ pub fn role_fields(attr: &str) -> Vec<OktaField> {
             scim_protocol::schema::USER_SCHEMA,
             Some("Okta then sends the role as a top-level member of the user."),
         ),
+        OktaField {
+            label: "Enum".to_owned(),
+            value: roles.join(", "),
+            copy: false,
+            hint: Some(format!(
+                "Tick 'Define enumerated list of values' and add each role ({}) with the same display name and value: Okta then offers only valid roles in the assignment dialog, and a misspelt role cannot be sent.",
+                roles.join(", ")
+            )),
+            unusable: None,
+        },
     ]
 }
 
@@ -325,18 +365,6 @@ impl Console {
         Ok(self.core.set_console_state(PROGRESS_KEY, &s).await?)
     }
 
-    /// The first (or latest) event matching `q` among real requests: the simulator's never
-    /// verify a step, nor stand for what Okta sent.
-    async fn one_event(&self, q: EventQuery, first: bool) -> CmdResult<Option<EventRecord>> {
-        let q = EventQuery {
-            oldest_first: first,
-            limit: 1,
-            simulated: Some(false),
-            ..q
-        };
-        Ok(self.core.read().list_events(&q).await?.pop())
-    }
-
     /// Step 2: creates the token Okta will use (Manage Users), and makes it the one the next
     /// steps show and verify against.
     pub async fn onboarding_create_token(
@@ -372,6 +400,32 @@ impl Console {
         };
         match change {
             OnboardingChange::GoTo { step } => p.current = check(step)?,
+            OnboardingChange::UseToken { id } => {
+                let now = scim_store::now();
+                let t = self
+                    .core
+                    .read()
+                    .list_tokens()
+                    .await?
+                    .into_iter()
+                    .find(|t| t.id == id)
+                    .ok_or_else(|| {
+                        CommandError::new(ErrorCode::NotFound, "That token does not exist.")
+                    })?;
+                if t.simulator || t.permission != Permission::UserModify || !t.is_valid_at(&now) {
+                    return Err(CommandError::new(
+                        ErrorCode::InvalidValue,
+                        format!(
+                            "The token '{}' cannot be given to Okta: it must be an active Manage Users (UserModify) token.",
+                            t.name
+                        ),
+                    ));
+                }
+                p.token_id = Some(t.id);
+                p.secret_copied = None;
+                p.connect_since = None;
+                p.done.insert(2, now);
+            }
             OnboardingChange::MarkDone { step, done } => {
                 let step = check(step)?;
                 if done {
@@ -412,35 +466,35 @@ impl Console {
         let mut p = self.progress().await?;
         let before = p.clone();
         let now = scim_store::now();
-
-        let token = match p.token_id {
-            Some(id) => self
-                .core
-                .read()
-                .list_tokens()
-                .await?
-                .into_iter()
-                .find(|t| t.id == id)
-                .map(|t| TokenView {
-                    state: token_state(&t, &now),
-                    token: t,
-                }),
-            None => None,
+        let tokens = self.core.read().list_tokens().await?;
+        let view = |t: &TokenRecord| TokenView {
+            state: token_state(t, &now),
+            token: t.clone(),
         };
+        let token = p
+            .token_id
+            .and_then(|id| tokens.iter().find(|t| t.id == id))
+            .map(view);
         let secret = p.token_id.and_then(|id| self.secret_for(id));
+        // Any active Manage Users token Okta could have been given (never the simulator's).
+        let usable: Vec<&TokenRecord> = tokens
+            .iter()
+            .filter(|t| {
+                !t.simulator && t.permission == Permission::UserModify && t.is_valid_at(&now)
+            })
+            .collect();
+        let existing_tokens = usable.iter().map(|t| view(t)).collect();
 
-        // Step 3: a request authenticated with the token.
-        let (first_request, last_request) = match p.token_id {
-            Some(id) => {
-                let q = EventQuery {
-                    token_id: Some(id),
-                    ..Default::default()
-                };
-                (
-                    self.one_event(q.clone(), true).await?,
-                    self.one_event(q, false).await?,
-                )
-            }
+        let e = self.evidence().await?;
+        // Step 3: a request authenticated with the chosen token, else with any usable one.
+        let chosen: Vec<i64> = p.token_id.into_iter().collect();
+        let any: Vec<i64> = usable.iter().map(|t| t.id).collect();
+        let traffic = e.first_of(&chosen).or_else(|| e.first_of(&any)).cloned();
+        let verified_by = traffic
+            .as_ref()
+            .and_then(|tt| tt.first.event.token_name.clone());
+        let (first_request, last_request) = match &traffic {
+            Some(tt) => (Some(tt.first.clone()), Some(tt.last.clone())),
             None => (None, None),
         };
         if let Some(e) = &first_request {
@@ -459,85 +513,74 @@ impl Console {
             ))
         });
 
-        // Step 4: the first profile update or deactivation that succeeded.
-        let writes = EventQuery {
-            success_only: true,
-            methods: vec!["PUT".to_owned(), "PATCH".to_owned()],
-            ..Default::default()
-        };
-        let profile_update = self.one_event(writes.clone(), true).await?;
-        let deactivation = self
-            .one_event(
-                EventQuery {
-                    deactivations_only: true,
-                    ..writes
-                },
-                true,
-            )
-            .await?;
-        if let Some(at) = [&profile_update, &deactivation]
-            .into_iter()
-            .flatten()
-            .map(|e| e.event.at.clone())
-            .min()
-        {
-            p.verified.entry(4).or_insert(at);
+        // Step 4: a profile update (a deactivation alone is not one).
+        let profile_update = e.profile_update.clone();
+        let deactivation = e.deactivation.clone();
+        if let Some(u) = &profile_update {
+            p.verified.entry(4).or_insert_with(|| u.event.at.clone());
         }
 
         // Step 5: a request carrying the role attribute.
-        let role_request = self
-            .one_event(
-                EventQuery {
-                    with_role: true,
-                    success_only: true,
-                    ..Default::default()
-                },
-                true,
-            )
-            .await?;
-        if let Some(e) = &role_request {
-            p.verified.entry(5).or_insert_with(|| e.event.at.clone());
+        let role_request = e.role_request.clone();
+        if let Some(r) = &role_request {
+            p.verified.entry(5).or_insert_with(|| r.event.at.clone());
         }
-        let last_good_role = self
-            .one_event(
-                EventQuery {
-                    with_role: true,
-                    success_only: true,
-                    ..Default::default()
-                },
-                false,
-            )
-            .await?;
-        let invalid_role = self
-            .one_event(
-                EventQuery {
-                    with_role: true,
-                    status: Some(400),
-                    ..Default::default()
-                },
-                false,
-            )
-            .await?
-            .filter(|bad| last_good_role.as_ref().is_none_or(|good| bad.id > good.id));
+        let invalid_role = e.invalid_role.clone().filter(|bad| {
+            e.last_good_role
+                .as_ref()
+                .is_none_or(|good| bad.id > good.id)
+        });
+
+        // What the traffic shows is wrong, on the step where it is fixed.
+        let findings = traffic_findings(&e, rt.policy, &rt.roles, &rt.role_attr);
+        let missing_user_updates: Vec<EventRecord> = e.missing_users.iter().cloned().collect();
+        let last_any = e.last_request().cloned();
+        drop(e);
+        let notes_for = |step: u8| -> Vec<Finding> {
+            findings
+                .iter()
+                .filter(|f| match f.code {
+                    "create_refused" | "groups_refused" => step == 4,
+                    "refused_role" => step == 5,
+                    "missing_users" => step == 6,
+                    _ => false,
+                })
+                .cloned()
+                .collect()
+        };
 
         // Step 6.
         let users = self.core.read().count_users().await?;
         let never_logged_in = self.never_logged_in(&rt, 10).await?;
-        let missing_user_updates = self
-            .core
-            .read()
-            .list_events(&EventQuery {
-                status: Some(404),
-                methods: vec!["PUT".to_owned(), "PATCH".to_owned()],
-                simulated: Some(false),
-                limit: 5,
-                ..Default::default()
-            })
-            .await?;
 
         if p != before {
             self.save_progress(&p).await?;
         }
+        let connected = match (
+            &last_any,
+            [3, 4, 5].iter().all(|n| p.verified.contains_key(n)),
+        ) {
+            (Some(last), true) => {
+                let since =
+                    scim_store::format_time(chrono::Utc::now() - chrono::Duration::hours(24));
+                let errors = self
+                    .core
+                    .read()
+                    .count_events(&EventQuery {
+                        since: Some(since),
+                        simulated: Some(false),
+                        scim_only: true,
+                        errors_only: true,
+                        ..Default::default()
+                    })
+                    .await?;
+                Some(Connected {
+                    last_request: last.clone(),
+                    errors_24h: errors.requests,
+                })
+            }
+            _ => None,
+        };
         let steps = (1..=STEPS)
             .map(|n| {
                 let (state, at) = match (p.verified.get(&n), p.done.get(&n)) {
@@ -550,6 +593,7 @@ impl Console {
                     title: TITLES[usize::from(n - 1)],
                     state,
                     at,
+                    notes: notes_for(n),
                 }
             })
             .collect();
@@ -580,6 +624,9 @@ impl Console {
                 rt.policy,
             ),
             token,
+            existing_tokens,
+            verified_by,
+            connected,
             secret,
             secret_copied: p.secret_copied.clone(),
             reachability: reach,
@@ -593,7 +640,7 @@ impl Console {
             to_app,
             profile_update,
             deactivation,
-            role_fields: role_fields(&rt.role_attr),
+            role_fields: role_fields(&rt.role_attr, &rt.roles),
             saml_statement: saml_statement(&rt.role_attr),
             valid_roles: rt.roles.clone(),
             default_role: rt.default_role.clone(),

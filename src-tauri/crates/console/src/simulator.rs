@@ -110,7 +110,8 @@ impl Console {
             let role = role.as_deref().map(str::trim).filter(|r| !r.is_empty());
             // Logged like a real login (with the role it carried), and marked simulated so it
             // is labelled as such and verifies no step of the guide.
-            let mut ctx = ChangeContext::audited(SAML_LOGIN, "LOGIN", "SAML login");
+            let mut ctx =
+                ChangeContext::audited(SAML_LOGIN, scim_store::LOGIN_METHOD, "SAML login");
             if let Some(r) = ctx.request.as_mut() {
                 r.event.role = role.map(str::to_owned);
                 r.event.simulated = true;

@@ -122,7 +122,13 @@ pub fn declarations() -> String {
         NewEvent,
         EventRecord,
         EventsQuery,
+        EventCount,
         MinuteCount,
+        // Health.
+        crate::health::Severity,
+        crate::health::FindingAction,
+        crate::health::Finding,
+        crate::health::HealthView,
         // Tokens, roles, settings, the guard.
         Permission,
         TokenRecord,
@@ -139,6 +145,7 @@ pub fn declarations() -> String {
         StepView,
         OktaField,
         Reachability,
+        Connected,
         OnboardingView,
         OnboardingChange,
         // The simulator.

@@ -488,7 +488,7 @@ impl Core {
         } else {
             let mut c = ChangeContext::audited(
                 ctx.actor.as_deref().unwrap_or("SAML login"),
-                "LOGIN",
+                scim_store::LOGIN_METHOD,
                 "SAML login",
             );
             if let Some(r) = c.request.as_mut() {

@@ -278,12 +278,25 @@ async fn authenticate_and_log(
         .get::<EventInfo>()
         .cloned()
         .unwrap_or_default();
+    // A refused request about an existing user names it too, so the log can say whom it
+    // concerned (the handlers know the id from the path only).
+    let user_name = match (&info.user_name, &info.resource_id) {
+        (None, Some(id)) if !folded && info.resource_type.as_deref() == Some("User") => state
+            .core
+            .read()
+            .get_user(id)
+            .await
+            .ok()
+            .flatten()
+            .map(|u| u.user_name),
+        _ => info.user_name,
+    };
     let event = NewEvent {
         status: response.status().as_u16(),
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         resource_type: info.resource_type,
         resource_id: info.resource_id,
-        user_name: info.user_name,
+        user_name,
         diff: info.diff,
         ignored: info.ignored,
         error: response

@@ -76,6 +76,9 @@ pub trait StoreRead: Send + Sync + 'static {
 
     // Event log.
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
+    /// How many entries match `query` (its `limit` and `oldest_first` aside), and how many
+    /// requests they stand for (folded entries stand for several).
+    async fn count_events(&self, query: &EventQuery) -> Result<EventCount>;
     /// Requests and errors per minute since `since` (an RFC 3339 time), oldest first.
     async fn events_per_minute(&self, since: &str) -> Result<Vec<MinuteCount>>;
 

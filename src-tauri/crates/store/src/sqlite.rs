@@ -584,6 +584,82 @@ fn change_event(
     })
 }
 
+/// The WHERE clause of an event query (without `WHERE`) and its parameters.
+fn event_filter(q: &EventQuery) -> (String, Vec<Bind>) {
+    let mut sql = String::from("id > ?");
+    let mut params = vec![Bind::Int(q.after_id.unwrap_or(0))];
+    if let Some(before) = q.before_id {
+        sql.push_str(" AND id < ?");
+        params.push(Bind::Int(before));
+    }
+    if q.errors_only {
+        sql.push_str(" AND status >= 400");
+    }
+    if let Some(r) = &q.resource_id {
+        sql.push_str(" AND resource_id = ?");
+        params.push(Bind::Text(r.clone()));
+    }
+    // instr() on lower-cased text: a plain substring, no LIKE wildcards to escape.
+    if let Some(u) = q.user.as_deref().filter(|u| !u.is_empty()) {
+        sql.push_str(" AND instr(lower(user_name), ?) > 0");
+        params.push(Bind::Text(u.to_lowercase()));
+    }
+    if let Some(c) = q.client.as_deref().filter(|c| !c.is_empty()) {
+        sql.push_str(" AND instr(lower(client), ?) > 0");
+        params.push(Bind::Text(c.to_lowercase()));
+    }
+    if let Some(status) = q.status {
+        sql.push_str(" AND status = ?");
+        params.push(Bind::Int(i64::from(status)));
+    }
+    if q.success_only {
+        sql.push_str(" AND status < 400");
+    }
+    if let Some(t) = q.token_id {
+        sql.push_str(" AND token_id = ?");
+        params.push(Bind::Int(t));
+    }
+    if !q.methods.is_empty() {
+        sql.push_str(" AND method IN (");
+        for (i, m) in q.methods.iter().enumerate() {
+            sql.push_str(if i == 0 { "?" } else { ", ?" });
+            params.push(Bind::Text(m.to_ascii_uppercase()));
+        }
+        sql.push(')');
+    }
+    if q.with_role {
+        sql.push_str(" AND role IS NOT NULL");
+    }
+    if let Some(simulated) = q.simulated {
+        sql.push_str(" AND simulated = ?");
+        params.push(Bind::Int(i64::from(simulated)));
+    }
+    if q.deactivations_only {
+        // JSON false reads back as 0 through json_extract.
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM json_each(events.diff) \
+             WHERE json_extract(value, '$.path') = 'active' AND json_extract(value, '$.new') = 0)",
+        );
+    }
+    if let Some(since) = &q.since {
+        sql.push_str(" AND at >= ?");
+        params.push(Bind::Text(since.clone()));
+    }
+    if let Some(until) = &q.until {
+        sql.push_str(" AND at < ?");
+        params.push(Bind::Text(until.clone()));
+    }
+    if q.hide_reads {
+        sql.push_str(" AND method <> 'GET'");
+    }
+    if q.scim_only {
+        sql.push_str(" AND method NOT IN (?, ?)");
+        params.push(Bind::Text(CONSOLE_METHOD.to_owned()));
+        params.push(Bind::Text(LOGIN_METHOD.to_owned()));
+    }
+    (sql, params)
+}
+
 #[async_trait]
 impl StoreRead for SqliteStore {
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>> {
@@ -801,61 +877,8 @@ impl StoreRead for SqliteStore {
     }
 
     async fn list_events(&self, q: &EventQuery) -> Result<Vec<EventRecord>> {
-        let mut sql = String::from("SELECT * FROM events WHERE id > ?");
-        let mut params = vec![Bind::Int(q.after_id.unwrap_or(0))];
-        if let Some(before) = q.before_id {
-            sql.push_str(" AND id < ?");
-            params.push(Bind::Int(before));
-        }
-        if q.errors_only {
-            sql.push_str(" AND status >= 400");
-        }
-        if let Some(r) = &q.resource_id {
-            sql.push_str(" AND resource_id = ?");
-            params.push(Bind::Text(r.clone()));
-        }
-        // instr() on lower-cased text: a plain substring, no LIKE wildcards to escape.
-        if let Some(u) = q.user.as_deref().filter(|u| !u.is_empty()) {
-            sql.push_str(" AND instr(lower(user_name), ?) > 0");
-            params.push(Bind::Text(u.to_lowercase()));
-        }
-        if let Some(c) = q.client.as_deref().filter(|c| !c.is_empty()) {
-            sql.push_str(" AND instr(lower(client), ?) > 0");
-            params.push(Bind::Text(c.to_lowercase()));
-        }
-        if let Some(status) = q.status {
-            sql.push_str(" AND status = ?");
-            params.push(Bind::Int(i64::from(status)));
-        }
-        if q.success_only {
-            sql.push_str(" AND status < 400");
-        }
-        if let Some(t) = q.token_id {
-            sql.push_str(" AND token_id = ?");
-            params.push(Bind::Int(t));
-        }
-        if !q.methods.is_empty() {
-            sql.push_str(" AND method IN (");
-            for (i, m) in q.methods.iter().enumerate() {
-                sql.push_str(if i == 0 { "?" } else { ", ?" });
-                params.push(Bind::Text(m.to_ascii_uppercase()));
-            }
-            sql.push(')');
-        }
-        if q.with_role {
-            sql.push_str(" AND role IS NOT NULL");
-        }
-        if let Some(simulated) = q.simulated {
-            sql.push_str(" AND simulated = ?");
-            params.push(Bind::Int(i64::from(simulated)));
-        }
-        if q.deactivations_only {
-            // JSON false reads back as 0 through json_extract.
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM json_each(events.diff) \
-                 WHERE json_extract(value, '$.path') = 'active' AND json_extract(value, '$.new') = 0)",
-            );
-        }
+        let (filter, mut params) = event_filter(q);
+        let sql = format!("SELECT * FROM events WHERE {filter}");
         params.push(Bind::Int(i64::from(q.limit)));
         let sql = if q.oldest_first {
             format!("{sql} ORDER BY id LIMIT ?")
@@ -901,6 +924,22 @@ impl StoreRead for SqliteStore {
                         simulated: r.get::<_, i64>("simulated")? != 0,
                     },
                 })
+            })
+        })
+        .await
+    }
+
+    async fn count_events(&self, q: &EventQuery) -> Result<EventCount> {
+        let (filter, params) = event_filter(q);
+        let sql = format!("SELECT COUNT(*), COALESCE(SUM(count), 0) FROM events WHERE {filter}");
+        self.read(Cost::Scan, move |conn| {
+            let (entries, requests): (i64, i64) =
+                conn.query_row(&sql, rusqlite::params_from_iter(&params), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok(EventCount {
+                entries: u64::try_from(entries).unwrap_or(0),
+                requests: u64::try_from(requests).unwrap_or(0),
             })
         })
         .await

@@ -354,10 +354,32 @@ pub struct EventQuery {
     pub deactivations_only: bool,
     /// Only simulated requests (`Some(true)`) or only real ones (`Some(false)`).
     pub simulated: Option<bool>,
+    /// Events at or after this time (RFC 3339, UTC).
+    pub since: Option<String>,
+    /// Events before this time.
+    pub until: Option<String>,
+    /// Leave out reads (`GET`).
+    pub hide_reads: bool,
+    /// Only SCIM requests: leave out the console's own changes and SAML logins (logged with
+    /// the methods [`CONSOLE_METHOD`] and [`LOGIN_METHOD`]).
+    pub scim_only: bool,
     /// The oldest `limit` matching events instead of the newest.
     pub oldest_first: bool,
     /// The newest `limit` events (returned oldest first).
     pub limit: u32,
+}
+
+/// The method logged for a change made in the console.
+pub const CONSOLE_METHOD: &str = "CONSOLE";
+/// The method logged for a first SAML login.
+pub const LOGIN_METHOD: &str = "LOGIN";
+
+/// How many entries of the event log match a query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct EventCount {
+    pub entries: u64,
+    /// The requests they stand for: a folded entry stands for several.
+    pub requests: u64,
 }
 
 /// Requests and errors in one minute of the event log.

@@ -1,0 +1,267 @@
+//! The guide's verification and the Health page follow the requests that really arrive over
+//! HTTP: a token made by another process (as `scim-console token create` makes one) verifies
+//! the connection, misconfigurations seen in traffic become findings with their fixes, and the
+//! simulator's requests count for nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use scim_console_core::console::Console;
+use scim_console_core::embedded::{self, StartOptions};
+use scim_console_core::health::{FindingAction, HealthView, Severity};
+use scim_console_core::onboarding::{OnboardingChange, OnboardingView};
+use scim_server::core::Core;
+use scim_store::{ChangeContext, Permission};
+
+async fn console(dir: &tempfile::TempDir) -> (Arc<Console>, String) {
+    let db = dir.path().join("c.db").to_string_lossy().into_owned();
+    let (console, serve) = embedded::start(StartOptions {
+        demo: false,
+        db: Some(db.clone()),
+        listen: Some("127.0.0.1:0".to_owned()),
+    })
+    .await
+    .expect("start the console");
+    tokio::spawn(serve);
+    (console, db)
+}
+
+/// Creates a token the way the command line does: a core of its own on the same file.
+async fn token_from_elsewhere(db: &str, name: &str, p: Permission, days: Option<u32>) -> String {
+    let core = Core::new(scim_store::open(db).await.unwrap())
+        .await
+        .unwrap();
+    core.create_token(name, p, days).await.unwrap().1
+}
+
+async fn send(c: &Console, secret: &str, method: &str, path: &str, body: Option<Value>) -> u16 {
+    let client = scim_client::okta::client(&c.base_url, secret).unwrap();
+    client
+        .send(method.parse().unwrap(), path, body)
+        .await
+        .unwrap()
+        .status
+}
+
+/// Asks until `done` holds: reads are written to the log in batches.
+async fn until<T>(what: &str, mut get: impl AsyncFnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let v = get().await;
+        if done(&v) {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "never saw {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn step(v: &OnboardingView, n: u8) -> &scim_console_core::onboarding::StepView {
+    &v.steps[usize::from(n - 1)]
+}
+
+fn codes(h: &HealthView) -> Vec<&str> {
+    h.findings.iter().map(|f| f.code).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_manage_users_token_verifies_the_connection_and_traffic_shows_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, db) = console(&dir).await;
+
+    let h = c.health().await.unwrap();
+    assert!(h.last_request.is_none());
+    assert_eq!(codes(&h), ["no_requests"]);
+
+    // A token made elsewhere, never chosen in the guide.
+    let secret = token_from_elsewhere(&db, "okta-prod", Permission::UserModify, None).await;
+    let read_only = token_from_elsewhere(&db, "auditor", Permission::UserRead, None).await;
+    let v = c.onboarding().await.unwrap();
+    assert_eq!(v.existing_tokens.len(), 1, "only Manage Users tokens");
+    assert_eq!(v.existing_tokens[0].token.name, "okta-prod");
+    assert_eq!(step(&v, 3).state, "todo");
+
+    // A read-only token's request verifies nothing; Okta's connector test with the other does.
+    assert_eq!(
+        send(&c, &read_only, "GET", "/Users?startIndex=1&count=2", None).await,
+        200
+    );
+    assert_eq!(
+        send(&c, &secret, "GET", "/Users?startIndex=1&count=2", None).await,
+        200
+    );
+    let v = until(
+        "step 3 verified",
+        async || c.onboarding().await.unwrap(),
+        |v| step(v, 3).state == "verified",
+    )
+    .await;
+    assert_eq!(v.verified_by.as_deref(), Some("okta-prod"));
+    assert_eq!(step(&v, 2).state, "verified");
+    assert_eq!(
+        v.first_request
+            .as_ref()
+            .unwrap()
+            .event
+            .token_name
+            .as_deref(),
+        Some("okta-prod")
+    );
+
+    // Step 2 can adopt it; a read-only token is refused in words.
+    let id = v.existing_tokens[0].token.id;
+    let v = c
+        .onboarding_update(OnboardingChange::UseToken { id })
+        .await
+        .unwrap();
+    assert_eq!(v.token.as_ref().unwrap().token.name, "okta-prod");
+    assert!(
+        v.secret.is_none(),
+        "the secret of a token made elsewhere is not known"
+    );
+    let tokens = c.list_tokens().await.unwrap();
+    let auditor = tokens.iter().find(|t| t.token.name == "auditor").unwrap();
+    let e = c
+        .onboarding_update(OnboardingChange::UseToken {
+            id: auditor.token.id,
+        })
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("Manage Users"), "{}", e.message);
+
+    // Okta trying to create users in the just-in-time policy, and pushing groups.
+    let new_user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "new@example.com", "active": true});
+    assert_eq!(
+        send(&c, &secret, "POST", "/Users", Some(new_user)).await,
+        403
+    );
+    assert_eq!(
+        send(
+            &c,
+            &secret,
+            "GET",
+            "/Groups?filter=displayName%20eq%20%22Eng%22",
+            None
+        )
+        .await,
+        404
+    );
+    let v = until(
+        "the create note",
+        async || c.onboarding().await.unwrap(),
+        |v| step(v, 4).notes.len() == 2,
+    )
+    .await;
+    let notes = &step(&v, 4).notes;
+    let create = notes.iter().find(|n| n.code == "create_refused").unwrap();
+    assert_eq!(create.severity, Severity::Error);
+    assert!(
+        create.fix.contains("turn off Create Users"),
+        "{}",
+        create.fix
+    );
+    let groups = notes.iter().find(|n| n.code == "groups_refused").unwrap();
+    assert!(groups.fix.contains("Import Groups"), "{}", groups.fix);
+    assert_eq!(step(&v, 4).state, "todo");
+
+    // A refused role, for a user who logged in: a warning with its one-click fixes, gone once
+    // the role is defined.
+    let u = c
+        .core
+        .jit_login(
+            "dana@example.com",
+            "Dana",
+            "Whitfield",
+            None,
+            &ChangeContext::by("test"),
+        )
+        .await
+        .unwrap();
+    let bad = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"pantherRole": "Superuser"}}]});
+    assert_eq!(
+        send(&c, &secret, "PATCH", &format!("/Users/{}", u.id), Some(bad)).await,
+        400
+    );
+    let h = until(
+        "the refused role",
+        async || c.health().await.unwrap(),
+        |h| codes(h).contains(&"refused_role"),
+    )
+    .await;
+    let role = h
+        .findings
+        .iter()
+        .find(|f| f.code == "refused_role")
+        .unwrap();
+    assert_eq!(role.severity, Severity::Warning);
+    assert!(role.actions.contains(&FindingAction::AddRole {
+        role: "Superuser".into()
+    }));
+    assert!(role.actions.contains(&FindingAction::ShowUser {
+        user_name: "dana@example.com".into()
+    }));
+    // Errors first; the counts are the requests that arrived (the read-only token's too).
+    assert_eq!(h.findings[0].severity, Severity::Error);
+    assert_eq!(h.requests_24h, 5);
+    assert_eq!(h.errors_24h, 3);
+    assert_eq!(h.last_request.as_ref().unwrap().event.method, "PATCH");
+    assert_eq!(h.token.as_ref().unwrap().token.name, "okta-prod");
+    assert!(!codes(&h).contains(&"no_requests"));
+
+    c.add_role("Superuser").await.unwrap();
+    let h = c.health().await.unwrap();
+    assert!(!codes(&h).contains(&"refused_role"), "{:?}", codes(&h));
+
+    // A wrong token: 401s are a finding of their own.
+    assert_eq!(send(&c, "not-a-token", "GET", "/Users", None).await, 401);
+    let h = until(
+        "the 401",
+        async || c.health().await.unwrap(),
+        |h| codes(h).contains(&"unauthorized"),
+    )
+    .await;
+    let f = h
+        .findings
+        .iter()
+        .find(|f| f.code == "unauthorized")
+        .unwrap();
+    assert!(f.fix.contains("without 'Bearer'"), "{}", f.fix);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_about_to_expire_and_the_simulator_are_seen_for_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, db) = console(&dir).await;
+    let secret = token_from_elsewhere(&db, "okta-short", Permission::UserModify, Some(3)).await;
+
+    // The simulator's connector test verifies nothing and is no request from the IdP.
+    let sim = c
+        .simulate(scim_console_core::simulator::SimAction::ConnectorTest)
+        .await
+        .unwrap();
+    assert!(sim.sequence.ok);
+    let h = c.health().await.unwrap();
+    assert!(h.last_request.is_none(), "{:?}", h.last_request);
+    assert_eq!(h.requests_24h, 0);
+    assert_eq!(c.onboarding().await.unwrap().steps[2].state, "todo");
+
+    assert_eq!(
+        send(&c, &secret, "GET", "/Users?startIndex=1&count=2", None).await,
+        200
+    );
+    let h = until(
+        "the request",
+        async || c.health().await.unwrap(),
+        |h| h.last_request.is_some(),
+    )
+    .await;
+    assert_eq!(h.token.as_ref().unwrap().state, "expiring");
+    let f = h.findings.iter().find(|f| f.code == "token").unwrap();
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.title.contains("okta-short"), "{}", f.title);
+    assert!(f.actions.contains(&FindingAction::ShowTokens));
+}
