@@ -2,13 +2,15 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, asError } from "./api";
 import type { AppInfo, CommandError } from "./types";
-import { CopyButton, ErrorBox } from "./ui";
+import { ConfirmHost } from "./dialog";
+import { BreakAfterSlashes, CopyButton, ErrorBox, typingIn, useKeyDown } from "./ui";
 import { ActivityView } from "./views/activity";
 import { RolesView, SettingsPage, TokensView } from "./views/admin";
 import { GuardBanner, GuardIndicator, useGuard } from "./views/guard";
 import { OnboardingPage } from "./views/onboarding";
 import { SimulatorPage } from "./views/simulator";
 import { UsersView } from "./views/users";
+import { ZoomKeys } from "./zoom";
 import "./style.css";
 
 const VIEWS = {
@@ -62,13 +64,27 @@ function App() {
       })
       .catch((e) => setError(asError(e)));
   }, []);
+  // `/` goes to the view's search box, as in Okta's and GitHub's lists.
+  useKeyDown((e) => {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || typingIn(e)) return;
+    const box = document.querySelector<HTMLElement>('main [aria-keyshortcuts="/"]');
+    if (!box) return;
+    e.preventDefault();
+    box.focus();
+  }, []);
   const View = VIEWS[view].view;
   return (
     <div class="shell">
-      <nav class="sidebar">
+      <nav class="sidebar" aria-label="Views">
         <div class="brand">SCIM Console</div>
         {(Object.keys(VIEWS) as ViewName[]).map((v) => (
-          <button type="button" data-nav={v} class={v === view ? "active" : ""} onClick={() => setView(v)}>
+          <button
+            type="button"
+            data-nav={v}
+            class={v === view ? "active" : ""}
+            aria-current={v === view ? "page" : undefined}
+            onClick={() => setView(v)}
+          >
             {VIEWS[v].label}
           </button>
         ))}
@@ -76,7 +92,9 @@ function App() {
         {info && (
           <div class="server-info" data-testid="base-url" data-base-url={info.base_url}>
             <div class="muted">SCIM server{info.demo ? " · demo" : ""}</div>
-            <code>{info.base_url}</code>
+            <code>
+              <BreakAfterSlashes text={info.base_url} />
+            </code>
             <CopyButton value={info.base_url} label="base URL" />
           </div>
         )}
@@ -87,6 +105,8 @@ function App() {
         <ErrorBox error={error} />
         {info && <View />}
       </main>
+      <ConfirmHost />
+      <ZoomKeys />
     </div>
   );
 }

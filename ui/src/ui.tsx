@@ -1,8 +1,56 @@
 // Small building blocks shared by the views.
 
-import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { Fragment, type ComponentChildren } from "preact";
+import { useEffect, useId, useState } from "preact/hooks";
+import { asError } from "./api";
 import type { CommandError } from "./types";
+
+/** A count as the window shows it: with thousands separators, always in the same (English)
+ *  style, whatever the system's locale, so "1,234" never reads as a decimal. */
+export function num(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** "1 user", "1,234 users". */
+export function plural(n: number, one: string, many: string): string {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}
+
+/** A URL that wraps only after a slash, never inside the host or the port. */
+export function BreakAfterSlashes(props: { text: string }) {
+  const parts = props.text.match(/[^/]*\/+|[^/]+$/g) ?? [props.text];
+  return (
+    <>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
+/** Whether a key press is typing into a field (where `/` and Esc belong to the field). */
+export function typingIn(e: KeyboardEvent): boolean {
+  const t = e.target as HTMLElement | null;
+  if (!t) return false;
+  if (t.isContentEditable || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return true;
+  return t instanceof HTMLInputElement && !["checkbox", "radio", "button", "submit", "reset"].includes(t.type);
+}
+
+/** A key press on the page for a view's own shortcuts; none while a dialog is open (its keys
+ *  are its own) or when something already handled it. */
+export function useKeyDown(handler: (e: KeyboardEvent) => void, deps: unknown[]) {
+  useEffect(() => {
+    const f = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || document.querySelector("dialog[open]")) return;
+      handler(e);
+    };
+    document.addEventListener("keydown", f);
+    return () => document.removeEventListener("keydown", f);
+  }, deps);
+}
 
 /** Copies text; falls back to a hidden text area where the clipboard API is unavailable. */
 export async function copyText(text: string): Promise<void> {
@@ -45,6 +93,10 @@ export function TextInput(props: {
   type?: "text" | "search";
   placeholder?: string;
   class?: string;
+  /** The accessible name, for a box without a visible label. */
+  label?: string;
+  /** The view's search box: `/` focuses it. */
+  search?: boolean;
 }) {
   const handler = (e: Event) => props.onValue((e.target as HTMLInputElement).value);
   return (
@@ -53,6 +105,8 @@ export function TextInput(props: {
       name={props.name}
       class={props.class}
       placeholder={props.placeholder}
+      aria-label={props.label}
+      aria-keyshortcuts={props.search ? "/" : undefined}
       value={props.value}
       {...(props.onCommit ? { onChange: handler } : { onInput: handler })}
     />
@@ -107,6 +161,45 @@ export function ErrorBox(props: { error: CommandError | null; onClose?: () => vo
         </button>
       )}
     </div>
+  );
+}
+
+/** The errors of one form: an `invalid_value` about one of its fields is shown beside that
+ *  field (see `FieldError`), anything else in the form's banner. */
+export function useFormErrors<F extends string>() {
+  const prefix = useId();
+  const [state, setState] = useState<{ error: CommandError; field: F | null } | null>(null);
+  const id = (f: F) => `${prefix}-${f}-error`;
+  const at = (f: F) => (state?.field === f ? state.error : null);
+  return {
+    /** What the banner shows. */
+    banner: state && state.field === null ? state.error : null,
+    /** The field's error, if it has one. */
+    at,
+    /** For the field's input: invalid, and described by its message, while it has an error
+     *  (and always by `hint`, the id of a hint it has). */
+    input: (f: F, hint?: string) => ({
+      "aria-invalid": at(f) ? (true as const) : undefined,
+      "aria-describedby": [at(f) ? id(f) : null, hint].filter(Boolean).join(" ") || undefined,
+    }),
+    /** The message beside field `f`. */
+    message: (f: F) => <FieldError id={id(f)} error={at(f)} />,
+    /** Shows `e` beside `field` when it is a wrong value, in the banner otherwise. */
+    fail: (e: unknown, field: F | null) => {
+      const error = asError(e);
+      setState({ error, field: error.code === "invalid_value" ? field : null });
+    },
+    clear: () => setState(null),
+  };
+}
+
+/** What is wrong with one field's value, next to it. */
+export function FieldError(props: { id: string; error: CommandError | null }) {
+  if (!props.error) return null;
+  return (
+    <span class="field-error" id={props.id} role="alert" data-code={props.error.code}>
+      {props.error.message}
+    </span>
   );
 }
 

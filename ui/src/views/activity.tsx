@@ -4,9 +4,16 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError, coalesced, followEvents } from "../api";
 import type { AttrChange, CommandError, EventRecord, EventsQuery, MinuteCount } from "../types";
-import { ErrorBox, PageHeader, SIMULATED_MEANING, SimulatedBadge, TextInput, Time } from "../ui";
+import { ErrorBox, num, PageHeader, plural, SIMULATED_MEANING, SimulatedBadge, TextInput, Time, typingIn, useKeyDown } from "../ui";
 
 const LIMIT = 300;
+
+/** The text filters, named for screen readers; `/` goes to the first. */
+const FILTER_BOXES = [
+  ["user", "Filter by user", "User"],
+  ["client", "Filter by client", "Client (e.g. Okta)"],
+  ["status", "Filter by status", "Status (e.g. 400)"],
+] as const;
 
 function show(v: unknown): string {
   return v === undefined ? "∅" : JSON.stringify(v);
@@ -50,7 +57,7 @@ function Chart(props: { data: MinuteCount[] }) {
           const e = (s.errors / max) * 58;
           return (
             <g>
-              <title>{`${minuteLabel(s.minute)}: ${s.requests.toLocaleString()} requests, ${s.errors.toLocaleString()} errors`}</title>
+              <title>{`${minuteLabel(s.minute)}: ${plural(s.requests, "request", "requests")}, ${plural(s.errors, "error", "errors")}`}</title>
               <rect x={i * 10 + 1} y={60 - h} width={8} height={h} class="bar" />
               <rect x={i * 10 + 1} y={60 - e} width={8} height={e} class="bar-error" />
             </g>
@@ -58,7 +65,8 @@ function Chart(props: { data: MinuteCount[] }) {
         })}
       </svg>
       <figcaption>
-        Last hour: {total.toLocaleString()} requests, {errors.toLocaleString()} errors (a folded entry counts every request it stands for)
+        Last hour: {plural(total, "request", "requests")}, {plural(errors, "error", "errors")} (a folded entry counts every request it
+        stands for)
       </figcaption>
     </figure>
   );
@@ -75,10 +83,10 @@ export const STATUS_WORDS: Record<number, string> = {
 function FoldedCount(props: { e: EventRecord }) {
   const e = props.e;
   if (e.count <= 1) return null;
-  const what = `${e.count.toLocaleString()} requests in this minute from ${e.address ?? "an unknown address"} folded into one entry`;
+  const what = `${num(e.count)} requests in this minute from ${e.address ?? "an unknown address"} folded into one entry`;
   return (
     <span class="badge badge-count" title={what} data-count={e.count}>
-      ×{e.count.toLocaleString()}
+      ×{num(e.count)}
     </span>
   );
 }
@@ -144,6 +152,45 @@ export function ActivityView() {
       return n;
     });
 
+  // The entry the keyboard is on: the list's one Tab stop (the newest entry until another
+  // is chosen); arrow keys move it.
+  const [current, setCurrent] = useState<number | null>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const tabStop = events.some((e) => e.id === current) ? current : (events[0]?.id ?? null);
+  const lineOf = (li: Element | null | undefined) => li?.querySelector<HTMLElement>(":scope > .event-line");
+  const onListKey = (e: KeyboardEvent) => {
+    const li = (e.target as HTMLElement).closest("li.event");
+    if (!li || !(e.target as HTMLElement).classList.contains("event-line")) return;
+    const all = list.current?.querySelectorAll(":scope > li.event");
+    const to =
+      e.key === "ArrowDown"
+        ? li.nextElementSibling
+        : e.key === "ArrowUp"
+          ? li.previousElementSibling
+          : e.key === "Home"
+            ? all?.[0]
+            : e.key === "End"
+              ? all?.[all.length - 1]
+              : undefined;
+    if (to === undefined) return;
+    e.preventDefault();
+    lineOf(to)?.focus();
+  };
+  // Esc closes the entry the focus is in (or, with the focus elsewhere, the last one opened)
+  // and leaves the focus on its line.
+  useKeyDown(
+    (e) => {
+      if (e.key !== "Escape" || typingIn(e) || open.size === 0) return;
+      const li = (e.target as HTMLElement).closest?.("li.event");
+      const id = li ? Number(li.getAttribute("data-id")) : [...open].pop();
+      if (id === undefined || !open.has(id)) return;
+      e.preventDefault();
+      toggle(id);
+      lineOf(list.current?.querySelector(`:scope > li[data-id="${id}"]`))?.focus();
+    },
+    [open],
+  );
+
   return (
     <section class="view activity-view">
       <PageHeader title="Activity" />
@@ -167,23 +214,42 @@ export function ActivityView() {
           />
           Hide simulated
         </label>
-        <TextInput type="search" name="user" placeholder="User" value={filters.user} onCommit onValue={(v) => setFilters({ ...filters, user: v })} />
-        <TextInput type="search" name="client" placeholder="Client (e.g. Okta)" value={filters.client} onCommit onValue={(v) => setFilters({ ...filters, client: v })} />
-        <TextInput type="search" name="status" placeholder="Status (e.g. 400)" value={filters.status} onCommit onValue={(v) => setFilters({ ...filters, status: v })} />
+        {FILTER_BOXES.map(([key, label, placeholder]) => (
+          <TextInput
+            type="search"
+            name={key}
+            label={label}
+            search={key === "user"}
+            placeholder={placeholder}
+            value={filters[key]}
+            onCommit
+            onValue={(v) => setFilters({ ...filters, [key]: v })}
+          />
+        ))}
       </div>
       <ErrorBox error={error} />
-      <ol class="events">
+      <ol class="events" aria-label="Requests, newest first" ref={list} onKeyDown={onListKey}>
         {events.length === 0 && <li class="empty">No request yet. Requests appear here as they arrive.</li>}
         {events.map((e) => {
           const words = STATUS_WORDS[e.status];
           return (
+            // Keyed by entry: new entries come in at the top, and the focus stays on its entry.
             <li
+              key={e.id}
               class={`event ${e.status >= 400 ? "failed" : ""}`}
+              data-id={e.id}
               data-status={e.status}
               data-folded={e.count > 1 ? e.count : undefined}
               data-simulated={e.simulated ? "true" : undefined}
             >
-              <button type="button" class="event-line" aria-expanded={open.has(e.id)} onClick={() => toggle(e.id)}>
+              <button
+                type="button"
+                class="event-line"
+                aria-expanded={open.has(e.id)}
+                tabIndex={e.id === tabStop ? 0 : -1}
+                onFocus={() => setCurrent(e.id)}
+                onClick={() => toggle(e.id)}
+              >
                 <span class="status-cell">
                   <span class={`status-code s${Math.floor(e.status / 100)}`} title={words}>
                     {e.status}
@@ -195,7 +261,9 @@ export function ActivityView() {
                 <span class="mono path" title={e.path}>
                   {e.path}
                 </span>
-                <span class="who">{e.user_name ?? ""}</span>
+                <span class="who" title={e.user_name ?? undefined}>
+                  {e.user_name ?? ""}
+                </span>
                 <span class="muted client">{e.client ?? "unknown client"}</span>
                 <span class="muted">
                   <Time at={e.at} />
@@ -213,7 +281,7 @@ export function ActivityView() {
                         <>
                           <dt>Folded</dt>
                           <dd>
-                            {e.count.toLocaleString()} requests in this minute from {e.address ?? "an unknown address"} folded
+                            {num(e.count)} requests in this minute from {e.address ?? "an unknown address"} folded
                             into one entry; the time and details are the last one's.
                           </dd>
                         </>

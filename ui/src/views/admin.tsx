@@ -1,12 +1,71 @@
 // Tokens, roles and settings.
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, asError } from "../api";
-import type { AppInfo, CommandError, NewTokenView, Permission, RolesView, SettingEntry, SettingsView, TokenView } from "../types";
-import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, when } from "../ui";
+import { confirmAction } from "../dialog";
+import type { AppInfo, CommandError, NewTokenView, Permission, Policy, RolesView, SettingEntry, SettingsView, TokenView } from "../types";
+import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, useFormErrors, when } from "../ui";
 
 const SIMULATOR_TOKEN =
   "The Okta simulator in this console sends with this token, which the console creates: requests made with it are labelled Simulated and never verify a step of the Connect Okta guide.";
+
+/** Names admins give the token Okta or Entra uses, offered as the name is typed: a name
+ *  that says who uses the token tells which one to revoke later. */
+export function TokenNameSuggestions(props: { id: string }) {
+  return (
+    <datalist id={props.id}>
+      <option value="Okta SCIM provisioning" />
+      <option value="Okta (production)" />
+      <option value="Okta (preview)" />
+      <option value="Entra ID provisioning" />
+    </datalist>
+  );
+}
+
+/** A new token's name (with suggestions) and expiry, each with its wrong value shown beside
+ *  it; what goes between them (the permission) differs between the Tokens page and the guide. */
+export function TokenFields(props: {
+  /** The inputs' `name`s. */
+  names: { name: string; days: string };
+  name: string;
+  days: string;
+  onName: (v: string) => void;
+  onDays: (v: string) => void;
+  errors: ReturnType<typeof useFormErrors<"name" | "days">>;
+  children?: ComponentChildren;
+}) {
+  const list = `${props.names.name}-suggestions`;
+  return (
+    <>
+      <label>
+        Name{" "}
+        <input
+          name={props.names.name}
+          list={list}
+          value={props.name}
+          {...props.errors.input("name")}
+          onInput={(e) => props.onName((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      {props.errors.message("name")}
+      <TokenNameSuggestions id={list} />
+      {props.children}
+      <label>
+        Expires in days{" "}
+        <input
+          name={props.names.days}
+          inputMode="numeric"
+          placeholder="never"
+          value={props.days}
+          {...props.errors.input("days")}
+          onInput={(e) => props.onDays((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      {props.errors.message("days")}
+    </>
+  );
+}
 
 /** A secret shown once: masked until revealed, with a copy button. */
 export function SecretOnce(props: { created: NewTokenView; onCopied?: () => void }) {
@@ -33,6 +92,7 @@ export function TokensView() {
   const [error, setError] = useState<CommandError | null>(null);
   const [created, setCreated] = useState<NewTokenView | null>(null);
   const [form, setForm] = useState({ name: "Okta-SCIM", permission: "UserModify" as Permission, days: "" });
+  const formErrors = useFormErrors<"name" | "days">();
   const load = () => api.listTokens().then(setTokens).catch((e) => setError(asError(e)));
   useEffect(() => {
     load();
@@ -44,31 +104,42 @@ export function TokensView() {
         class="card form-row"
         onSubmit={async (e) => {
           e.preventDefault();
+          let days: number | null;
           try {
-            const days = expiryDays(form.days);
+            days = expiryDays(form.days);
+          } catch (err) {
+            formErrors.fail(err, "days");
+            return;
+          }
+          try {
             setCreated(await api.createToken(form.name, form.permission, days));
+            formErrors.clear();
             setError(null);
             load();
           } catch (err) {
-            setError(asError(err));
+            formErrors.fail(err, "name");
           }
         }}
       >
-        <label>
-          Name <input name="token-name" value={form.name} onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })} />
-        </label>
-        <label>
-          Permission{" "}
-          <select name="permission" value={form.permission} onChange={(e) => setForm({ ...form, permission: (e.target as HTMLSelectElement).value as Permission })}>
-            <option value="UserModify">Manage Users (UserModify, includes Read User Info)</option>
-            <option value="UserRead">Read User Info (UserRead)</option>
-          </select>
-        </label>
-        <label>
-          Expires in days <input name="expires" inputMode="numeric" placeholder="never" value={form.days} onInput={(e) => setForm({ ...form, days: (e.target as HTMLInputElement).value })} />
-        </label>
+        <TokenFields
+          names={{ name: "token-name", days: "expires" }}
+          name={form.name}
+          days={form.days}
+          onName={(name) => setForm({ ...form, name })}
+          onDays={(days) => setForm({ ...form, days })}
+          errors={formErrors}
+        >
+          <label>
+            Permission{" "}
+            <select name="permission" value={form.permission} onChange={(e) => setForm({ ...form, permission: (e.target as HTMLSelectElement).value as Permission })}>
+              <option value="UserModify">Manage Users (UserModify, includes Read User Info)</option>
+              <option value="UserRead">Read User Info (UserRead)</option>
+            </select>
+          </label>
+        </TokenFields>
         <button type="submit">Create token</button>
       </form>
+      <ErrorBox error={formErrors.banner} onClose={formErrors.clear} />
       <ErrorBox error={error} onClose={() => setError(null)} />
       {created && <SecretOnce created={created} />}
       <table class="simple">
@@ -111,7 +182,19 @@ export function TokensView() {
                     type="button"
                     class="danger"
                     onClick={async () => {
-                      if (!window.confirm(`Revoke '${t.name}'? Requests with it fail at once.`)) return;
+                      const ok = await confirmAction({
+                        title: `Revoke “${t.name}”?`,
+                        body: (
+                          <p>
+                            Every request with this token is refused (401) from now on, and a revoked token cannot be
+                            restored. Whatever uses it — Okta, Entra ID or a script — stops provisioning until it is given a
+                            new token.
+                          </p>
+                        ),
+                        action: "Revoke token",
+                        destructive: true,
+                      });
+                      if (!ok) return;
                       try {
                         await api.revokeToken(t.name);
                         load();
@@ -137,15 +220,22 @@ export function RolesView() {
   const [error, setError] = useState<CommandError | null>(null);
   const [name, setName] = useState("");
   const [attr, setAttr] = useState("");
-  const run = async (p: Promise<RolesView | SettingsView>) => {
+  const fields = useFormErrors<"role-name" | "role-attribute">();
+  /** Runs a change and shows the roles as they are now; true when it went through. An
+   *  invalid value is shown beside `field`, when the change came from one. */
+  const run = async (p: Promise<RolesView | SettingsView>, field: "role-name" | "role-attribute" | null = null) => {
     try {
       await p;
       const v = await api.roles();
       setView(v);
       setAttr(v.role_attribute);
       setError(null);
+      fields.clear();
+      return true;
     } catch (e) {
-      setError(asError(e));
+      if (field) fields.fail(e, field);
+      else setError(asError(e));
+      return false;
     }
   };
   useEffect(() => {
@@ -156,6 +246,7 @@ export function RolesView() {
     <section class="view roles-view">
       <PageHeader title="Roles" />
       <ErrorBox error={error} onClose={() => setError(null)} />
+      <ErrorBox error={fields.banner} onClose={fields.clear} />
       <table class="simple">
         <thead>
           <tr>
@@ -189,28 +280,65 @@ export function RolesView() {
       </table>
       <form
         class="form-row"
-        onSubmit={(e) => {
+        onSubmit={async (e) => {
           e.preventDefault();
-          run(api.addRole(name)).then(() => setName(""));
+          // The name stays where it was typed when it is refused, to be corrected.
+          if (await run(api.addRole(name), "role-name")) setName("");
         }}
       >
         <label>
-          New role <input name="role-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+          New role{" "}
+          <input name="role-name" value={name} {...fields.input("role-name")} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
         </label>
+        {fields.message("role-name")}
         <button type="submit">Add role</button>
       </form>
       <form
         class="form-row"
-        onSubmit={(e) => {
+        onSubmit={async (e) => {
           e.preventDefault();
-          run(api.setSetting("role-attribute", attr));
+          const to = attr.trim();
+          if (to === view.role_attribute) return;
+          // Okta and Entra send the role under the old name until their mapping is changed too.
+          const ok = await confirmAction({
+            title: `Rename the role attribute to “${to}”?`,
+            body: (
+              <>
+                <p>
+                  Users keep their roles. But the identity provider sends the role as <code>{view.role_attribute}</code> until its
+                  attribute mapping is changed to match: from then on that attribute is ignored, and role changes made there stop
+                  arriving here.
+                </p>
+                <p>
+                  In Okta, change the attribute's <em>External name</em> in <em>Directory → Profile Editor → (the app)</em>, and
+                  the SAML attribute statement: step 5 of the Connect Okta guide shows the values for the new name. In Microsoft
+                  Entra ID, change the target attribute under <em>Provisioning → Mappings</em>.
+                </p>
+              </>
+            ),
+            action: "Rename attribute",
+            destructive: true,
+          });
+          if (ok) run(api.setSetting("role-attribute", to), "role-attribute");
         }}
       >
         <label>
-          Role attribute <input name="role-attribute" class="mono" value={attr} onInput={(e) => setAttr((e.target as HTMLInputElement).value)} />
+          Role attribute{" "}
+          <input
+            name="role-attribute"
+            class="mono"
+            value={attr}
+            {...fields.input("role-attribute", "role-attribute-hint")}
+            onInput={(e) => setAttr((e.target as HTMLInputElement).value)}
+          />
         </label>
-        <button type="submit">Rename</button>
-        <span class="hint">The SCIM attribute the identity provider sends the role in; existing users keep their role.</span>
+        {fields.message("role-attribute")}
+        <button type="submit" disabled={attr.trim() === view.role_attribute}>
+          Rename
+        </button>
+        <span class="hint" id="role-attribute-hint">
+          The SCIM attribute the identity provider sends the role in; existing users keep their role.
+        </span>
       </form>
     </section>
   );
@@ -291,7 +419,7 @@ function SettingRow(props: { entry: SettingEntry; onSaved: (v: SettingsView) => 
             value={value}
             placeholder={e.default || "none"}
             aria-invalid={error ? true : undefined}
-            aria-describedby={`${id}-hint`}
+            aria-describedby={error ? `${id}-error ${id}-hint` : `${id}-hint`}
             onInput={(ev) => setValue((ev.target as HTMLInputElement).value)}
           />
         )}
@@ -300,13 +428,16 @@ function SettingRow(props: { entry: SettingEntry; onSaved: (v: SettingsView) => 
             Save
           </button>
         )}
-        {saved && <span class="saved" role="status">Saved</span>}
+        {/* Always there, so the word is announced when it appears. */}
+        <span class="saved" role="status">
+          {saved ? "Saved" : ""}
+        </span>
       </div>
       <div class="hint" id={`${id}-hint`}>
         {sentence(e.meaning)}. Default: {e.default || "none"}.
       </div>
       {error && (
-        <p class="error-text" role="alert" data-code={error.code}>
+        <p class="error-text" role="alert" id={`${id}-error`} data-code={error.code}>
           {error.message}
         </p>
       )}
@@ -319,14 +450,57 @@ export function SettingsPage() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [url, setUrl] = useState("");
   const [error, setError] = useState<CommandError | null>(null);
+  const urlErrors = useFormErrors<"public-url">();
   const apply = (p: Promise<SettingsView>) =>
     p
       .then((v) => {
         setS(v);
         setUrl(v.public_url ?? "");
         setError(null);
+        urlErrors.clear();
       })
       .catch((e) => setError(asError(e)));
+  const saveUrl = () =>
+    api
+      .setSetting("public-url", url)
+      .then((v) => {
+        setS(v);
+        setUrl(v.public_url ?? "");
+        urlErrors.clear();
+      })
+      .catch((e) => urlErrors.fail(e, "public-url"));
+  /** Switches the provisioning policy once the admin has read what to change in Okta. */
+  const setPolicy = async (to: Policy) => {
+    const ok = await confirmAction({
+      title: to === "full" ? "Switch to full provisioning?" : "Switch to just-in-time provisioning?",
+      body:
+        to === "full" ? (
+          <p>
+            The identity provider then creates users here too, and may delete them. Turn on creating users there to match: in
+            Okta, <em>Push New Users</em> on the app's <em>Provisioning → Integration</em> tab and <em>Create Users</em> under{" "}
+            <em>Provisioning → To App</em>; in Microsoft Entra ID, the <em>Create</em> target object action under{" "}
+            <em>Provisioning → Mappings</em>. Until then, people newly assigned to the app get no account from it.
+          </p>
+        ) : (
+          <>
+            <p>
+              Users are then created only by their first SAML login: this server refuses the identity provider's requests to
+              create or delete a user.
+            </p>
+            <p>
+              Turn off creating users there to match: in Okta, <em>Create Users</em> under <em>Provisioning → To App</em> and{" "}
+              <em>Push New Users</em> on the <em>Integration</em> tab; in Microsoft Entra ID, the <em>Create</em> target object
+              action under <em>Provisioning → Mappings</em>. Otherwise every new assignment fails on their side (Okta lists the
+              failures under <em>Dashboard → Tasks</em>).
+            </p>
+          </>
+        ),
+      action: to === "full" ? "Switch to full" : "Switch to just in time",
+    });
+    if (ok) apply(api.setSetting("provisioning", to));
+    // Cancelled: the radio buttons show the policy in force again.
+    else setS((old) => old && { ...old });
+  };
   useEffect(() => {
     apply(api.settings());
     api
@@ -339,11 +513,11 @@ export function SettingsPage() {
     <section class="view settings-view">
       <PageHeader title="Settings" />
       <ErrorBox error={error} onClose={() => setError(null)} />
-      <div class="card">
-        <h2>Provisioning policy</h2>
+      <div class="card" role="radiogroup" aria-labelledby="policy-title">
+        <h2 id="policy-title">Provisioning policy</h2>
         {(["jit", "full"] as const).map((p) => (
           <label class="radio">
-            <input type="radio" name="policy" value={p} checked={s.provisioning === p} onChange={() => apply(api.setSetting("provisioning", p))} />
+            <input type="radio" name="policy" value={p} checked={s.provisioning === p} onChange={() => setPolicy(p)} />
             {p === "jit"
               ? "Just in time: users are created at their first SAML login; Okta updates and deactivates them."
               : "Full: Okta also creates and deletes users."}
@@ -358,14 +532,25 @@ export function SettingsPage() {
           class="form-row"
           onSubmit={(e) => {
             e.preventDefault();
-            apply(api.setSetting("public-url", url));
+            saveUrl();
           }}
         >
           <label>
-            Public base URL <input name="public-url" class="mono" placeholder="https://scim.example.com" value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} />
+            Public base URL{" "}
+            <input
+              name="public-url"
+              class="mono"
+              size={36}
+              placeholder="https://scim.example.com"
+              value={url}
+              {...urlErrors.input("public-url")}
+              onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
+            />
           </label>
+          {urlErrors.message("public-url")}
           <button type="submit">Save</button>
         </form>
+        <ErrorBox error={urlErrors.banner} onClose={urlErrors.clear} />
         {s.url_warnings.map((w) => (
           <p class="warning">{w}</p>
         ))}

@@ -5,7 +5,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError, coalesced, followEvents } from "../api";
 import type { CommandError, GuardView, HeldRequest } from "../types";
-import { ErrorBox, SimulatedBadge, Time } from "../ui";
+import { ErrorBox, num, plural, SimulatedBadge, Time } from "../ui";
 
 /** What the admin was told when choosing "Keep holding": hidden until more is held. */
 interface Dismissal {
@@ -78,10 +78,6 @@ export function useGuard(): Guard {
   };
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
-}
-
 /** "3 deactivations", "1 deletion", or "5 deactivations and deletions" when mixed or when not
  *  every held request is listed. */
 export function heldPhrase(g: GuardView): string {
@@ -89,7 +85,7 @@ export function heldPhrase(g: GuardView): string {
   const kinds = new Set(g.held.map((h) => h.kind));
   if (listed && kinds.size === 1 && kinds.has("deactivate")) return plural(g.total, "deactivation", "deactivations");
   if (listed && kinds.size === 1 && kinds.has("delete")) return plural(g.total, "deletion", "deletions");
-  return `${g.total.toLocaleString()} deactivations and deletions`;
+  return `${num(g.total)} deactivations and deletions`;
 }
 
 /** The clients and tokens the held requests came from, most frequent first. */
@@ -131,7 +127,7 @@ function HeldTable(props: { status: GuardView }) {
                 {h.client ?? "unknown client"}
               </td>
               <td class="wrap">{h.token_name ?? "—"}</td>
-              <td>{h.attempts}</td>
+              <td>{num(h.attempts)}</td>
               <td>
                 <Time at={h.last_at} />
               </td>
@@ -141,7 +137,7 @@ function HeldTable(props: { status: GuardView }) {
       </table>
       {s.total > s.held.length && (
         <p class="hint">
-          The oldest {s.held.length.toLocaleString()} of {s.total.toLocaleString()} held requests are listed;{" "}
+          The oldest {num(s.held.length)} of {plural(s.total, "held request", "held requests")} are listed;{" "}
           <code>scim-console guard status</code> lists them all.
         </p>
       )}
@@ -326,7 +322,7 @@ export function GuardIndicator(props: { guard: Guard }) {
       title="The server keeps refusing these deactivations and deletions. Show the banner to release them."
       onClick={g.show}
     >
-      <strong>Guard holding {g.status.total.toLocaleString()}</strong>
+      <strong>Guard holding {num(g.status.total)}</strong>
       <span class="guard-indicator-action">Show the banner</span>
     </button>
   );

@@ -4,9 +4,10 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, asError, onEventsWritten } from "../api";
+import { confirmAction } from "../dialog";
 import type { CommandError, EventRecord, NewTokenView, OktaField, OnboardingView, StepView } from "../types";
-import { Badge, CopyButton, ErrorBox, expiryDays, masked, PageHeader, when } from "../ui";
-import { SecretOnce } from "./admin";
+import { Badge, CopyButton, ErrorBox, expiryDays, masked, num, PageHeader, plural, useFormErrors, when } from "../ui";
+import { SecretOnce, TokenFields } from "./admin";
 
 function StateBadge(props: { step: StepView }) {
   const s = props.step;
@@ -75,6 +76,7 @@ function PublicAddress(props: { v: OnboardingView; onSaved: () => void }) {
             size={36}
             value={value}
             aria-invalid={error ? "true" : undefined}
+            aria-describedby={error ? "public-url-error" : undefined}
             onInput={(e) => setValue((e.target as HTMLInputElement).value)}
           />
         </label>
@@ -83,7 +85,7 @@ function PublicAddress(props: { v: OnboardingView; onSaved: () => void }) {
         </button>
       </form>
       {error && (
-        <p class="error-text" role="alert" data-testid="public-url-error">
+        <p class="error-text" role="alert" id="public-url-error" data-testid="public-url-error">
           {error.message}
         </p>
       )}
@@ -135,7 +137,8 @@ function Troubleshooting(props: { v: OnboardingView }) {
 function Arrived(props: { label: string; event: EventRecord | null; waiting: string }) {
   const e = props.event;
   return (
-    <div class={`arrived ${e ? "seen" : "waiting"}`} data-arrived={props.label}>
+    // Live: the request arrives while the admin is in Okta's console.
+    <div class={`arrived ${e ? "seen" : "waiting"}`} data-arrived={props.label} aria-live="polite">
       <strong>{props.label}:</strong>{" "}
       {e ? (
         <span>
@@ -164,13 +167,27 @@ function Step(props: {
   const s = props.step;
   return (
     <section class={`step card ${props.open ? "open" : ""}`} data-step={s.number} data-state={s.state}>
-      <header class="step-head" onClick={props.onOpen}>
-        <span class={`step-number ${s.state}`}>{s.state === "todo" ? s.number : "✓"}</span>
-        <h2>{s.title}</h2>
-        <StateBadge step={s} />
-      </header>
+      {/* A real button in the heading: Tab reaches it, Enter and Space open the step. */}
+      <h2 class="step-heading">
+        <button
+          type="button"
+          class="step-head"
+          aria-expanded={props.open}
+          aria-controls={props.open ? `step-${s.number}-body` : undefined}
+          onClick={props.onOpen}
+        >
+          <span class={`step-number ${s.state}`} aria-hidden="true">
+            {s.state === "todo" ? s.number : "✓"}
+          </span>
+          <span class="step-title">
+            <span class="sr-only">Step {s.number}: </span>
+            {s.title}
+          </span>
+          <StateBadge step={s} />
+        </button>
+      </h2>
       {props.open && (
-        <div class="step-body">
+        <div class="step-body" id={`step-${s.number}-body`}>
           {props.children}
           {props.onDone && s.state !== "verified" && (
             <label class="mark-done">
@@ -190,6 +207,7 @@ export function OnboardingPage() {
   const [error, setError] = useState<CommandError | null>(null);
   const [created, setCreated] = useState<NewTokenView | null>(null);
   const [form, setForm] = useState({ name: "Okta-SCIM", days: "" });
+  const tokenErrors = useFormErrors<"name" | "days">();
   // The troubleshooting box appears by itself once its time has come.
   const [now, setNow] = useState(Date.now());
   const pending = useRef<number | null>(null);
@@ -225,15 +243,28 @@ export function OnboardingPage() {
 
   if (!v) return <ErrorBox error={error} />;
   const step = (n: number) => v.steps[n - 1];
-  const go = (n: number) => {
+  const go = async (n: number) => {
     // Leaving step 2 with a secret that was never copied loses it for good.
     if (v.current === 2 && n !== 2 && v.token && v.secret && !v.secret_copied) {
-      if (!window.confirm("The token was never copied. It cannot be shown again once this console closes. Leave this step anyway?")) return;
+      const leave = await confirmAction({
+        title: "Leave without copying the token?",
+        body: (
+          <p>
+            The token “{v.token.name}” was never copied. Only its hash is kept: once this console closes it cannot be shown
+            again, and a new token has to be created for Okta.
+          </p>
+        ),
+        action: "Leave step",
+        destructive: true,
+      });
+      if (!leave) return;
     }
     update({ kind: "go_to", step: n });
   };
   const stepProps = (n: number) => ({ step: step(n), open: v.current === n, onOpen: () => go(n) });
-  const next = (n: number) => (
+  /** Back and Next; Next is the step's one filled button unless `primary` is false (the
+   *  step's own action is, until it is done). */
+  const next = (n: number, primary = true) => (
     <div class="step-nav">
       {n > 1 && (
         <button type="button" class="secondary" onClick={() => go(n - 1)}>
@@ -241,7 +272,7 @@ export function OnboardingPage() {
         </button>
       )}
       {n < v.steps.length && (
-        <button type="button" data-next={n} onClick={() => go(n + 1)}>
+        <button type="button" class={primary ? "" : "secondary"} data-next={n} onClick={() => go(n + 1)}>
           Next
         </button>
       )}
@@ -253,13 +284,27 @@ export function OnboardingPage() {
   return (
     <section class="view onboarding-view">
       <PageHeader title="Connect Okta">
-        <span class="muted">
-          {complete} of {v.steps.length} steps
+        <span class="muted" aria-live="polite">
+          {num(complete)} of {plural(v.steps.length, "step", "steps")}
         </span>
         <button
           type="button"
           class="secondary"
-          onClick={() => window.confirm("Start the guide again? Tokens and users stay as they are.") && update({ kind: "restart" })}
+          onClick={async () => {
+            const ok = await confirmAction({
+              title: "Start the guide again?",
+              body: (
+                <p>
+                  The guide forgets its progress: the steps marked done or verified, which token is Okta's and the
+                  unique identifier chosen. Tokens, users and settings stay as they are, and Okta keeps working with the
+                  token it has.
+                </p>
+              ),
+              action: "Start again",
+              destructive: true,
+            });
+            if (ok) update({ kind: "restart" });
+          }}
         >
           Start again
         </button>
@@ -279,7 +324,7 @@ export function OnboardingPage() {
         </ul>
       </Step>
 
-      <Step {...stepProps(2)} footer={next(2)}>
+      <Step {...stepProps(2)} footer={next(2, !!v.token)}>
         <p>
           Okta calls this server with an API token that has the <strong>Manage Users</strong> permission (
           <code>UserModify</code>, which includes <em>Read User Info</em>).
@@ -288,31 +333,54 @@ export function OnboardingPage() {
           class="form-row"
           onSubmit={async (e) => {
             e.preventDefault();
+            let days: number | null;
             try {
-              const days = expiryDays(form.days);
-              if (v.token && !window.confirm(`Create a new token? Okta must then be given the new one instead of “${v.token.name}”.`)) return;
+              days = expiryDays(form.days);
+            } catch (err) {
+              tokenErrors.fail(err, "days");
+              return;
+            }
+            if (v.token) {
+              const ok = await confirmAction({
+                title: "Create a new token for Okta?",
+                body: (
+                  <p>
+                    Okta then has to be given the new token instead of “{v.token.name}”: paste it into the Authorization field
+                    of the app's Provisioning → Integration tab in Okta. Steps 2 and 3 are verified again by Okta's next request
+                    with the new token. “{v.token.name}” keeps working until it is revoked under Tokens.
+                  </p>
+                ),
+                action: "Create new token",
+              });
+              if (!ok) return;
+            }
+            try {
               setCreated(await api.onboardingCreateToken(form.name, days));
+              tokenErrors.clear();
               setError(null);
               load();
             } catch (err) {
-              setError(asError(err));
+              tokenErrors.fail(err, "name");
             }
           }}
         >
-          <label>
-            Name <input name="onboarding-token-name" value={form.name} onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })} />
-          </label>
-          <label>
-            Permission <input value="Manage Users (UserModify)" disabled />
-          </label>
-          <label>
-            Expires in days{" "}
-            <input name="onboarding-expires" inputMode="numeric" placeholder="never" value={form.days} onInput={(e) => setForm({ ...form, days: (e.target as HTMLInputElement).value })} />
-          </label>
-          <button type="submit" data-action="create-token">
+          <TokenFields
+            names={{ name: "onboarding-token-name", days: "onboarding-expires" }}
+            name={form.name}
+            days={form.days}
+            onName={(name) => setForm({ ...form, name })}
+            onDays={(days) => setForm({ ...form, days })}
+            errors={tokenErrors}
+          >
+            <label>
+              Permission <input value="Manage Users (UserModify)" size={26} disabled />
+            </label>
+          </TokenFields>
+          <button type="submit" class={v.token ? "secondary" : ""} data-action="create-token">
             {v.token ? "Create a new token" : "Create token"}
           </button>
         </form>
+        <ErrorBox error={tokenErrors.banner} onClose={tokenErrors.clear} />
         {v.token && (
           <p>
             Okta's token: <strong>{v.token.name}</strong> <code>{v.token.prefix}…</code> <Badge kind={v.token.state === "active" ? "ok" : "warn"}>{v.token.state}</Badge>
@@ -326,7 +394,7 @@ export function OnboardingPage() {
         {v.secret_copied && <p class="muted">Copied {when(v.secret_copied)}.</p>}
       </Step>
 
-      <Step {...stepProps(3)} footer={next(3)} onDone={done(3)}>
+      <Step {...stepProps(3)} footer={next(3, v.reachability.verdict === "usable")} onDone={done(3)}>
         <PublicAddress v={v} onSaved={load} />
         <p>
           In Okta: <em>Applications → your app → General → App Settings → Edit</em>, enable SCIM provisioning, then on the{" "}
@@ -339,7 +407,12 @@ export function OnboardingPage() {
             "Unique identifier field for users": (
               <label class="hint">
                 Use{" "}
-                <select name="unique-identifier" value={v.unique_identifier} onChange={(e) => update({ kind: "unique_identifier", value: (e.target as HTMLSelectElement).value })}>
+                <select
+                  name="unique-identifier"
+                  aria-label="Unique identifier field for users"
+                  value={v.unique_identifier}
+                  onChange={(e) => update({ kind: "unique_identifier", value: (e.target as HTMLSelectElement).value })}
+                >
                   <option value="email">email</option>
                   <option value="userName">userName</option>
                 </select>
@@ -398,8 +471,8 @@ export function OnboardingPage() {
 
       <Step {...stepProps(6)} footer={next(6)} onDone={done(6)}>
         <p>
-          Assign people or groups to the app in Okta (<em>Assignments</em>). {v.users.total} users exist here, {v.users.active} active;{" "}
-          {v.users.never_logged_in} have never logged in.
+          Assign people or groups to the app in Okta (<em>Assignments</em>). {plural(v.users.total, "user exists", "users exist")} here,{" "}
+          {num(v.users.active)} active; {num(v.users.never_logged_in)} {v.users.never_logged_in === 1 ? "has" : "have"} never logged in.
         </p>
         {v.policy === "jit" && (
           <p class="hint">Okta's updates to a user fail (404) until that user's first SAML login creates them here.</p>

@@ -1,14 +1,22 @@
 // Every user, live: rows are virtualised and read from the store a page at a time; changes
 // pushed by the core update what is on screen without a reload.
 
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, asError, onUserChanged } from "../api";
 import type { CommandError, UserRow } from "../types";
-import { Badge, ErrorBox, PageHeader, TextInput, when } from "../ui";
+import { Badge, ErrorBox, PageHeader, plural, TextInput, typingIn, useKeyDown, when } from "../ui";
 import { UserPanel } from "./user";
 
 const ROW_HEIGHT = 36;
 const PAGE = 200;
+
+const COLUMNS = ["userName", "Name", "Email", "Role", "Status", "Source", "Last change"];
+
+/** A recent change as "3 min ago", an older one as its date alone (the time is in the tooltip):
+ *  the column stays narrow. */
+function lastChange(iso: string): string {
+  return Date.now() - new Date(iso).getTime() < 86400000 ? when(iso) : new Date(iso).toLocaleDateString();
+}
 
 interface Query {
   text: string;
@@ -24,6 +32,11 @@ export function UsersView() {
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
   const [selected, setSelected] = useState<string | null>(null);
+  // The row the keyboard is on (an index: rows come and go as they scroll). Arrow keys move
+  // it, Enter opens its user.
+  const [cursor, setCursor] = useState(0);
+  const focusCursor = useRef(false);
+  const [panelFocus, setPanelFocus] = useState(false);
   const body = useRef<HTMLDivElement>(null);
   const generation = useRef(0);
   const loading = useRef(new Set<number>());
@@ -66,6 +79,7 @@ export function UsersView() {
     setTotal(null);
     body.current?.scrollTo(0, 0);
     setScrollTop(0);
+    setCursor(0);
     fetchPage(0, true);
   }, [query]);
 
@@ -129,6 +143,69 @@ export function UsersView() {
     if (pages.size > 0 && performance.getEntriesByName("users-table").length === 0) performance.mark("users-table");
   }, [pages]);
 
+  // Moves the keyboard's row, scrolled into view; the row takes the focus once it is rendered.
+  const moveTo = (i: number) => {
+    if (!total) return;
+    const to = Math.max(0, Math.min(total - 1, i));
+    const el = body.current;
+    if (el) {
+      const top = to * ROW_HEIGHT;
+      let next = el.scrollTop;
+      if (top < next) next = top;
+      else if (top + ROW_HEIGHT > next + el.clientHeight) next = top + ROW_HEIGHT - el.clientHeight;
+      if (next !== el.scrollTop) {
+        el.scrollTop = next;
+        // At once, not at the scroll event: the row must be rendered to take the focus.
+        setScrollTop(next);
+      }
+    }
+    setCursor(to);
+    focusCursor.current = true;
+  };
+  useLayoutEffect(() => {
+    if (!focusCursor.current) return;
+    focusCursor.current = false;
+    const b = body.current;
+    (b?.querySelector<HTMLElement>(`[data-index="${cursor}"]`) ?? b?.querySelector<HTMLElement>('[tabindex="0"]'))?.focus({ preventScroll: true });
+  });
+  const open = (row: UserRow | undefined, fromKeyboard: boolean) => {
+    if (!row) return;
+    setSelected(row.id);
+    setPanelFocus(fromKeyboard);
+  };
+  const onRowKey = (e: KeyboardEvent, index: number, row: UserRow | undefined) => {
+    const page = Math.max(1, Math.floor(height / ROW_HEIGHT) - 1);
+    const to: Record<string, number> = {
+      ArrowDown: index + 1,
+      ArrowUp: index - 1,
+      PageDown: index + page,
+      PageUp: index - page,
+      Home: 0,
+      End: (total ?? 1) - 1,
+    };
+    if (e.key in to) moveTo(to[e.key]);
+    else if (e.key === "Enter") open(row, true);
+    else return;
+    e.preventDefault();
+  };
+  const close = () => {
+    setSelected(null);
+    focusCursor.current = true;
+  };
+  // Esc closes the user's panel and gives the focus back to the table (a search box keeps
+  // its own Esc, which empties it).
+  useKeyDown(
+    (e) => {
+      if (e.key !== "Escape" || !selected || (typingIn(e) && !(e.target instanceof HTMLSelectElement))) return;
+      e.preventDefault();
+      close();
+    },
+    [selected],
+  );
+  // The keyboard's row is the table's one stop for Tab; when it has scrolled away, the first
+  // row on screen is.
+  const tabStop = cursor >= first && cursor < last ? cursor : first;
+
   const rows: { index: number; row: UserRow | undefined }[] = [];
   for (let i = first; i < last; i++) {
     rows.push({ index: i, row: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });
@@ -137,8 +214,8 @@ export function UsersView() {
   return (
     <section class="view users-view">
       <PageHeader title="Users">
-        <span class="muted" data-testid="user-total">
-          {total === null ? "Loading…" : `${total.toLocaleString()} user${total === 1 ? "" : "s"}`}
+        <span class="muted" data-testid="user-total" aria-live="polite">
+          {total === null ? "Loading…" : plural(total, "user", "users")}
         </span>
       </PageHeader>
       <form
@@ -148,10 +225,19 @@ export function UsersView() {
           setQuery({ ...draft });
         }}
       >
-        <TextInput type="search" name="text" placeholder="Search name, userName or email" value={draft.text} onValue={(v) => setDraft({ ...draft, text: v })} />
+        <TextInput
+          type="search"
+          name="text"
+          label="Search users"
+          search
+          placeholder="Search name, userName or email"
+          value={draft.text}
+          onValue={(v) => setDraft({ ...draft, text: v })}
+        />
         <TextInput
           name="filter"
           class="mono"
+          label="SCIM filter"
           placeholder='SCIM filter, e.g. active eq false and pantherRole eq "Admin"'
           value={draft.filter}
           onValue={(v) => setDraft({ ...draft, filter: v })}
@@ -171,42 +257,57 @@ export function UsersView() {
         )}
       </form>
       <ErrorBox error={error} />
-      <div class="table users-table" role="table">
-        <div class="thead" role="row">
-          <span>userName</span>
-          <span>Name</span>
-          <span>Email</span>
-          <span>Role</span>
-          <span>Status</span>
-          <span>Source</span>
-          <span>Last change</span>
+      <div class="table users-table" role="table" aria-label="Users" aria-rowcount={total === null ? -1 : total + 1}>
+        <div role="rowgroup">
+          <div class="thead" role="row" aria-rowindex={1}>
+            {COLUMNS.map((c) => (
+              <span role="columnheader" title={c}>
+                {c}
+              </span>
+            ))}
+          </div>
         </div>
         <div
           class="tbody"
+          role="rowgroup"
           ref={body}
           onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
         >
-          <div style={{ height: `${(total ?? 0) * ROW_HEIGHT}px`, position: "relative" }}>
+          <div role="none" style={{ height: `${(total ?? 0) * ROW_HEIGHT}px`, position: "relative" }}>
             {rows.map(({ index, row }) => (
+              // Keyed by place, not by user: the row the keyboard is on keeps its element (and
+              // the focus) while its page loads or a live change reorders the list.
               <div
-                key={row?.id ?? `i${index}`}
+                key={index}
                 class={`tr${row && row.id === selected ? " selected" : ""}`}
                 role="row"
+                aria-rowindex={index + 2}
+                aria-current={row && row.id === selected ? "true" : undefined}
+                tabIndex={index === tabStop ? 0 : -1}
+                data-index={index}
                 data-user={row?.user_name}
                 data-active={row ? String(row.active) : undefined}
                 style={{ top: `${index * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` }}
-                onClick={() => row && setSelected(row.id)}
+                onClick={() => open(row, false)}
+                onFocus={() => setCursor(index)}
+                onKeyDown={(e) => onRowKey(e, index, row)}
               >
                 {row ? (
                   <>
-                    <span class="mono">{row.user_name}</span>
-                    <span>{row.name}</span>
-                    <span>{row.email ?? "—"}</span>
-                    <span title={row.role_from_idp ? "Sent by the identity provider" : "Default role"}>
+                    <span role="cell" class="mono" title={row.user_name}>
+                      {row.user_name}
+                    </span>
+                    <span role="cell" title={row.name}>
+                      {row.name}
+                    </span>
+                    <span role="cell" title={row.email ?? undefined}>
+                      {row.email ?? "—"}
+                    </span>
+                    <span role="cell" title={`${row.role}: ${row.role_from_idp ? "sent by the identity provider" : "the default role"}`}>
                       {row.role}
                       {!row.role_from_idp && <span class="muted"> (default)</span>}
                     </span>
-                    <span class="status">
+                    <span role="cell" class="status" title={[row.active ? "Active" : "Deactivated", ...(row.last_login ? [] : ["never logged in"])].join("; ")}>
                       {row.active ? (
                         <Badge kind="ok">Active</Badge>
                       ) : (
@@ -214,11 +315,15 @@ export function UsersView() {
                       )}
                       {!row.last_login && <Badge kind="warn">Never logged in</Badge>}
                     </span>
-                    <span>{row.source.toUpperCase()}</span>
-                    <span title={row.last_modified}>{when(row.last_modified)}</span>
+                    <span role="cell">{row.source.toUpperCase()}</span>
+                    <span role="cell" title={new Date(row.last_modified).toLocaleString()}>
+                      {lastChange(row.last_modified)}
+                    </span>
                   </>
                 ) : (
-                  <span class="muted">…</span>
+                  <span role="cell" class="muted">
+                    …
+                  </span>
                 )}
               </div>
             ))}
@@ -226,7 +331,7 @@ export function UsersView() {
           {total === 0 && <p class="empty">No user matches.</p>}
         </div>
       </div>
-      {selected && <UserPanel id={selected} onClose={() => setSelected(null)} />}
+      {selected && <UserPanel id={selected} focus={panelFocus} onClose={close} />}
     </section>
   );
 }
