@@ -5,8 +5,8 @@ use std::sync::Arc;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::console::{
-    AppInfo, CmdResult, CommandError, Console, ErrorCode, EventsQuery, GuardView, NewTokenView,
-    RolesView, SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
+    AppInfo, CmdResult, CommandError, Console, ErrorCode, EventsPage, EventsQuery, GuardView,
+    NewTokenView, RolesView, SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
 };
 use crate::health::HealthView;
 use crate::logging::Logging;
@@ -61,6 +61,19 @@ pub async fn update_user(
 #[tauri::command]
 pub async fn list_events(s: State<'_, Started>, query: EventsQuery) -> CmdResult<Vec<EventRecord>> {
     console(&s)?.list_events(query).await
+}
+
+#[tauri::command]
+pub async fn events_page(s: State<'_, Started>, query: EventsQuery) -> CmdResult<EventsPage> {
+    console(&s)?.events_page(query).await
+}
+
+#[tauri::command]
+pub async fn event_detail(
+    s: State<'_, Started>,
+    id: i64,
+) -> CmdResult<scim_console_core::summary::ActivityEntry> {
+    console(&s)?.event_detail(id).await
 }
 
 #[tauri::command]

@@ -177,6 +177,15 @@ export type NewEvent = {
    * authenticated the request, never from anything the client sent.
    */
   simulated: boolean,
+  /**
+   * The request's body, secrets redacted and cut at [`crate::bounds::MAX_BODY`]; only in
+   * one entry's detail (`StoreRead::get_event`), never in lists.
+   */
+  request_body: string | null,
+  /**
+   * The answer's body, kept the same way (for errors, reads and small answers).
+   */
+  response_body: string | null,
 };
 
 export type EventRecord = {
@@ -216,6 +225,15 @@ export type EventRecord = {
    * authenticated the request, never from anything the client sent.
    */
   simulated: boolean,
+  /**
+   * The request's body, secrets redacted and cut at [`crate::bounds::MAX_BODY`]; only in
+   * one entry's detail (`StoreRead::get_event`), never in lists.
+   */
+  request_body: string | null,
+  /**
+   * The answer's body, kept the same way (for errors, reads and small answers).
+   */
+  response_body: string | null,
 };
 
 export type EventsQuery = {
@@ -229,7 +247,94 @@ export type EventsQuery = {
    * Only the simulator's requests (`true`) or only real ones (`false`).
    */
   simulated?: boolean,
+  /**
+   * Entries at or after this time (RFC 3339).
+   */
+  since?: string,
+  /**
+   * Entries before this time.
+   */
+  until?: string,
+  /**
+   * Leave out reads (GET).
+   */
+  hide_reads: boolean,
   limit?: number,
+};
+
+/**
+ * A log entry as Activity shows it.
+ */
+export type ActivityEntry = {
+  /**
+   * The path and query with percent-encoding undone (`filter=userName eq "dana@…"`).
+   */
+  decoded_path: string,
+  /**
+   * What the request did, in words.
+   */
+  summary: string,
+  id: number,
+  at: string,
+  token_name: string | null,
+  token_id: number | null,
+  client: string | null,
+  method: string,
+  path: string,
+  status: number,
+  latency_us: number,
+  resource_type: string | null,
+  resource_id: string | null,
+  user_name: string | null,
+  diff: Array<AttrChange>,
+  ignored: Array<string>,
+  error: string | null,
+  /**
+   * The role attribute's value as the request sent it (valid or not), when it sent one.
+   */
+  role: string | null,
+  /**
+   * The client's address (from X-Forwarded-For only behind a trusted proxy).
+   */
+  address: string | null,
+  /**
+   * How many requests this entry stands for (more than one for folded entries).
+   */
+  count: number,
+  /**
+   * A folded entry for requests without a valid token or over the rate limit.
+   */
+  aggregated: boolean,
+  /**
+   * Sent by the console's Okta simulator: set by the server from the token that
+   * authenticated the request, never from anything the client sent.
+   */
+  simulated: boolean,
+  /**
+   * The request's body, secrets redacted and cut at [`crate::bounds::MAX_BODY`]; only in
+   * one entry's detail (`StoreRead::get_event`), never in lists.
+   */
+  request_body: string | null,
+  /**
+   * The answer's body, kept the same way (for errors, reads and small answers).
+   */
+  response_body: string | null,
+};
+
+/**
+ * A page of Activity: the newest entries matching the query (before `before_id`, when
+ * given), oldest first, with how many match in all.
+ */
+export type EventsPage = {
+  rows: Array<ActivityEntry>,
+  /**
+   * Entries matching the query's filters, whatever the page.
+   */
+  total: number,
+  /**
+   * Whether entries older than the first row match too.
+   */
+  older: boolean,
 };
 
 /**

@@ -112,6 +112,7 @@ export function ActivityView() {
         const f = filtersRef.current;
         const query: EventsQuery = {
           errors_only: f.errorsOnly,
+          hide_reads: false,
           user: f.user || undefined,
           client: f.client || undefined,
           status: /^\d{3}$/.test(f.status) ? Number(f.status) : undefined,

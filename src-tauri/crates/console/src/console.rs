@@ -290,7 +290,25 @@ pub struct EventsQuery {
     pub status: Option<u16>,
     /// Only the simulator's requests (`true`) or only real ones (`false`).
     pub simulated: Option<bool>,
+    /// Entries at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Entries before this time.
+    pub until: Option<String>,
+    /// Leave out reads (GET).
+    #[serde(default)]
+    pub hide_reads: bool,
     pub limit: Option<u32>,
+}
+
+/// A page of Activity: the newest entries matching the query (before `before_id`, when
+/// given), oldest first, with how many match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct EventsPage {
+    pub rows: Vec<crate::summary::ActivityEntry>,
+    /// Entries matching the query's filters, whatever the page.
+    pub total: u64,
+    /// Whether entries older than the first row match too.
+    pub older: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -573,23 +591,89 @@ impl Console {
         Ok(user_row(&rt, &rec))
     }
 
+    fn event_query(q: &EventsQuery) -> EventQuery {
+        let time = |t: &Option<String>| {
+            t.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        EventQuery {
+            after_id: q.after_id,
+            before_id: q.before_id,
+            errors_only: q.errors_only,
+            resource_id: None,
+            user: q.user.clone().filter(|s| !s.trim().is_empty()),
+            client: q.client.clone().filter(|s| !s.trim().is_empty()),
+            status: q.status,
+            simulated: q.simulated,
+            since: time(&q.since),
+            until: time(&q.until),
+            hide_reads: q.hide_reads,
+            limit: q.limit.unwrap_or(200).clamp(1, 2000),
+            ..Default::default()
+        }
+    }
+
     pub async fn list_events(&self, q: EventsQuery) -> CmdResult<Vec<EventRecord>> {
-        Ok(self
-            .core
-            .read()
-            .list_events(&EventQuery {
-                after_id: q.after_id,
-                before_id: q.before_id,
-                errors_only: q.errors_only,
-                resource_id: None,
-                user: q.user.filter(|s| !s.trim().is_empty()),
-                client: q.client.filter(|s| !s.trim().is_empty()),
-                status: q.status,
-                simulated: q.simulated,
-                limit: q.limit.unwrap_or(200).clamp(1, 2000),
-                ..Default::default()
-            })
-            .await?)
+        Ok(self.core.read().list_events(&Self::event_query(&q)).await?)
+    }
+
+    /// A page of Activity and the number of entries matching its filters.
+    pub async fn events_page(&self, q: EventsQuery) -> CmdResult<EventsPage> {
+        for t in [&q.since, &q.until].into_iter().flatten() {
+            if !t.trim().is_empty() && chrono::DateTime::parse_from_rfc3339(t.trim()).is_err() {
+                return Err(CommandError::new(
+                    ErrorCode::InvalidValue,
+                    format!("'{t}' is not a time; use the form 2026-05-01T09:00:00Z."),
+                ));
+            }
+        }
+        let rt = self.core.runtime().await?;
+        let query = Self::event_query(&q);
+        let rows = self.core.read().list_events(&query).await?;
+        let all = EventQuery {
+            after_id: None,
+            before_id: None,
+            ..query.clone()
+        };
+        let total = self.core.read().count_events(&all).await?.entries;
+        let older = match rows.first() {
+            Some(first) => {
+                self.core
+                    .read()
+                    .list_events(&EventQuery {
+                        before_id: Some(first.id),
+                        after_id: None,
+                        limit: 1,
+                        ..query
+                    })
+                    .await?
+                    .len()
+                    == 1
+            }
+            None => false,
+        };
+        Ok(EventsPage {
+            rows: rows
+                .into_iter()
+                .map(|e| crate::summary::entry(e, &rt.role_attr))
+                .collect(),
+            total,
+            older,
+        })
+    }
+
+    /// One entry with the bodies of its request and answer.
+    pub async fn event_detail(&self, id: i64) -> CmdResult<crate::summary::ActivityEntry> {
+        let rt = self.core.runtime().await?;
+        let e = self.core.read().get_event(id).await?.ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::NotFound,
+                format!("The entry {id} is no longer in the log (older entries are removed as the log reaches its limits)."),
+            )
+        })?;
+        Ok(crate::summary::entry(e, &rt.role_attr))
     }
 
     pub async fn events_per_minute(&self, minutes: u32) -> CmdResult<Vec<MinuteCount>> {

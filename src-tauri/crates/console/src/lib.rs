@@ -12,4 +12,5 @@ pub mod health;
 pub mod logging;
 pub mod onboarding;
 pub mod simulator;
+pub mod summary;
 pub mod typescript;

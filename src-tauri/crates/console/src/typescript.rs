@@ -122,6 +122,8 @@ pub fn declarations() -> String {
         NewEvent,
         EventRecord,
         EventsQuery,
+        crate::summary::ActivityEntry,
+        EventsPage,
         EventCount,
         MinuteCount,
         // Health.

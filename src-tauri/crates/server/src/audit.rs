@@ -11,6 +11,7 @@ const SECRET_PARAMS: &[&str] = &[
     "access_token",
     "token",
     "password",
+    "passwd",
     "secret",
     "apikey",
     "api_key",
@@ -29,6 +30,40 @@ fn is_secret(name: &str) -> bool {
     SECRET_PARAMS
         .iter()
         .any(|s| n == *s || n.ends_with(&format!("_{s}")) || n.ends_with(&format!("-{s}")))
+}
+
+/// Bodies larger than this are not kept at all (only their size): redacting and storing them
+/// would cost more than the few KiB the log keeps of them are worth.
+pub const MAX_KEPT_BODY: usize = 64 * 1024;
+/// A successful answer is kept only up to this size (a lookup, one user); larger ones (pages of
+/// a list) are noted by size, so reads do not crowd older entries out of the log.
+pub const MAX_KEPT_SUCCESS: usize = 2 * 1024;
+
+/// A request body as the log keeps it: compact JSON with the value of every member whose name
+/// is a secret's (`password`, `token`, `client_secret`, …, at any depth) replaced by
+/// `[redacted]`.
+pub fn redacted_body(v: &serde_json::Value, size: usize) -> String {
+    fn redact(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m.iter_mut() {
+                    if is_secret(k) {
+                        *v = serde_json::Value::String("[redacted]".to_owned());
+                    } else {
+                        redact(v);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(redact),
+            _ => {}
+        }
+    }
+    if size > MAX_KEPT_BODY {
+        return format!("…[a body of {size} bytes, not kept]");
+    }
+    let mut v = v.clone();
+    redact(&mut v);
+    serde_json::to_string(&v).unwrap_or_default()
 }
 
 /// The path and query as they are stored: values of secret parameters replaced by

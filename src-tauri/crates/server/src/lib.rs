@@ -200,6 +200,41 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The response as it goes out, and its body as the log keeps it: whole for errors (up to
+/// [`audit::MAX_KEPT_BODY`], cut later by the store's bounds), for successes only when small.
+async fn kept_response(response: Response) -> (Response, Option<String>) {
+    use axum::body::HttpBody;
+    let failed = response.status().as_u16() >= 400;
+    let limit = if failed {
+        audit::MAX_KEPT_BODY
+    } else {
+        audit::MAX_KEPT_SUCCESS
+    };
+    let size = response.body().size_hint().exact();
+    match size {
+        Some(0) => (response, None),
+        Some(n) if n as usize <= limit => {
+            let (parts, body) = response.into_parts();
+            // A body of known size below the limit is already in memory: this only takes it.
+            match axum::body::to_bytes(body, limit).await {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    (
+                        Response::from_parts(parts, axum::body::Body::from(bytes)),
+                        Some(text),
+                    )
+                }
+                Err(_) => (Response::from_parts(parts, axum::body::Body::empty()), None),
+            }
+        }
+        Some(n) => (
+            response,
+            Some(format!("…[an answer of {n} bytes, not kept]")),
+        ),
+        None => (response, None),
+    }
+}
+
 /// Authenticates every SCIM request, applies the rate limit, and records the request in the
 /// event log whatever its outcome.
 async fn authenticate_and_log(
@@ -226,6 +261,7 @@ async fn authenticate_and_log(
         ..NewEvent::default()
     };
     let authenticated = authenticate(&state, req.headers()).await;
+    let slot = scim::BodySlot::default();
     // The configuration the request found (refreshed by authenticating, when it could).
     let configured = match &authenticated {
         Ok((_, rt)) => rt.clone(),
@@ -246,6 +282,7 @@ async fn authenticate_and_log(
             {
                 Err(wait) => (too_many(wait, rt.rate_limit, Some(&p.token_name)), true),
                 Ok(()) => {
+                    req.extensions_mut().insert(slot.clone());
                     req.extensions_mut().insert(RequestEvent {
                         event: event.clone(),
                         started,
@@ -291,7 +328,16 @@ async fn authenticate_and_log(
             .map(|u| u.user_name),
         _ => info.user_name,
     };
+    // The answer's body, for errors, reads and small answers (see `audit::MAX_KEPT_SUCCESS`);
+    // never for folded entries, which stand for many requests.
+    let (response, response_body) = if folded {
+        (response, None)
+    } else {
+        kept_response(response).await
+    };
     let event = NewEvent {
+        request_body: slot.take(),
+        response_body,
         status: response.status().as_u16(),
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         resource_type: info.resource_type,

@@ -44,6 +44,24 @@ pub(crate) fn routes() -> Router<AppState> {
 /// large; SCIM errors for what is wrong.
 pub(crate) struct ScimBody(pub Value, pub usize);
 
+/// Where the body extractor leaves the request body as the log keeps it (redacted), for the
+/// entry the logging layer writes after the handler; writes logged in their own transaction
+/// take it from here too (see `ctx`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BodySlot(pub Arc<std::sync::Mutex<Option<String>>>);
+
+impl BodySlot {
+    pub(crate) fn set(&self, text: String) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+    }
+    pub(crate) fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+    pub(crate) fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
 impl FromRequest<AppState> for ScimBody {
     type Rejection = ApiError;
 
@@ -70,6 +88,7 @@ impl FromRequest<AppState> for ScimBody {
             .acquire_many(kib)
             .await
             .map_err(|_| ApiError::Internal("the server is stopping".to_owned()))?;
+        let slot = req.extensions().get::<BodySlot>().cloned();
         let timeout = state.limits.body_timeout;
         let bytes = match tokio::time::timeout(
             timeout,
@@ -105,6 +124,11 @@ impl FromRequest<AppState> for ScimBody {
             serde_json::from_slice::<Value>(&bytes)
         })
         .await?;
+        if let (Some(slot), Ok(v)) = (&slot, &parsed) {
+            slot.set(crate::audit::redacted_body(v, size));
+        } else if let Some(slot) = &slot {
+            slot.set(format!("…[{size} bytes that are not valid JSON, not kept]"));
+        }
         parsed.map(|v| ScimBody(v, size)).map_err(|e| {
             ApiError::Scim(ScimError::invalid_syntax(format!(
                 "the request body is not valid JSON: {e} (line {}, column {})",
@@ -139,9 +163,15 @@ fn require_write(p: &Principal) -> Result<(), ApiError> {
 
 /// The change context of a request: who makes the change, and the request's event-log entry
 /// (with the role it sent) to be written with it.
-fn ctx(p: &Principal, request: RequestEvent, role: Option<String>) -> ChangeContext {
+fn ctx(
+    p: &Principal,
+    request: RequestEvent,
+    body: Option<String>,
+    role: Option<String>,
+) -> ChangeContext {
     let mut request = request;
     request.event.role = role;
+    request.event.request_body = body;
     ChangeContext {
         actor: Some(p.token_name.clone()),
         request: Some(request),
@@ -431,13 +461,14 @@ async fn create_user(
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
     Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
     body: Result<ScimBody, ApiError>,
 ) -> Result<Response, ApiError> {
     require_write(&principal)?;
     let ScimBody(body, size) = body?;
     let body = Arc::new(body);
     let role = role_sent(&body, &rt);
-    let ctx = ctx(&principal, request, role.clone());
+    let ctx = ctx(&principal, request, slot.get(), role.clone());
     let heavy = size >= HEAVY_BODY_BYTES;
     let result = state.core.create_user(&rt, &body, heavy, &ctx).await;
     Ok(written(
@@ -576,11 +607,14 @@ fn written(
     }
 }
 
+// One argument per extractor, as axum handlers take them.
+#[allow(clippy::too_many_arguments)]
 async fn replace_user(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
     Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<ScimBody, ApiError>,
@@ -589,7 +623,7 @@ async fn replace_user(
     let ScimBody(body, size) = body?;
     let body = Arc::new(body);
     let role = role_sent(&body, &rt);
-    let ctx = ctx(&principal, request, role.clone());
+    let ctx = ctx(&principal, request, slot.get(), role.clone());
     let heavy = size >= HEAVY_BODY_BYTES;
     let result = state
         .core
@@ -603,11 +637,14 @@ async fn replace_user(
     }))
 }
 
+// One argument per extractor, as axum handlers take them.
+#[allow(clippy::too_many_arguments)]
 async fn patch_user(
     State(state): State<AppState>,
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
     Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<ScimBody, ApiError>,
@@ -626,7 +663,7 @@ async fn patch_user(
     // The body is not needed any more; a large one is freed before the work begins.
     drop(body);
     let role = role_in_ops(&ops, &rt.role_attr);
-    let ctx = ctx(&principal, request, role.clone());
+    let ctx = ctx(&principal, request, slot.get(), role.clone());
     let result = state
         .core
         .patch_user(
@@ -656,6 +693,7 @@ async fn delete_user(
     Extension(rt): Extension<Arc<Runtime>>,
     Extension(principal): Extension<Principal>,
     Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -666,7 +704,7 @@ async fn delete_user(
             &rt,
             &id,
             if_match(&headers),
-            &ctx(&principal, request, None),
+            &ctx(&principal, request, slot.get(), None),
         )
         .await
     {

@@ -14,6 +14,8 @@ pub const MAX_SHORT_TEXT: usize = 256;
 pub const MAX_DIFF_VALUE: usize = 2048;
 /// A diff is stored up to about this many bytes; the changes beyond are counted, not stored.
 pub const MAX_DIFF: usize = 16 * 1024;
+/// A request's or an answer's body is stored up to this many bytes.
+pub const MAX_BODY: usize = 8 * 1024;
 /// Ignored attribute names stored per entry.
 pub const MAX_IGNORED: usize = 50;
 
@@ -55,6 +57,8 @@ pub fn bound_event(e: &mut NewEvent) {
     ] {
         truncate_opt(s, MAX_SHORT_TEXT);
     }
+    truncate_opt(&mut e.request_body, MAX_BODY);
+    truncate_opt(&mut e.response_body, MAX_BODY);
     bound_diff(&mut e.diff);
     bound_list(&mut e.ignored);
 }
@@ -123,6 +127,8 @@ pub fn stored_size(e: &NewEvent, diff_json: Option<&str>, ignored_json: Option<&
         + opt(&e.error)
         + opt(&e.role)
         + opt(&e.address)
+        + opt(&e.request_body)
+        + opt(&e.response_body)
         + diff_json.map_or(0, str::len)
         + ignored_json.map_or(0, str::len)
 }

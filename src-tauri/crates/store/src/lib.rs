@@ -75,7 +75,10 @@ pub trait StoreRead: Send + Sync + 'static {
     async fn config_generation(&self) -> Result<i64>;
 
     // Event log.
+    /// Entries without their bodies.
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>>;
+    /// One entry with its request and response bodies.
+    async fn get_event(&self, id: i64) -> Result<Option<EventRecord>>;
     /// How many entries match `query` (its `limit` and `oldest_first` aside), and how many
     /// requests they stand for (folded entries stand for several).
     async fn count_events(&self, query: &EventQuery) -> Result<EventCount>;

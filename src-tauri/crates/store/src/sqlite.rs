@@ -486,7 +486,7 @@ async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO events (at, token_name, token_id, client, method, path, status, \
              latency_us, resource_type, resource_id, user_name, diff, ignored, error, role, \
-             address, count, aggregated, size, simulated) ",
+             address, count, aggregated, size, simulated, request_body, response_body) ",
         );
         insert.push_values(chunk, |mut row, (e, diff, ignored, size)| {
             row.push_bind(e.at.clone())
@@ -508,7 +508,9 @@ async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -
                 .push_bind(i64::try_from(e.count.max(1)).unwrap_or(i64::MAX))
                 .push_bind(e.aggregated)
                 .push_bind(i64::try_from(*size).unwrap_or(i64::MAX))
-                .push_bind(e.simulated);
+                .push_bind(e.simulated)
+                .push_bind(e.request_body.clone())
+                .push_bind(e.response_body.clone());
         });
         insert.build().execute(&mut *conn).await?;
     }
@@ -581,6 +583,54 @@ fn change_event(
         user_name: Some(rec.user_name.clone()),
         diff: diff.to_vec(),
         ..r.event.clone()
+    })
+}
+
+/// Every column of an entry but its bodies: lists never read those.
+const EVENT_COLUMNS: &str = "id, at, token_name, token_id, client, method, path, status, \
+    latency_us, resource_type, resource_id, user_name, diff, ignored, error, role, address, \
+    count, aggregated, simulated";
+
+/// An entry from its row; the bodies only when asked (and selected).
+fn event_row(r: &rusqlite::Row<'_>, bodies: bool) -> Result<EventRecord> {
+    let json_list = |c: &str| -> Result<Option<String>> { Ok(r.get(c)?) };
+    let diff = match json_list("diff")? {
+        Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let ignored = match json_list("ignored")? {
+        Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        None => Vec::new(),
+    };
+    Ok(EventRecord {
+        id: r.get("id")?,
+        event: NewEvent {
+            at: r.get("at")?,
+            token_name: r.get("token_name")?,
+            token_id: r.get("token_id")?,
+            client: r.get("client")?,
+            method: r.get("method")?,
+            path: r.get("path")?,
+            status: u16::try_from(r.get::<_, i64>("status")?).unwrap_or(0),
+            latency_us: u64::try_from(r.get::<_, i64>("latency_us")?).unwrap_or(0),
+            resource_type: r.get("resource_type")?,
+            resource_id: r.get("resource_id")?,
+            user_name: r.get("user_name")?,
+            diff,
+            ignored,
+            error: r.get("error")?,
+            role: r.get("role")?,
+            address: r.get("address")?,
+            count: u64::try_from(r.get::<_, i64>("count")?).unwrap_or(1),
+            aggregated: r.get::<_, i64>("aggregated")? != 0,
+            simulated: r.get::<_, i64>("simulated")? != 0,
+            request_body: if bodies { r.get("request_body")? } else { None },
+            response_body: if bodies {
+                r.get("response_body")?
+            } else {
+                None
+            },
+        },
     })
 }
 
@@ -878,7 +928,7 @@ impl StoreRead for SqliteStore {
 
     async fn list_events(&self, q: &EventQuery) -> Result<Vec<EventRecord>> {
         let (filter, mut params) = event_filter(q);
-        let sql = format!("SELECT * FROM events WHERE {filter}");
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE {filter}");
         params.push(Bind::Int(i64::from(q.limit)));
         let sql = if q.oldest_first {
             format!("{sql} ORDER BY id LIMIT ?")
@@ -887,44 +937,18 @@ impl StoreRead for SqliteStore {
         };
         self.read(Cost::Scan, move |conn| {
             query_all(conn, &sql, rusqlite::params_from_iter(&params), |r| {
-                let json_list = |c: &str| -> Result<Option<String>> { Ok(r.get(c)?) };
-                let diff = match json_list("diff")? {
-                    Some(s) => {
-                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
-                    }
-                    None => Vec::new(),
-                };
-                let ignored = match json_list("ignored")? {
-                    Some(s) => {
-                        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?
-                    }
-                    None => Vec::new(),
-                };
-                Ok(EventRecord {
-                    id: r.get("id")?,
-                    event: NewEvent {
-                        at: r.get("at")?,
-                        token_name: r.get("token_name")?,
-                        token_id: r.get("token_id")?,
-                        client: r.get("client")?,
-                        method: r.get("method")?,
-                        path: r.get("path")?,
-                        status: u16::try_from(r.get::<_, i64>("status")?).unwrap_or(0),
-                        latency_us: u64::try_from(r.get::<_, i64>("latency_us")?).unwrap_or(0),
-                        resource_type: r.get("resource_type")?,
-                        resource_id: r.get("resource_id")?,
-                        user_name: r.get("user_name")?,
-                        diff,
-                        ignored,
-                        error: r.get("error")?,
-                        role: r.get("role")?,
-                        address: r.get("address")?,
-                        count: u64::try_from(r.get::<_, i64>("count")?).unwrap_or(1),
-                        aggregated: r.get::<_, i64>("aggregated")? != 0,
-                        simulated: r.get::<_, i64>("simulated")? != 0,
-                    },
-                })
+                event_row(r, false)
             })
+        })
+        .await
+    }
+
+    async fn get_event(&self, id: i64) -> Result<Option<EventRecord>> {
+        self.read(Cost::Point, move |conn| {
+            let mut rows = query_all(conn, "SELECT * FROM events WHERE id = ?", [id], |r| {
+                event_row(r, true)
+            })?;
+            Ok(rows.pop())
         })
         .await
     }

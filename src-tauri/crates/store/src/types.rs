@@ -315,6 +315,13 @@ pub struct NewEvent {
     /// authenticated the request, never from anything the client sent.
     #[serde(default)]
     pub simulated: bool,
+    /// The request's body, secrets redacted and cut at [`crate::bounds::MAX_BODY`]; only in
+    /// one entry's detail (`StoreRead::get_event`), never in lists.
+    #[serde(default)]
+    pub request_body: Option<String>,
+    /// The answer's body, kept the same way (for errors, reads and small answers).
+    #[serde(default)]
+    pub response_body: Option<String>,
 }
 
 fn one() -> u64 {
