@@ -12,6 +12,7 @@ use crate::health::HealthView;
 use crate::logging::Logging;
 use crate::onboarding::{OnboardingChange, OnboardingView};
 use crate::simulator::{SimAction, Simulation};
+use scim_console_core::export::{ExportFormat, Exported};
 use scim_store::{EventRecord, MinuteCount};
 
 /// The console, or why it could not start (shown by the window instead of a blank screen).
@@ -74,6 +75,41 @@ pub async fn event_detail(
     id: i64,
 ) -> CmdResult<scim_console_core::summary::ActivityEntry> {
     console(&s)?.event_detail(id).await
+}
+
+/// Where exports go: the user's Downloads folder (the home folder when there is none).
+fn export_dir<R: Runtime>(app: &AppHandle<R>) -> CmdResult<std::path::PathBuf> {
+    app.path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| {
+            CommandError::new(
+                ErrorCode::Internal,
+                format!("There is no Downloads or home folder to save to: {e}"),
+            )
+        })
+}
+
+#[tauri::command]
+pub async fn export_users<R: Runtime>(
+    app: AppHandle<R>,
+    s: State<'_, Started>,
+    query: UsersQuery,
+    format: ExportFormat,
+) -> CmdResult<Exported> {
+    let dir = export_dir(&app)?;
+    console(&s)?.export_users(query, format, &dir).await
+}
+
+#[tauri::command]
+pub async fn export_events<R: Runtime>(
+    app: AppHandle<R>,
+    s: State<'_, Started>,
+    query: EventsQuery,
+    format: ExportFormat,
+) -> CmdResult<Exported> {
+    let dir = export_dir(&app)?;
+    console(&s)?.export_events(query, format, &dir).await
 }
 
 #[tauri::command]

@@ -34,6 +34,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::list_events,
             commands::events_per_minute,
             commands::health,
+            commands::export_users,
+            commands::export_events,
             commands::events_page,
             commands::event_detail,
             commands::list_tokens,

@@ -66,6 +66,11 @@ export type UserRow = {
   version: number,
 };
 
+/**
+ * The columns of the users table that sort.
+ */
+export type UserSort = "user_name" | "name" | "email" | "role" | "active" | "last_login" | "last_modified";
+
 export type UsersQuery = {
   /**
    * Plain words, matched anywhere in userName, name, displayName or email.
@@ -80,6 +85,14 @@ export type UsersQuery = {
    */
   offset: number,
   limit: number,
+  /**
+   * The column to sort by (default: the last change).
+   */
+  sort?: UserSort,
+  /**
+   * Sort descending (default: true for the last change, else false).
+   */
+  descending?: boolean,
 };
 
 export type UsersPage = {
@@ -358,6 +371,19 @@ export type MinuteCount = {
   minute: string,
   requests: number,
   errors: number,
+};
+
+export type ExportFormat = "csv" | "json";
+
+/**
+ * A file written.
+ */
+export type Exported = {
+  path: string,
+  /**
+   * Rows (users or entries) in it.
+   */
+  rows: number,
 };
 
 /**

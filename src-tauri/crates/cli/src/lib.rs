@@ -566,6 +566,7 @@ async fn all_users(core: &Core) -> Result<Vec<UserRecord>> {
                 schema: &rt.user_schema,
                 filter: None,
                 sort_by: None,
+                sort_column: None,
                 sort_order: Default::default(),
                 start_index: start,
                 count: 1000,

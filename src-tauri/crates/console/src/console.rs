@@ -12,7 +12,7 @@ use scim_server::settings::{self, Policy};
 use scim_server::{ApiError, Runtime};
 use scim_store::{
     ChangeContext, EventLog, EventQuery, EventRecord, HeldRequest, ListQuery, MinuteCount,
-    Permission, RoleRecord, SortOrder, StoreError, TokenRecord, UserRecord, UserSource,
+    Permission, RoleRecord, SortOrder, StoreError, TokenRecord, UserColumn, UserRecord, UserSource,
 };
 
 use crate::embedded::ServerControl;
@@ -223,6 +223,111 @@ pub struct UsersQuery {
     /// 0-based offset of the first row.
     pub offset: u64,
     pub limit: u64,
+    /// The column to sort by (default: the last change).
+    pub sort: Option<UserSort>,
+    /// Sort descending (default: true for the last change, else false).
+    pub descending: Option<bool>,
+}
+
+/// The columns of the users table that sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    UserName,
+    /// The given name (the name column shows given and family name).
+    Name,
+    Email,
+    Role,
+    Active,
+    LastLogin,
+    LastModified,
+}
+
+/// The attribute names of `schema` a filter may use (`name`, `name.givenName`, …).
+fn attribute_names(schema: &scim_protocol::schema::ResourceSchema) -> Vec<String> {
+    let mut out = Vec::new();
+    let defs = schema
+        .core
+        .attributes
+        .iter()
+        .chain(schema.common.iter())
+        .chain(
+            schema
+                .extensions
+                .iter()
+                .flat_map(|(s, _)| s.attributes.iter()),
+        );
+    for a in defs {
+        out.push(a.name.clone());
+        for sub in &a.sub_attributes {
+            out.push(format!("{}.{}", a.name, sub.name));
+        }
+    }
+    out
+}
+
+/// The attribute paths of a filter this server does not know, each with the closest known
+/// name when one is close: the console says "did you mean pantherRole?" instead of quietly
+/// matching nobody.
+pub fn unknown_attributes(
+    f: &filter::Filter,
+    schema: &scim_protocol::schema::ResourceSchema,
+) -> Vec<(String, Option<String>)> {
+    use filter::Filter as F;
+    let mut paths = Vec::new();
+    fn walk(
+        f: &filter::Filter,
+        prefix: Option<&scim_protocol::path::AttrPath>,
+        out: &mut Vec<scim_protocol::path::AttrPath>,
+    ) {
+        match f {
+            F::Compare { path, .. } | F::Present(path) => out.push(match prefix {
+                Some(p) => scim_protocol::path::AttrPath {
+                    urn: p.urn.clone(),
+                    attr: p.attr.clone(),
+                    sub_attr: Some(path.attr.clone()),
+                },
+                None => path.clone(),
+            }),
+            F::ValuePath { path, filter } => {
+                out.push(path.clone());
+                walk(filter, Some(path), out);
+            }
+            F::And(a, b) | F::Or(a, b) => {
+                walk(a, prefix, out);
+                walk(b, prefix, out);
+            }
+            F::Not(a) => walk(a, prefix, out),
+        }
+    }
+    walk(f, None, &mut paths);
+    let names = attribute_names(schema);
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for p in paths {
+        if schema.resolve_leaf(&p).is_some() {
+            continue;
+        }
+        let text = match &p.sub_attr {
+            Some(sub) => format!("{}.{sub}", p.attr),
+            None => p.attr.clone(),
+        };
+        if out.iter().any(|(t, _)| *t == text) {
+            continue;
+        }
+        let best = names
+            .iter()
+            .map(|n| {
+                (
+                    strsim::levenshtein(&n.to_lowercase(), &text.to_lowercase()),
+                    n,
+                )
+            })
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n.clone());
+        out.push((text, best));
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -502,19 +607,57 @@ impl Console {
             })?),
             None => None,
         };
+        if let Some(f) = &typed {
+            let unknown = unknown_attributes(f, &rt.user_schema);
+            if !unknown.is_empty() {
+                let words: Vec<String> = unknown
+                    .iter()
+                    .map(|(name, best)| match best {
+                        Some(b) => format!("'{name}' (did you mean {b}?)"),
+                        None => format!("'{name}'"),
+                    })
+                    .collect();
+                return Err(CommandError::new(
+                    ErrorCode::InvalidFilter,
+                    format!(
+                        "Users have no attribute {}: the filter would match nobody.",
+                        words.join(", no attribute ")
+                    ),
+                ));
+            }
+        }
         let parsed = match (q.text.as_deref().and_then(text_filter), typed) {
             (Some(t), Some(f)) => Some(filter::Filter::And(Box::new(t), Box::new(f))),
             (t, f) => t.or(f),
         };
         let limit = q.limit.clamp(1, MAX_ROWS);
+        let sort = q.sort.unwrap_or(UserSort::LastModified);
+        let descending = q.descending.unwrap_or(sort == UserSort::LastModified);
+        let attr = match sort {
+            UserSort::UserName => Some("userName"),
+            UserSort::Name => Some("name.givenName"),
+            UserSort::Email => Some("emails.value"),
+            UserSort::Role => Some(rt.role_attr.as_str()),
+            UserSort::Active => Some("active"),
+            UserSort::LastLogin | UserSort::LastModified => None,
+        }
+        .and_then(|a| scim_protocol::path::AttrPath::parse(a).ok());
         let page = self
             .core
             .read()
             .list_users(&ListQuery {
                 schema: &rt.user_schema,
                 filter: parsed.as_ref(),
-                sort_by: None,
-                sort_order: SortOrder::Ascending,
+                sort_by: attr.as_ref(),
+                sort_column: match sort {
+                    UserSort::LastLogin => Some(UserColumn::LastLogin),
+                    _ => Some(UserColumn::LastModified),
+                },
+                sort_order: if descending {
+                    SortOrder::Descending
+                } else {
+                    SortOrder::Ascending
+                },
                 start_index: q.offset + 1,
                 count: limit,
             })

@@ -7,6 +7,7 @@
 pub mod console;
 pub mod embedded;
 pub mod evidence;
+pub mod export;
 pub mod external;
 pub mod health;
 pub mod logging;

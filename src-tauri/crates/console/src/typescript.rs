@@ -111,6 +111,7 @@ pub fn declarations() -> String {
         // Users.
         UserSource,
         UserRow,
+        UserSort,
         UsersQuery,
         UsersPage,
         UserDetail,
@@ -126,6 +127,8 @@ pub fn declarations() -> String {
         EventsPage,
         EventCount,
         MinuteCount,
+        crate::export::ExportFormat,
+        crate::export::Exported,
         // Health.
         crate::health::Severity,
         crate::health::FindingAction,

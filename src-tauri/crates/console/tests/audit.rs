@@ -20,6 +20,7 @@ async fn console_changes_and_saml_logins_are_in_the_log_and_not_guarded() {
             filter: Some("active eq true".to_owned()),
             offset: 0,
             limit: 3,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -400,6 +400,7 @@ async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Respons
             schema,
             filter: parsed.as_ref(),
             sort_by: sort_by.as_ref(),
+            sort_column: None,
             sort_order,
             start_index,
             count,

@@ -764,7 +764,26 @@ impl StoreRead for SqliteStore {
                 .await;
         }
         let sort = q.sort_by.and_then(|p| filter_sql::sort_expr(q.schema, p));
+        let dir = if q.sort_order == SortOrder::Descending {
+            "DESC"
+        } else {
+            "ASC"
+        };
+        let column = match (q.sort_by, q.sort_column) {
+            (None, Some(UserColumn::LastModified)) => {
+                // Never null: the index on (last_modified, seq) walks straight to the page.
+                Some(format!("ORDER BY last_modified {dir}, seq {dir}"))
+            }
+            (None, Some(UserColumn::LastLogin)) => Some(format!(
+                "ORDER BY last_login IS NULL, last_login {dir}, seq {dir}"
+            )),
+            _ => None,
+        };
         let sql = match (&sort, q.filter.is_some()) {
+            _ if column.is_some() => format!(
+                "SELECT {USER_COLUMNS} FROM users {where_clause} {} LIMIT ? OFFSET ?",
+                column.as_deref().unwrap_or_default()
+            ),
             // The common import: walk the narrow index to the page, then read only its rows.
             (None, false) => format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE seq IN \
@@ -777,11 +796,6 @@ impl StoreRead for SqliteStore {
                 )
             }
             (Some(expr), _) => {
-                let dir = if q.sort_order == SortOrder::Descending {
-                    "DESC"
-                } else {
-                    "ASC"
-                };
                 // Unassigned values sort last either way; `seq` keeps the order stable.
                 format!(
                     "SELECT {USER_COLUMNS} FROM users {where_clause} \

@@ -109,12 +109,23 @@ pub enum SortOrder {
     Descending,
 }
 
+/// A column of the users table to sort by that is no SCIM attribute (used when `sort_by` is
+/// `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserColumn {
+    /// The last SAML login (users who never logged in sort last either way).
+    LastLogin,
+    LastModified,
+}
+
 /// A page of users to read.
 #[derive(Debug, Clone)]
 pub struct ListQuery<'a> {
     pub schema: &'a ResourceSchema,
     pub filter: Option<&'a Filter>,
     pub sort_by: Option<&'a AttrPath>,
+    /// Sorts by this column when `sort_by` is `None`.
+    pub sort_column: Option<UserColumn>,
     pub sort_order: SortOrder,
     /// 1-based (RFC 7644 §3.4.2.4).
     pub start_index: u64,
