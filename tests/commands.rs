@@ -55,6 +55,7 @@ fn start_at(dir: Option<tempfile::TempDir>, db: std::path::PathBuf, demo: bool) 
         demo,
         db: Some(db.to_string_lossy().into_owned()),
         listen: Some("127.0.0.1:0".to_owned()),
+        history: false,
     };
     let (console, serve) =
         tauri::async_runtime::block_on(embedded::start(opts)).expect("start the console");
@@ -1258,6 +1259,7 @@ fn app_info_names_the_log_folder() {
         demo: true,
         db: Some(dir.path().join("app.db").to_string_lossy().into_owned()),
         listen: Some("127.0.0.1:0".to_owned()),
+        history: false,
     };
     let (console, serve) =
         tauri::async_runtime::block_on(embedded::start(opts)).expect("start the console");

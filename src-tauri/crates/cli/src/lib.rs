@@ -775,7 +775,7 @@ async fn serve(store: Arc<dyn Store>, core: Arc<Core>, args: ServeArgs) -> Resul
     let addr = listener.local_addr().map_err(|e| CliError(e.to_string()))?;
     let rt = core.runtime().await?;
     if args.demo {
-        let seeded = scim_server::demo::seed(&core).await?;
+        let seeded = scim_server::demo::seed(&core, true).await?;
         if seeded > 0 {
             say(format!("Demo mode: added {seeded} sample users."))?;
         }

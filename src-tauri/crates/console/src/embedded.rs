@@ -23,16 +23,22 @@ pub struct StartOptions {
     pub db: Option<String>,
     /// `SCIM_CONSOLE_LISTEN`: an address to listen on instead of the kept port.
     pub listen: Option<String>,
+    /// In demo mode, a week of sample requests in the log (the app's demo has it; tests that
+    /// count entries start without it).
+    pub history: bool,
 }
 
 impl StartOptions {
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let demo = std::env::args().any(|a| a == "--demo")
+            || var("SCIM_CONSOLE_DEMO").is_some_and(|v| v == "1");
         StartOptions {
-            demo: std::env::args().any(|a| a == "--demo")
-                || var("SCIM_CONSOLE_DEMO").is_some_and(|v| v == "1"),
+            demo,
             db: var("SCIM_CONSOLE_DB"),
             listen: var("SCIM_CONSOLE_LISTEN"),
+            // `SCIM_CONSOLE_DEMO_HISTORY=0`: demo users without the sample week.
+            history: demo && var("SCIM_CONSOLE_DEMO_HISTORY").is_none_or(|v| v != "0"),
         }
     }
 }
@@ -83,7 +89,7 @@ pub async fn start(
     let mut lines = Vec::new();
     let mut demo_token = None;
     if opts.demo {
-        let seeded = scim_server::demo::seed(&core)
+        let seeded = scim_server::demo::seed(&core, opts.history)
             .await
             .map_err(|e| e.to_string())?;
         if seeded > 0 {

@@ -18,6 +18,11 @@ pub struct TokenTraffic {
     pub first: EventRecord,
     pub last: EventRecord,
     pub requests: u64,
+    /// The token's first successful profile update (PUT or PATCH that is not only a change of
+    /// `active`), deactivation, and request carrying the role attribute.
+    pub profile_update: Option<EventRecord>,
+    pub deactivation: Option<EventRecord>,
+    pub role_request: Option<EventRecord>,
 }
 
 /// A role value the server refused (400), and who it was sent for.
@@ -53,12 +58,7 @@ pub struct Evidence {
     pub seen_up_to: i64,
     /// Requests per token (authenticated, real).
     pub by_token: HashMap<i64, TokenTraffic>,
-    /// The first successful profile update (PUT or PATCH that is not only a change of `active`).
-    pub profile_update: Option<EventRecord>,
-    /// The first successful deactivation.
-    pub deactivation: Option<EventRecord>,
-    /// The first and the latest successful request carrying the role attribute.
-    pub role_request: Option<EventRecord>,
+    /// The latest successful request carrying the role attribute.
     pub last_good_role: Option<EventRecord>,
     /// The latest request whose role was refused.
     pub invalid_role: Option<EventRecord>,
@@ -137,22 +137,29 @@ impl Evidence {
                     first: e.clone(),
                     last: e.clone(),
                     requests: 1,
+                    profile_update: None,
+                    deactivation: None,
+                    role_request: None,
                 });
         }
         let ok = ev.status < 400;
         let write = matches!(ev.method.as_str(), "PUT" | "PATCH");
-        if ok && write && is_users(&ev.path) {
-            let (off, other) = deactivates(e);
-            if off && self.deactivation.is_none() {
-                self.deactivation = Some(e.clone());
+        if let Some(tt) = ev.token_id.and_then(|t| self.by_token.get_mut(&t)) {
+            if ok && write && is_users(&ev.path) {
+                let (off, other) = deactivates(e);
+                if off && tt.deactivation.is_none() {
+                    tt.deactivation = Some(e.clone());
+                }
+                if other && tt.profile_update.is_none() {
+                    tt.profile_update = Some(e.clone());
+                }
             }
-            if other && self.profile_update.is_none() {
-                self.profile_update = Some(e.clone());
+            if ok && ev.role.is_some() && tt.role_request.is_none() {
+                tt.role_request = Some(e.clone());
             }
         }
         if let Some(role) = &ev.role {
             if ok {
-                self.role_request.get_or_insert_with(|| e.clone());
                 self.last_good_role = Some(e.clone());
                 // An accepted role settles what was refused for this user.
                 if let Some(user) = &ev.user_name {
@@ -233,6 +240,19 @@ impl Evidence {
             .min_by_key(|tt| tt.first.id)
     }
 
+    /// The earliest of what `pick` finds in the traffic of `tokens`.
+    pub fn earliest<'a>(
+        &'a self,
+        tokens: &[i64],
+        pick: impl Fn(&'a TokenTraffic) -> Option<&'a EventRecord>,
+    ) -> Option<&'a EventRecord> {
+        tokens
+            .iter()
+            .filter_map(|t| self.by_token.get(t))
+            .filter_map(pick)
+            .min_by_key(|e| e.id)
+    }
+
     /// The latest real request of any token.
     pub fn last_request(&self) -> Option<&EventRecord> {
         self.by_token
@@ -276,12 +296,19 @@ mod tests {
         let mut off = ev(1, "PATCH", "/Users/a", 200);
         off.event.diff = vec![change("active", Value::Bool(false))];
         e.observe(&off);
-        assert_eq!(e.deactivation.as_ref().map(|d| d.id), Some(1));
-        assert!(e.profile_update.is_none());
+        let tt = |e: &Evidence| e.by_token[&1].clone();
+        assert_eq!(tt(&e).deactivation.as_ref().map(|d| d.id), Some(1));
+        assert!(tt(&e).profile_update.is_none());
         let mut push = ev(2, "PUT", "/Users/a", 200);
         push.event.diff = vec![change("name.givenName", Value::from("Dana"))];
         e.observe(&push);
-        assert_eq!(e.profile_update.as_ref().map(|d| d.id), Some(2));
+        assert_eq!(tt(&e).profile_update.as_ref().map(|d| d.id), Some(2));
+        assert_eq!(
+            e.earliest(&[1], |t| t.profile_update.as_ref())
+                .map(|d| d.id),
+            Some(2)
+        );
+        assert!(e.earliest(&[2], |t| t.profile_update.as_ref()).is_none());
         assert_eq!(e.seen_up_to, 2);
     }
 

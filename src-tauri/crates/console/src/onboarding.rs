@@ -476,11 +476,15 @@ impl Console {
             .and_then(|id| tokens.iter().find(|t| t.id == id))
             .map(view);
         let secret = p.token_id.and_then(|id| self.secret_for(id));
-        // Any active Manage Users token Okta could have been given (never the simulator's).
+        // Any active Manage Users token Okta could have been given: never the simulator's, nor
+        // the one demo mode's sample week came with (sample data verifies nothing).
         let usable: Vec<&TokenRecord> = tokens
             .iter()
             .filter(|t| {
-                !t.simulator && t.permission == Permission::UserModify && t.is_valid_at(&now)
+                !t.simulator
+                    && t.name != scim_server::demo::HISTORY_TOKEN
+                    && t.permission == Permission::UserModify
+                    && t.is_valid_at(&now)
             })
             .collect();
         let existing_tokens = usable.iter().map(|t| view(t)).collect();
@@ -514,14 +518,14 @@ impl Console {
         });
 
         // Step 4: a profile update (a deactivation alone is not one).
-        let profile_update = e.profile_update.clone();
-        let deactivation = e.deactivation.clone();
+        let profile_update = e.earliest(&any, |t| t.profile_update.as_ref()).cloned();
+        let deactivation = e.earliest(&any, |t| t.deactivation.as_ref()).cloned();
         if let Some(u) = &profile_update {
             p.verified.entry(4).or_insert_with(|| u.event.at.clone());
         }
 
         // Step 5: a request carrying the role attribute.
-        let role_request = e.role_request.clone();
+        let role_request = e.earliest(&any, |t| t.role_request.as_ref()).cloned();
         if let Some(r) = &role_request {
             p.verified.entry(5).or_insert_with(|| r.event.at.clone());
         }

@@ -30,6 +30,7 @@ async fn activity_pages_back_through_history_and_keeps_bodies_without_secrets() 
         demo: false,
         db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
         listen: Some("127.0.0.1:0".to_owned()),
+        history: false,
     })
     .await
     .unwrap();

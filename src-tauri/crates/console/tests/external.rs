@@ -16,6 +16,7 @@ async fn a_user_created_by_another_process_is_announced() {
         demo: false,
         db: Some(db.clone()),
         listen: Some("127.0.0.1:0".to_owned()),
+        history: false,
     })
     .await
     .expect("start the console");

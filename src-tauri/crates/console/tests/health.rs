@@ -21,6 +21,7 @@ async fn console(dir: &tempfile::TempDir) -> (Arc<Console>, String) {
         demo: false,
         db: Some(db.clone()),
         listen: Some("127.0.0.1:0".to_owned()),
+        history: false,
     })
     .await
     .expect("start the console");
@@ -264,4 +265,58 @@ async fn a_token_about_to_expire_and_the_simulator_are_seen_for_what_they_are() 
     assert_eq!(f.severity, Severity::Warning);
     assert!(f.title.contains("okta-short"), "{}", f.title);
     assert!(f.actions.contains(&FindingAction::ShowTokens));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mode_comes_with_a_week_of_history_that_verifies_no_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, serve) = embedded::start(StartOptions {
+        demo: true,
+        db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
+        listen: Some("127.0.0.1:0".to_owned()),
+        history: true,
+    })
+    .await
+    .unwrap();
+    tokio::spawn(serve);
+    let page = c
+        .events_page(scim_console_core::console::EventsQuery {
+            limit: Some(2000),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(page.total >= 80, "{}", page.total);
+    let first = chrono::DateTime::parse_from_rfc3339(&page.rows[0].record.event.at).unwrap();
+    let last =
+        chrono::DateTime::parse_from_rfc3339(&page.rows.last().unwrap().record.event.at).unwrap();
+    assert!(last - first > chrono::Duration::days(6), "{first} – {last}");
+    let summaries: Vec<&str> = page.rows.iter().map(|r| r.summary.as_str()).collect();
+    for kind in [
+        "Deactivated ",
+        "Role Analyst → Admin",
+        "Refused role 'Superuser'",
+        "Lookup ",
+        "Update a user that is not here",
+        "First login of ",
+    ] {
+        assert!(
+            summaries
+                .iter()
+                .any(|s| s.starts_with(kind) || s.contains(kind)),
+            "no '{kind}' in {summaries:#?}"
+        );
+    }
+    let h = c.health().await.unwrap();
+    for code in ["refused_role", "missing_users", "token"] {
+        assert!(codes(&h).contains(&code), "{code}: {:?}", codes(&h));
+    }
+    assert!(h.requests_24h > 0 || h.last_request.is_some());
+    // The guide is about the admin's own Okta: sample requests verify nothing.
+    let v = c.onboarding().await.unwrap();
+    assert!(v.steps.iter().all(|s| s.state == "todo"), "{:?}", v.steps);
+    assert!(v
+        .existing_tokens
+        .iter()
+        .all(|t| t.token.name != scim_server::demo::HISTORY_TOKEN));
 }

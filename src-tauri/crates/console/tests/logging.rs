@@ -20,6 +20,7 @@ fn the_log_file_is_written_in_the_log_folder_without_secrets() {
         demo: true,
         db: Some(dir.path().join("app.db").to_string_lossy().into_owned()),
         listen: Some("127.0.0.1:0".to_owned()),
+        history: false,
     };
     // The start-up runs on this thread, so this subscriber sees what it logs.
     let (console, serve) = tracing::subscriber::with_default(subscriber, || {

@@ -11,6 +11,7 @@ pub async fn demo_console(dir: &tempfile::TempDir) -> Arc<Console> {
         demo: true,
         db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
         listen: Some("127.0.0.1:0".to_owned()),
+        history: false,
     })
     .await
     .expect("start the console");
