@@ -8,6 +8,7 @@ import type {
   EventRecord,
   EventsQuery,
   GuardView,
+  HealthView,
   MinuteCount,
   NewTokenView,
   OnboardingChange,
@@ -68,6 +69,8 @@ export const api = {
   onboardingCreateToken: (name: string, expiresInDays: number | null) =>
     call<NewTokenView>("onboarding_create_token", { name, expiresInDays }),
   simulate: (action: SimAction) => call<Simulation>("simulate", { action }),
+  /** The status strip and the Health page: the last request, errors, the token, findings. */
+  health: () => call<HealthView>("health"),
 };
 
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */

@@ -1,28 +1,40 @@
-import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { render, type ComponentType } from "preact";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError } from "./api";
 import type { AppInfo, CommandError } from "./types";
 import { ConfirmHost } from "./dialog";
+import { NavContext, VIEW_NAMES, type Nav, type ViewName, type ViewParams } from "./nav";
 import { BreakAfterSlashes, CopyButton, ErrorBox, typingIn, useKeyDown } from "./ui";
 import { ActivityView } from "./views/activity";
 import { RolesView, SettingsPage, TokensView } from "./views/admin";
 import { GuardBanner, GuardIndicator, useGuard } from "./views/guard";
+import { HealthContext, HealthPage, StatusStrip, useHealth } from "./views/health";
 import { OnboardingPage } from "./views/onboarding";
 import { SimulatorPage } from "./views/simulator";
 import { UsersView } from "./views/users";
 import { ZoomKeys } from "./zoom";
 import "./style.css";
 
-const VIEWS = {
+/** Each view with its sidebar label; a view gets the parameters it was opened with. */
+const VIEWS: { [V in ViewName]: { label: string; view: ComponentType<{ params: ViewParams[V] }> } } = {
   onboarding: { label: "Connect Okta", view: OnboardingPage },
   users: { label: "Users", view: UsersView },
   activity: { label: "Activity", view: ActivityView },
+  health: { label: "Health", view: HealthPage },
   simulator: { label: "Okta simulator", view: SimulatorPage },
   tokens: { label: "Tokens", view: TokensView },
   roles: { label: "Roles", view: RolesView },
   settings: { label: "Settings", view: SettingsPage },
-} as const;
-type ViewName = keyof typeof VIEWS;
+};
+
+/** The view on screen. `key` changes when a view is opened with parameters, so it starts afresh
+ *  on them; `focus`: opened from a button inside the page, whose focus is gone with the page. */
+interface Route {
+  view: ViewName;
+  params: object;
+  key: number;
+  focus: boolean;
+}
 
 /** Says the users are sample data, and how to try the API right away. */
 function DemoBanner(props: { info: AppInfo }) {
@@ -48,8 +60,27 @@ function DemoBanner(props: { info: AppInfo }) {
 function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const guard = useGuard();
+  const health = useHealth();
   const [error, setError] = useState<CommandError | null>(null);
-  const [view, setView] = useState<ViewName>("users");
+  const [route, setRoute] = useState<Route>({ view: "users", params: {}, key: 0, focus: false });
+  const opened = useRef(0);
+  const nav = useMemo<Nav>(() => {
+    const navigate: Nav["navigate"] = (view, params) =>
+      setRoute({ view, params: params ?? {}, key: params ? ++opened.current : 0, focus: true });
+    return {
+      navigate,
+      // The held requests are in the banner while the guard holds; otherwise its rule is in Settings.
+      showGuard: () => (guard.status?.holding ? guard.reveal() : navigate("settings", { section: "guard" })),
+    };
+  }, [guard.status?.holding]);
+  const view = route.view;
+  // Opened from a button of the page before: the new page's heading takes the focus, so the
+  // keyboard goes on from the top of it (a view that opens something, a user or an entry,
+  // moves it there afterwards).
+  const mainRef = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    if (route.focus) mainRef.current?.querySelector<HTMLElement>(".page-header h1")?.focus({ preventScroll: true });
+  }, [route]);
   useEffect(() => {
     api
       .appInfo()
@@ -59,7 +90,7 @@ function App() {
         if (!i.demo)
           api
             .onboarding()
-            .then((o) => o.steps.some((s) => s.state === "verified") || setView("onboarding"))
+            .then((o) => o.steps.some((s) => s.state === "verified") || setRoute({ view: "onboarding", params: {}, key: 0, focus: false }))
             .catch(() => undefined);
       })
       .catch((e) => setError(asError(e)));
@@ -72,42 +103,48 @@ function App() {
     e.preventDefault();
     box.focus();
   }, []);
-  const View = VIEWS[view].view;
+  // One view at a time: its parameters are the ones its route was opened with.
+  const View = VIEWS[view].view as ComponentType<{ params: object }>;
   return (
-    <div class="shell">
-      <nav class="sidebar" aria-label="Views">
-        <div class="brand">SCIM Console</div>
-        {(Object.keys(VIEWS) as ViewName[]).map((v) => (
-          <button
-            type="button"
-            data-nav={v}
-            class={v === view ? "active" : ""}
-            aria-current={v === view ? "page" : undefined}
-            onClick={() => setView(v)}
-          >
-            {VIEWS[v].label}
-          </button>
-        ))}
-        <GuardIndicator guard={guard} />
-        {info && (
-          <div class="server-info" data-testid="base-url" data-base-url={info.base_url}>
-            <div class="muted">SCIM server{info.demo ? " · demo" : ""}</div>
-            <code>
-              <BreakAfterSlashes text={info.base_url} />
-            </code>
-            <CopyButton value={info.base_url} label="base URL" />
-          </div>
-        )}
-      </nav>
-      <main>
-        {info?.demo && <DemoBanner info={info} />}
-        {info && <GuardBanner guard={guard} />}
-        <ErrorBox error={error} />
-        {info && <View />}
-      </main>
-      <ConfirmHost />
-      <ZoomKeys />
-    </div>
+    <NavContext.Provider value={nav}>
+      <HealthContext.Provider value={health}>
+        <div class="shell">
+          <nav class="sidebar" aria-label="Views">
+            <div class="brand">SCIM Console</div>
+            {VIEW_NAMES.map((v) => (
+              <button
+                type="button"
+                data-nav={v}
+                class={v === view ? "active" : ""}
+                aria-current={v === view ? "page" : undefined}
+                onClick={() => setRoute({ view: v, params: {}, key: 0, focus: false })}
+              >
+                {VIEWS[v].label}
+              </button>
+            ))}
+            <GuardIndicator guard={guard} />
+            {info && (
+              <div class="server-info" data-testid="base-url" data-base-url={info.base_url}>
+                <div class="muted">SCIM server{info.demo ? " · demo" : ""}</div>
+                <code>
+                  <BreakAfterSlashes text={info.base_url} />
+                </code>
+                <CopyButton value={info.base_url} label="base URL" />
+              </div>
+            )}
+          </nav>
+          <main ref={mainRef}>
+            {info?.demo && <DemoBanner info={info} />}
+            {info && <GuardBanner guard={guard} />}
+            {info && <StatusStrip health={health} />}
+            <ErrorBox error={error} />
+            {info && <View key={`${view}-${route.key}`} params={route.params} />}
+          </main>
+          <ConfirmHost />
+          <ZoomKeys />
+        </div>
+      </HealthContext.Provider>
+    </NavContext.Provider>
   );
 }
 

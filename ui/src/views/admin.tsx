@@ -1,9 +1,10 @@
 // Tokens, roles and settings.
 
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, asError } from "../api";
 import { confirmAction } from "../dialog";
+import type { ViewParams } from "../nav";
 import type { AppInfo, CommandError, NewTokenView, Permission, Policy, RolesView, SettingEntry, SettingsView, TokenView } from "../types";
 import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, useFormErrors, when } from "../ui";
 
@@ -445,8 +446,17 @@ function SettingRow(props: { entry: SettingEntry; onSaved: (v: SettingsView) => 
   );
 }
 
-export function SettingsPage() {
+export function SettingsPage(props: { params?: ViewParams["settings"] }) {
   const [s, setS] = useState<SettingsView | null>(null);
+  // Opened on the guard's card (a finding's "Show held requests" while nothing is held): once the
+  // settings are on screen, the card is scrolled to and its heading focused.
+  const guardHeading = useRef<HTMLHeadingElement>(null);
+  const loaded = s !== null;
+  useLayoutEffect(() => {
+    if (!loaded || props.params?.section !== "guard") return;
+    guardHeading.current?.scrollIntoView({ block: "start" });
+    guardHeading.current?.focus({ preventScroll: true });
+  }, [loaded]);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [url, setUrl] = useState("");
   const [error, setError] = useState<CommandError | null>(null);
@@ -556,7 +566,9 @@ export function SettingsPage() {
         ))}
       </div>
       <div class="card" data-card="guard">
-        <h2>Deprovisioning guard</h2>
+        <h2 tabIndex={-1} ref={guardHeading}>
+          Deprovisioning guard
+        </h2>
         <p class="hint">
           Holds a wave of deactivations and deletions (answering 503, changing nothing) until you release it from the
           banner.{" "}

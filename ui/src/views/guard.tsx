@@ -21,6 +21,11 @@ export interface Guard {
   hidden: boolean;
   keepHolding: () => void;
   show: () => void;
+  /** Shows the banner with its held requests listed, scrolled to and focused (a finding's
+   *  "Show held requests"). */
+  reveal: () => void;
+  /** Counts the calls of `reveal`: the banner acts on each new value. */
+  revealed: number;
   release: () => Promise<void>;
   /** How many held changes the last release let through (until dismissed). */
   released: number | null;
@@ -35,6 +40,7 @@ export function useGuard(): Guard {
   const [dismissal, setDismissal] = useState<Dismissal | null>(null);
   const [released, setReleased] = useState<number | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
+  const [revealed, setRevealed] = useState(0);
   const refresh = useMemo(
     () =>
       coalesced(async () => {
@@ -60,6 +66,11 @@ export function useGuard(): Guard {
     hidden,
     keepHolding: () => status && setDismissal({ trippedAt: status.tripped_at, total: status.total }),
     show: () => setDismissal(null),
+    reveal: () => {
+      setDismissal(null);
+      setRevealed((n) => n + 1);
+    },
+    revealed,
     release: async () => {
       try {
         const n = await api.guardRelease();
@@ -182,6 +193,15 @@ export function GuardBanner(props: { guard: Guard }) {
       setConfirming(false);
     }
   }, [g.showing]);
+  // Asked for from elsewhere (a finding on the Health page): the list open, in view, and the
+  // focus on its toggle, so the keyboard is where the held requests are.
+  const bannerRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (g.revealed === 0 || !g.showing) return;
+    setOpen(true);
+    bannerRef.current?.scrollIntoView({ block: "start" });
+    toggleRef.current?.focus({ preventScroll: true });
+  }, [g.revealed]);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key !== "Escape") return;
@@ -217,7 +237,7 @@ export function GuardBanner(props: { guard: Guard }) {
   const from = senders(s.held);
   const n = s.total;
   return (
-    <div class="guard-banner" role="alert" data-testid="guard-banner" onKeyDown={onKeyDown}>
+    <div class="guard-banner" role="alert" data-testid="guard-banner" ref={bannerRef} onKeyDown={onKeyDown}>
       <p class="guard-headline">
         <strong>
           The deprovisioning guard is holding <span data-testid="guard-count">{heldPhrase(s)}</span> since{" "}

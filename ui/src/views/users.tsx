@@ -3,6 +3,7 @@
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, asError, onUserChanged } from "../api";
+import type { ViewParams } from "../nav";
 import type { CommandError, UserRow } from "../types";
 import { Badge, ErrorBox, PageHeader, plural, TextInput, typingIn, useKeyDown, when } from "../ui";
 import { UserPanel } from "./user";
@@ -23,9 +24,13 @@ interface Query {
   filter: string;
 }
 
-export function UsersView() {
-  const [query, setQuery] = useState<Query>({ text: "", filter: "" });
-  const [draft, setDraft] = useState<Query>({ text: "", filter: "" });
+export function UsersView(props: { params?: ViewParams["users"] }) {
+  // Opened on a user (a finding's "Show user"): the list is searched for the userName.
+  const wanted = props.params?.user;
+  const [query, setQuery] = useState<Query>({ text: wanted ?? "", filter: "" });
+  const [draft, setDraft] = useState<Query>({ text: wanted ?? "", filter: "" });
+  /** The userName asked for when no user has it. */
+  const [notFound, setNotFound] = useState<string | null>(null);
   const [total, setTotal] = useState<number | null>(null);
   const [pages, setPages] = useState<Map<number, UserRow[]>>(new Map());
   const [error, setError] = useState<CommandError | null>(null);
@@ -192,6 +197,19 @@ export function UsersView() {
     setSelected(null);
     focusCursor.current = true;
   };
+  // ...and that user's panel opened, with the focus: the button that asked for it is gone with
+  // the page it was on. The search matches anywhere, so the user is the row with that exact name.
+  useEffect(() => {
+    if (!wanted) return;
+    api
+      .listUsers({ text: wanted, offset: 0, limit: 50 })
+      .then((page) => {
+        const row = page.rows.find((r) => r.user_name.toLowerCase() === wanted.toLowerCase());
+        if (row) open(row, true);
+        else setNotFound(wanted);
+      })
+      .catch((e) => setError(asError(e)));
+  }, []);
   // Esc closes the user's panel and gives the focus back to the table (a search box keeps
   // its own Esc, which empties it).
   useKeyDown(
@@ -223,6 +241,7 @@ export function UsersView() {
         onSubmit={(e) => {
           e.preventDefault();
           setQuery({ ...draft });
+          setNotFound(null);
         }}
       >
         <TextInput
@@ -250,6 +269,7 @@ export function UsersView() {
             onClick={() => {
               setDraft({ text: "", filter: "" });
               setQuery({ text: "", filter: "" });
+              setNotFound(null);
             }}
           >
             Clear
@@ -257,6 +277,13 @@ export function UsersView() {
         )}
       </form>
       <ErrorBox error={error} />
+      {notFound && (
+        <p class="notice" role="status" data-testid="user-not-found">
+          No user here has the userName <span class="mono">{notFound}</span>: this server has no account for that person.
+          With just-in-time provisioning the account is created at their first SAML login; otherwise it was never created
+          here, or it was deleted.
+        </p>
+      )}
       <div class="table users-table" role="table" aria-label="Users" aria-rowcount={total === null ? -1 : total + 1}>
         <div role="rowgroup">
           <div class="thead" role="row" aria-rowindex={1}>
