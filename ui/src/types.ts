@@ -252,7 +252,7 @@ export type EventRecord = {
 export type EventsQuery = {
   after_id?: number,
   before_id?: number,
-  errors_only: boolean,
+  errors_only?: boolean,
   user?: string,
   client?: string,
   status?: number,
@@ -271,7 +271,7 @@ export type EventsQuery = {
   /**
    * Leave out reads (GET).
    */
-  hide_reads: boolean,
+  hide_reads?: boolean,
   limit?: number,
 };
 

@@ -388,8 +388,7 @@ pub struct UserDetail {
 pub struct EventsQuery {
     pub after_id: Option<i64>,
     pub before_id: Option<i64>,
-    #[serde(default)]
-    pub errors_only: bool,
+    pub errors_only: Option<bool>,
     pub user: Option<String>,
     pub client: Option<String>,
     pub status: Option<u16>,
@@ -400,8 +399,7 @@ pub struct EventsQuery {
     /// Entries before this time.
     pub until: Option<String>,
     /// Leave out reads (GET).
-    #[serde(default)]
-    pub hide_reads: bool,
+    pub hide_reads: Option<bool>,
     pub limit: Option<u32>,
 }
 
@@ -744,7 +742,7 @@ impl Console {
         EventQuery {
             after_id: q.after_id,
             before_id: q.before_id,
-            errors_only: q.errors_only,
+            errors_only: q.errors_only.unwrap_or(false),
             resource_id: None,
             user: q.user.clone().filter(|s| !s.trim().is_empty()),
             client: q.client.clone().filter(|s| !s.trim().is_empty()),
@@ -752,7 +750,7 @@ impl Console {
             simulated: q.simulated,
             since: time(&q.since),
             until: time(&q.until),
-            hide_reads: q.hide_reads,
+            hide_reads: q.hide_reads.unwrap_or(false),
             limit: q.limit.unwrap_or(200).clamp(1, 2000),
             ..Default::default()
         }

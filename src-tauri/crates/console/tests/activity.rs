@@ -152,7 +152,7 @@ async fn activity_pages_back_through_history_and_keeps_bodies_without_secrets() 
     // Hide reads: the writes and the login remain.
     let writes = c
         .events_page(EventsQuery {
-            hide_reads: true,
+            hide_reads: Some(true),
             ..q()
         })
         .await
