@@ -665,3 +665,134 @@ async fn step_3_offers_troubleshooting_when_okta_s_first_request_does_not_come()
     gui.screenshots("onboarding-troubleshooting").await;
     gui.close().await;
 }
+
+/// A token made by the command line and a user who logged in once, before the app opens.
+struct TokenAndUser(tokio::sync::oneshot::Sender<String>);
+impl gui::AsyncPrepare for TokenAndUser {
+    async fn run(self, db: &std::path::Path) {
+        let store = scim_store::open(&db.to_string_lossy())
+            .await
+            .expect("open the database");
+        let core = scim_server::core::Core::new(store).await.expect("core");
+        core.jit_login(
+            "dana@example.com",
+            "Dana",
+            "Whitfield",
+            None,
+            &scim_store::ChangeContext::by("SAML login"),
+        )
+        .await
+        .expect("a first login");
+        let (_, secret) = core
+            .create_token("okta-prod", scim_store::Permission::UserModify, None)
+            .await
+            .expect("token");
+        let _ = self.0.send(secret);
+    }
+}
+
+/// Presses Tab until the focused element matches `css` (at most `max` times).
+async fn tab_to(gui: &Gui, css: &str, max: usize) {
+    let script = format!(
+        "return !!document.activeElement && document.activeElement.matches({});",
+        serde_json::to_string(css).unwrap()
+    );
+    for _ in 0..max {
+        if gui.client.execute(&script, vec![]).await.unwrap() == json!(true) {
+            return;
+        }
+        gui.keys("\u{E004}").await;
+    }
+    panic!("Tab never reached '{css}'");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cli_token_verifies_the_guide_and_health_shows_what_the_traffic_shows() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let gui = Gui::launch("health", false, TokenAndUser(tx)).await;
+    let secret = rx.await.expect("the token");
+    gui.wait_for("[data-step=\"1\"].open").await;
+
+    // The guide from the keyboard alone: Tab to step 2's header, Enter opens it; the token
+    // made elsewhere is offered for use.
+    tab_to(&gui, "[data-step=\"2\"] .step-head", 60).await;
+    gui.keys("\u{E007}").await;
+    gui.wait_for("[data-step=\"2\"].open").await;
+    gui.wait_for_text("[data-testid=\"existing-tokens\"]", "okta-prod")
+        .await;
+
+    // Okta's connection test with that token verifies step 3 and says which token it was.
+    let (status, _) = gui
+        .okta(&secret, "GET", "/Users?startIndex=1&count=2", None)
+        .await;
+    assert_eq!(status, 200);
+    gui.wait_for("[data-step=\"3\"][data-state=\"verified\"]")
+        .await;
+    tab_to(&gui, "[data-step=\"3\"] .step-head", 60).await;
+    gui.keys("\u{E007}").await;
+    gui.wait_for_text("[data-testid=\"verified-by\"]", "okta-prod")
+        .await;
+
+    // Okta trying to create a user in the just-in-time policy: red on step 4, with the fix.
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "new.hire@example.com", "active": true});
+    let (status, _) = gui.okta(&secret, "POST", "/Users", Some(body)).await;
+    assert_eq!(status, 403);
+    gui.click("[data-step=\"4\"] .step-head").await;
+    let note = gui
+        .wait_for("[data-step=\"4\"] [data-note=\"create_refused\"][data-severity=\"error\"]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(note.contains("Create Users"), "{note}");
+    gui.wait_for("[data-step=\"4\"][data-error=\"true\"]").await;
+    gui.screenshots("onboarding-create-refused").await;
+
+    // A refused role for Dana: the strip counts the errors, Health lists both problems.
+    let id = gui.user_id(&secret, "dana@example.com").await;
+    let bad = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"pantherRole": "Superuser"}}]});
+    let (status, _) = gui
+        .okta(&secret, "PATCH", &format!("/Users/{id}"), Some(bad))
+        .await;
+    assert_eq!(status, 400);
+    gui.wait_for("[data-testid=\"strip-errors\"][data-count=\"2\"]")
+        .await;
+    gui.wait_for_text("[data-testid=\"strip-last-request\"]", "PATCH")
+        .await;
+    gui.wait_for("[data-testid=\"strip-token\"][data-state=\"active\"]")
+        .await;
+    let token = gui
+        .client
+        .execute(
+            "return document.querySelector('[data-testid=\"strip-token\"]').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(token.as_str().unwrap().contains("okta-prod"), "{token}");
+    gui.wait_for("[data-testid=\"strip-policy\"][data-policy=\"jit\"]")
+        .await;
+    gui.nav("health").await;
+    gui.wait_for("[data-testid=\"health-page\"]").await;
+    gui.wait_for("[data-finding=\"create_refused\"][data-severity=\"error\"]")
+        .await;
+    let role = gui
+        .wait_for("[data-finding=\"refused_role\"][data-severity=\"warning\"]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(role.contains("Superuser"), "{role}");
+    gui.screenshots("health").await;
+
+    // One click (and a confirmation) defines the role; the finding goes.
+    gui.click("[data-finding=\"refused_role\"] [data-finding-action=\"add_role\"]")
+        .await;
+    gui.wait_for("[data-testid=\"confirm-dialog\"]").await;
+    gui.click("[data-testid=\"confirm-ok\"]").await;
+    gui.wait_gone("[data-finding=\"refused_role\"]").await;
+    gui.wait_for("[data-finding=\"create_refused\"]").await;
+    gui.close().await;
+}

@@ -210,11 +210,23 @@ impl Gui {
                     return e;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "{}: no '{css}' with the text '{text}' appeared",
-                self.name
-            );
+            if Instant::now() >= deadline {
+                self.screenshot(&format!("failed-{}", self.name)).await;
+                let seen: Vec<String> = match self.client.find_all(Locator::Css(css)).await {
+                    Ok(found) => {
+                        let mut texts = Vec::new();
+                        for e in found {
+                            texts.push(e.text().await.unwrap_or_default());
+                        }
+                        texts
+                    }
+                    Err(_) => Vec::new(),
+                };
+                panic!(
+                    "{}: no '{css}' with the text '{text}' appeared; seen: {seen:?}",
+                    self.name
+                );
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
