@@ -732,12 +732,17 @@ impl Console {
         Ok(user_row(&rt, &rec))
     }
 
-    fn event_query(q: &EventsQuery) -> EventQuery {
+    pub(crate) fn event_query(q: &EventsQuery) -> EventQuery {
+        // Stored times are UTC with milliseconds (`…T09:00:00.000Z`) and compare as text:
+        // any RFC 3339 time (another offset, no fraction) is written that way first.
         let time = |t: &Option<String>| {
             t.as_deref()
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .map(str::to_owned)
+                .map(|t| match chrono::DateTime::parse_from_rfc3339(t) {
+                    Ok(d) => scim_store::format_time(d.with_timezone(&chrono::Utc)),
+                    Err(_) => t.to_owned(),
+                })
         };
         EventQuery {
             after_id: q.after_id,

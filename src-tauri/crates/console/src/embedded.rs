@@ -140,6 +140,14 @@ pub async fn start(
         external,
         evidence: Default::default(),
     });
+    // Fold the log into the evidence now, so the first Health view and the status strip do
+    // not wait for it (about a second per 200,000 entries).
+    let warm = console.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.evidence().await {
+            tracing::warn!(error = %e.message, "could not read the event log");
+        }
+    });
     let serve = async move {
         // A dropped sender (the console is gone) stops the server too.
         let shutdown = async move {

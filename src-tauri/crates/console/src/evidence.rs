@@ -10,7 +10,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 
-use scim_store::{EventQuery, EventRecord, StoreRead};
+use scim_store::{EventQuery, EventRecord, StoreRead, CONSOLE_METHOD, LOGIN_METHOD};
+
+/// 24 hours before `now`, as stored times are written.
+pub fn day_ago(now: chrono::DateTime<chrono::Utc>) -> String {
+    scim_store::format_time(now - chrono::Duration::hours(24))
+}
 
 /// Requests one token made.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +47,15 @@ pub struct Seen {
     pub last: EventRecord,
 }
 
+/// Requests in one minute, for the last day's counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MinuteTally {
+    pub requests: u64,
+    pub errors: u64,
+    /// Answered 401 (no valid token).
+    pub unauthorized: u64,
+}
+
 /// Refused role values kept (a client sending endless distinct values cannot grow it further:
 /// the least recently sent one goes).
 pub const REFUSED_ROLES_KEPT: usize = 50;
@@ -58,8 +72,8 @@ pub struct Evidence {
     pub seen_up_to: i64,
     /// Requests per token (authenticated, real).
     pub by_token: HashMap<i64, TokenTraffic>,
-    /// The latest successful request carrying the role attribute.
-    pub last_good_role: Option<EventRecord>,
+    /// The id of the latest successful request carrying the role attribute.
+    pub last_good_role: Option<i64>,
     /// The latest request whose role was refused.
     pub invalid_role: Option<EventRecord>,
     /// Refused role values still outstanding, by value.
@@ -74,6 +88,15 @@ pub struct Evidence {
     pub missing_users: VecDeque<EventRecord>,
     /// How many updates found no user in all.
     pub missing_total: u64,
+    /// Real SCIM requests per minute (`YYYY-MM-DDTHH:MM`, UTC) over about the last day:
+    /// folded entries count as the requests they stand for; the console's own changes and
+    /// SAML logins are not requests.
+    pub minutes: BTreeMap<String, MinuteTally>,
+}
+
+/// The minute key of a time, `YYYY-MM-DDTHH:MM`.
+fn minute_of(at: &str) -> &str {
+    at.get(..16).unwrap_or(at)
 }
 
 /// The endpoint of a logged path: `/scim/v2/Users/42?x=1` → `/Users/42`.
@@ -119,20 +142,40 @@ fn seen(slot: &mut Option<Seen>, e: &EventRecord) {
 }
 
 impl Evidence {
-    /// Folds one entry in; entries must come in id order.
-    pub fn observe(&mut self, e: &EventRecord) {
+    /// Folds one entry in; entries must come in id order. Taken by value: the latest request
+    /// of each token is kept by moving it, not copying (this runs over the whole log once).
+    pub fn observe(&mut self, e: EventRecord) {
+        self.fold(&e);
+        if !(e.event.simulated || e.event.aggregated) {
+            if let Some(tt) = e.event.token_id.and_then(|t| self.by_token.get_mut(&t)) {
+                tt.last = e;
+            }
+        }
+    }
+
+    fn fold(&mut self, e: &EventRecord) {
         self.seen_up_to = self.seen_up_to.max(e.id);
         let ev = &e.event;
+        if !ev.simulated && ev.method != CONSOLE_METHOD && ev.method != LOGIN_METHOD {
+            let t = self
+                .minutes
+                .entry(minute_of(&ev.at).to_owned())
+                .or_default();
+            t.requests += ev.count;
+            if ev.status >= 400 {
+                t.errors += ev.count;
+            }
+            if ev.status == 401 {
+                t.unauthorized += ev.count;
+            }
+        }
         if ev.simulated || ev.aggregated {
             return;
         }
         if let Some(t) = ev.token_id {
             self.by_token
                 .entry(t)
-                .and_modify(|tt| {
-                    tt.last = e.clone();
-                    tt.requests += 1;
-                })
+                .and_modify(|tt| tt.requests += 1)
                 .or_insert_with(|| TokenTraffic {
                     first: e.clone(),
                     last: e.clone(),
@@ -160,7 +203,7 @@ impl Evidence {
         }
         if let Some(role) = &ev.role {
             if ok {
-                self.last_good_role = Some(e.clone());
+                self.last_good_role = Some(e.id);
                 // An accepted role settles what was refused for this user.
                 if let Some(user) = &ev.user_name {
                     self.refused_roles.retain(|_, r| {
@@ -223,10 +266,12 @@ impl Evidence {
                     ..Default::default()
                 })
                 .await?;
-            for e in &page {
+            let full = page.len() == PAGE as usize;
+            for e in page {
                 self.observe(e);
             }
-            if page.len() < PAGE as usize {
+            self.forget_minutes_before(&day_ago(chrono::Utc::now()));
+            if !full {
                 return Ok(());
             }
         }
@@ -238,6 +283,24 @@ impl Evidence {
             .iter()
             .filter_map(|t| self.by_token.get(t))
             .min_by_key(|tt| tt.first.id)
+    }
+
+    fn forget_minutes_before(&mut self, since: &str) {
+        let since = minute_of(since).to_owned();
+        self.minutes = self.minutes.split_off(&since);
+    }
+
+    /// Real requests, failures and 401s since `since` (RFC 3339), to the minute.
+    pub fn since(&self, since: &str) -> MinuteTally {
+        self.minutes.range(minute_of(since).to_owned()..).fold(
+            MinuteTally::default(),
+            |mut sum, (_, t)| {
+                sum.requests += t.requests;
+                sum.errors += t.errors;
+                sum.unauthorized += t.unauthorized;
+                sum
+            },
+        )
     }
 
     /// The earliest of what `pick` finds in the traffic of `tokens`.
@@ -295,13 +358,13 @@ mod tests {
         let mut e = Evidence::default();
         let mut off = ev(1, "PATCH", "/Users/a", 200);
         off.event.diff = vec![change("active", Value::Bool(false))];
-        e.observe(&off);
+        e.observe(off.clone());
         let tt = |e: &Evidence| e.by_token[&1].clone();
         assert_eq!(tt(&e).deactivation.as_ref().map(|d| d.id), Some(1));
         assert!(tt(&e).profile_update.is_none());
         let mut push = ev(2, "PUT", "/Users/a", 200);
         push.event.diff = vec![change("name.givenName", Value::from("Dana"))];
-        e.observe(&push);
+        e.observe(push.clone());
         assert_eq!(tt(&e).profile_update.as_ref().map(|d| d.id), Some(2));
         assert_eq!(
             e.earliest(&[1], |t| t.profile_update.as_ref())
@@ -317,10 +380,10 @@ mod tests {
         let mut e = Evidence::default();
         let mut sim = ev(1, "GET", "/Users", 200);
         sim.event.simulated = true;
-        e.observe(&sim);
+        e.observe(sim.clone());
         let mut folded = ev(2, "GET", "/Users", 401);
         folded.event.aggregated = true;
-        e.observe(&folded);
+        e.observe(folded.clone());
         assert!(e.by_token.is_empty());
         assert_eq!(e.seen_up_to, 2);
     }
@@ -331,16 +394,16 @@ mod tests {
         let mut bad = ev(1, "PATCH", "/Users/a", 400);
         bad.event.role = Some("Superuser".into());
         bad.event.user_name = Some("dana@example.com".into());
-        e.observe(&bad);
+        e.observe(bad.clone());
         assert_eq!(e.refused_roles["Superuser"].requests, 1);
         let mut good = ev(2, "PATCH", "/Users/b", 200);
         good.event.role = Some("Analyst".into());
         good.event.user_name = Some("lee@example.com".into());
-        e.observe(&good);
+        e.observe(good.clone());
         assert!(e.refused_roles.contains_key("Superuser"), "another user");
         good.id = 3;
         good.event.user_name = Some("dana@example.com".into());
-        e.observe(&good);
+        e.observe(good.clone());
         assert!(e.refused_roles.is_empty());
         assert_eq!(e.invalid_role.as_ref().map(|r| r.id), Some(1));
     }
@@ -352,7 +415,7 @@ mod tests {
             let mut bad = ev(i + 1, "PATCH", "/Users/a", 400);
             bad.event.role = Some(format!("role-{i}"));
             bad.event.user_name = Some(format!("u{i}"));
-            e.observe(&bad);
+            e.observe(bad.clone());
         }
         assert_eq!(e.refused_roles.len(), REFUSED_ROLES_KEPT);
         assert!(!e.refused_roles.contains_key("role-0"));
@@ -360,18 +423,42 @@ mod tests {
     }
 
     #[test]
+    fn the_last_day_is_counted_per_minute() {
+        let mut e = Evidence::default();
+        let mut a = ev(1, "GET", "/Users", 200);
+        a.event.at = "2026-01-01T10:00:05.000Z".into();
+        let mut b = ev(2, "GET", "/Users", 401);
+        b.event.at = "2026-01-01T10:01:00.000Z".into();
+        b.event.aggregated = true;
+        b.event.count = 9;
+        let mut c = ev(3, CONSOLE_METHOD, "/Users/1", 200);
+        c.event.at = "2026-01-01T10:02:00.000Z".into();
+        let mut d = ev(4, "PATCH", "/Users/1", 400);
+        d.event.at = "2026-01-01T10:03:00.000Z".into();
+        d.event.simulated = true;
+        for x in [a, b, c, d] {
+            e.observe(x);
+        }
+        let all = e.since("2026-01-01T00:00:00.000Z");
+        assert_eq!((all.requests, all.errors, all.unauthorized), (10, 9, 9));
+        assert_eq!(e.since("2026-01-01T10:01:00.000Z").requests, 9);
+        e.forget_minutes_before("2026-01-01T10:01:30.000Z");
+        assert_eq!(e.since("2000-01-01T00:00:00.000Z").requests, 9);
+    }
+
+    #[test]
     fn misconfigurations_are_seen_from_traffic() {
         let mut e = Evidence::default();
-        e.observe(&ev(1, "POST", "/Users", 403));
-        e.observe(&ev(
+        e.observe(ev(1, "POST", "/Users", 403));
+        e.observe(ev(
             2,
             "GET",
             "/Groups?filter=displayName%20eq%20%22x%22",
             404,
         ));
-        e.observe(&ev(3, "POST", "/Groups", 404));
+        e.observe(ev(3, "POST", "/Groups", 404));
         for i in 0..7 {
-            e.observe(&ev(4 + i, "PUT", "/Users/gone", 404));
+            e.observe(ev(4 + i, "PUT", "/Users/gone", 404));
         }
         assert_eq!(e.create_refused.as_ref().map(|s| s.requests), Some(1));
         assert_eq!(e.groups_refused.as_ref().map(|s| s.requests), Some(2));

@@ -167,23 +167,27 @@ impl Console {
         format: ExportFormat,
         dir: &Path,
     ) -> CmdResult<Exported> {
-        // Newest pages first; put in order once at the end.
+        // Newest pages first (by id, without counting: the file is the count); put in order
+        // once at the end.
+        let rt = self.core.runtime().await?;
+        let mut query = Console::event_query(&q);
+        query.limit = 5000;
         let mut pages: Vec<Vec<ActivityEntry>> = Vec::new();
         let mut total = 0u64;
-        let mut before = q.before_id;
         loop {
-            let page = self
-                .events_page(EventsQuery {
-                    before_id: before,
-                    limit: Some(2000),
-                    ..q.clone()
-                })
-                .await?;
-            before = page.rows.first().map(|r| r.record.id);
-            total += page.rows.len() as u64;
-            let older = page.older;
-            pages.push(page.rows);
-            if !older || before.is_none() || total >= MAX_EXPORT_EVENTS {
+            let page = self.core.read().list_events(&query).await?;
+            let Some(first) = page.first() else {
+                break;
+            };
+            query.before_id = Some(first.id);
+            total += page.len() as u64;
+            let full = page.len() == query.limit as usize;
+            pages.push(
+                page.into_iter()
+                    .map(|e| crate::summary::entry(e, &rt.role_attr))
+                    .collect(),
+            );
+            if !full || total >= MAX_EXPORT_EVENTS {
                 break;
             }
         }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use scim_server::settings::Policy;
-use scim_store::{EventQuery, EventRecord, Permission, TokenRecord};
+use scim_store::{EventRecord, Permission, TokenRecord};
 
 use crate::console::{token_state, CmdResult, Console, TokenView};
 use crate::evidence::Evidence;
@@ -263,35 +263,13 @@ impl Console {
         let rt = self.core.runtime().await?;
         let now_t = chrono::Utc::now();
         let now = scim_store::format_time(now_t);
-        let day_ago = scim_store::format_time(now_t - chrono::Duration::hours(24));
+        let day_ago = crate::evidence::day_ago(now_t);
         let tokens = self.core.read().list_tokens().await?;
-        let real_day = EventQuery {
-            since: Some(day_ago.clone()),
-            simulated: Some(false),
-            scim_only: true,
-            ..Default::default()
-        };
-        let day = self.core.read().count_events(&real_day).await?;
-        let errors = self
-            .core
-            .read()
-            .count_events(&EventQuery {
-                errors_only: true,
-                ..real_day.clone()
-            })
-            .await?;
-        let unauthenticated = self
-            .core
-            .read()
-            .count_events(&EventQuery {
-                status: Some(401),
-                ..real_day
-            })
-            .await?
-            .requests;
         let guard = self.core.read().guard_state().await?;
 
         let e = self.evidence().await?;
+        let day = e.since(&day_ago);
+        let unauthenticated = day.unauthorized;
         let last_request = e.last_request().cloned();
         let token = Self::token_in_use(&e, &tokens, &now);
         let mut findings = traffic_findings(&e, rt.policy, &rt.roles, &rt.role_attr);
@@ -353,7 +331,7 @@ impl Console {
         Ok(HealthView {
             last_request,
             requests_24h: day.requests,
-            errors_24h: errors.requests,
+            errors_24h: day.errors,
             token,
             policy: rt.policy,
             findings,

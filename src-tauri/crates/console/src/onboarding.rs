@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use scim_server::settings::Policy;
 use scim_server::Runtime;
-use scim_store::{EventQuery, EventRecord, Permission, TokenRecord, UserCounts};
+use scim_store::{EventRecord, Permission, TokenRecord, UserCounts};
 
 use crate::console::{
     token_state, user_row, CmdResult, CommandError, Console, ErrorCode, NewTokenView, TokenView,
@@ -529,16 +529,16 @@ impl Console {
         if let Some(r) = &role_request {
             p.verified.entry(5).or_insert_with(|| r.event.at.clone());
         }
-        let invalid_role = e.invalid_role.clone().filter(|bad| {
-            e.last_good_role
-                .as_ref()
-                .is_none_or(|good| bad.id > good.id)
-        });
+        let invalid_role = e
+            .invalid_role
+            .clone()
+            .filter(|bad| e.last_good_role.is_none_or(|good| bad.id > good));
 
         // What the traffic shows is wrong, on the step where it is fixed.
         let findings = traffic_findings(&e, rt.policy, &rt.roles, &rt.role_attr);
         let missing_user_updates: Vec<EventRecord> = e.missing_users.iter().cloned().collect();
         let last_any = e.last_request().cloned();
+        let day = e.since(&crate::evidence::day_ago(chrono::Utc::now()));
         drop(e);
         let notes_for = |step: u8| -> Vec<Finding> {
             findings
@@ -564,25 +564,10 @@ impl Console {
             &last_any,
             [3, 4, 5].iter().all(|n| p.verified.contains_key(n)),
         ) {
-            (Some(last), true) => {
-                let since =
-                    scim_store::format_time(chrono::Utc::now() - chrono::Duration::hours(24));
-                let errors = self
-                    .core
-                    .read()
-                    .count_events(&EventQuery {
-                        since: Some(since),
-                        simulated: Some(false),
-                        scim_only: true,
-                        errors_only: true,
-                        ..Default::default()
-                    })
-                    .await?;
-                Some(Connected {
-                    last_request: last.clone(),
-                    errors_24h: errors.requests,
-                })
-            }
+            (Some(last), true) => Some(Connected {
+                last_request: last.clone(),
+                errors_24h: day.errors,
+            }),
             _ => None,
         };
         let steps = (1..=STEPS)
