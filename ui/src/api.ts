@@ -7,6 +7,8 @@ import type {
   CommandError,
   EventRecord,
   EventsQuery,
+  ExportFormat,
+  Exported,
   GuardView,
   HealthView,
   MinuteCount,
@@ -71,6 +73,9 @@ export const api = {
   simulate: (action: SimAction) => call<Simulation>("simulate", { action }),
   /** The status strip and the Health page: the last request, errors, the token, findings. */
   health: () => call<HealthView>("health"),
+  /** Every user the query matches (its offset and limit aside), in its order, written to a
+   *  file in the Downloads folder. */
+  exportUsers: (query: UsersQuery, format: ExportFormat) => call<Exported>("export_users", { query, format }),
 };
 
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */

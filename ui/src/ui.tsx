@@ -97,6 +97,10 @@ export function TextInput(props: {
   label?: string;
   /** The view's search box: `/` focuses it. */
   search?: boolean;
+  /** The value is wrong (said in the element `describedBy` names). */
+  invalid?: boolean;
+  /** The id of what describes the box (its error, a hint). */
+  describedBy?: string;
 }) {
   const handler = (e: Event) => props.onValue((e.target as HTMLInputElement).value);
   return (
@@ -107,6 +111,8 @@ export function TextInput(props: {
       placeholder={props.placeholder}
       aria-label={props.label}
       aria-keyshortcuts={props.search ? "/" : undefined}
+      aria-invalid={props.invalid ? true : undefined}
+      aria-describedby={props.describedBy}
       value={props.value}
       {...(props.onCommit ? { onChange: handler } : { onInput: handler })}
     />
@@ -261,6 +267,75 @@ export function Time(props: { at: string | null | undefined }) {
   return (
     <time dateTime={props.at} title={new Date(props.at).toLocaleString()}>
       {when(props.at)}
+    </time>
+  );
+}
+
+// Dates as the window shows them: the local date and time in the system's words, and how long
+// ago. Formatters made once: the users table formats two dates a row at every tick.
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+const DATE_TIME_LONG = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+const DAY_MONTH = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+const DAY_MONTH_YEAR = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+
+/** "2 Dec 2026, 14:03" (in the system's locale and time zone); `seconds`: with the weekday and
+ *  the seconds, for tooltips. */
+export function absolute(iso: string, seconds = false): string {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? iso : (seconds ? DATE_TIME_LONG : DATE_TIME).format(t);
+}
+
+/** How long ago: "just now", "40 s ago", "3 min ago", "3 h ago", "2 d ago", "5 wk ago",
+ *  "4 mo ago", "2 yr ago". */
+export function ago(iso: string, now = Date.now()): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const s = (now - t) / 1000;
+  // A clock a little ahead of this one is "just now"; further ahead, it is said so.
+  if (s < -60) return "in the future";
+  if (s < 10) return "just now";
+  if (s < 60) return `${Math.floor(s)} s ago`;
+  const m = s / 60;
+  if (m < 60) return `${Math.floor(m)} min ago`;
+  const h = m / 60;
+  if (h < 24) return `${Math.floor(h)} h ago`;
+  const d = h / 24;
+  if (d < 14) return `${Math.floor(d)} d ago`;
+  if (d < 61) return `${Math.floor(d / 7)} wk ago`;
+  if (d < 365) return `${Math.floor(d / 30.44)} mo ago`;
+  return `${Math.floor(d / 365.25)} yr ago`;
+}
+
+/** Narrow: how long ago within a week, the date after that ("12 Mar", "12 Mar 2024"). */
+export function shortWhen(iso: string, now = Date.now()): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  if (now - t.getTime() < 7 * 86400000) return ago(iso, now);
+  return (t.getFullYear() === new Date(now).getFullYear() ? DAY_MONTH : DAY_MONTH_YEAR).format(t);
+}
+
+/** "2 Dec 2026, 14:03 · 3 h ago". */
+export function fullWhen(iso: string, now = Date.now()): string {
+  return `${absolute(iso)} · ${ago(iso, now)}`;
+}
+
+/** A date that ticks: `full`, the local date and time and how long ago; otherwise the narrow
+ *  form (`shortWhen`). The tooltip has both, to the second. `empty`: what no date reads as. */
+export function When(props: { at: string | null | undefined; full?: boolean; empty?: string }) {
+  useTick();
+  if (!props.at) return <span class="muted">{props.empty ?? "—"}</span>;
+  const now = Date.now();
+  return (
+    <time dateTime={props.at} title={`${absolute(props.at, true)} · ${ago(props.at, now)}`}>
+      {props.full ? fullWhen(props.at, now) : shortWhen(props.at, now)}
     </time>
   );
 }

@@ -1,13 +1,17 @@
-// One user: attributes, the raw SCIM JSON, and the timeline of requests with their diffs.
+// One user: attributes, the raw SCIM JSON, and the timeline of what changed them: the identity
+// provider's requests, changes made in this console and SAML logins, each in words with who
+// made it, and its diff.
 
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, asError, onUserChanged } from "../api";
 import { confirmAction } from "../dialog";
-import type { CommandError, RolesView, UserDetail } from "../types";
-import { Badge, CopyButton, ErrorBox, num, SimulatedBadge, when } from "../ui";
+import type { AttrChange, CommandError, EventRecord, RolesView, UserDetail } from "../types";
+import { Badge, CopyButton, ErrorBox, num, SimulatedBadge, When } from "../ui";
 import { DiffList } from "./activity";
 
 type Tab = "attributes" | "json" | "timeline";
+/** How many entries `user_detail` reads at most (the newest). */
+const TIMELINE_LIMIT = 200;
 const TABS: Tab[] = ["attributes", "json", "timeline"];
 
 /** The panel's tabs: one Tab stop, arrow keys (and Home, End) move between them. */
@@ -46,6 +50,130 @@ function Tabs(props: { tab: Tab; onTab: (t: Tab) => void; events: number }) {
         </button>
       ))}
     </nav>
+  );
+}
+
+/** The method the event log gives a change made in this console, and a SAML login. */
+const CONSOLE_METHOD = "CONSOLE";
+const LOGIN_METHOD = "LOGIN";
+
+/** A value of a diff in words: a string as it is, nothing as `none`. */
+function valueWords(v: unknown, none: string): string {
+  if (v === undefined || v === null) return none;
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** Whether a diff's path is the role attribute (named alone or under its schema's URN). */
+function isRolePath(path: string, roleAttr: string | null): boolean {
+  if (!roleAttr) return false;
+  const p = path.toLowerCase();
+  const r = roleAttr.toLowerCase();
+  return p === r || p.endsWith(`:${r}`);
+}
+
+/** What a diff changed, in words: "Deactivated", "Role Analyst → Admin", "Updated name.givenName";
+ *  null when it changed nothing. */
+function changeWords(diff: AttrChange[], roleAttr: string | null): string | null {
+  const active = diff.find((d) => d.path.toLowerCase() === "active");
+  const role = diff.find((d) => isRolePath(d.path, roleAttr));
+  const parts: string[] = [];
+  if (active?.new === false) parts.push("Deactivated");
+  else if (active?.new === true) parts.push("Reactivated");
+  if (role) parts.push(`Role ${valueWords(role.old, "none")} → ${valueWords(role.new, "none")}`);
+  const others = diff.filter((d) => d !== active && d !== role).map((d) => d.path);
+  if (others.length > 0) {
+    const list = others.slice(0, 3).join(", ") + (others.length > 3 ? ` and ${others.length - 3} more` : "");
+    parts.push(`${parts.length ? "updated" : "Updated"} ${list}`);
+  }
+  return parts.length ? parts.join(", ") : null;
+}
+
+function verb(method: string): string {
+  return method === "GET" ? "Read" : method === "POST" ? "Create" : method === "DELETE" ? "Delete" : "Update";
+}
+
+/** One line saying what an entry did to the user. */
+function summary(e: EventRecord, roleAttr: string | null): string {
+  if (e.status === 401) return "Refused: no valid token";
+  if (e.status === 429) return "Refused: over the rate limit";
+  const changes = changeWords(e.diff, roleAttr);
+  const ok = e.status < 400;
+  if (e.method === LOGIN_METHOD) {
+    if (!ok) return "SAML login refused";
+    if (e.status === 201) return `First login: created just in time${e.role ? ` with role ${e.role}` : ""}`;
+    return changes ? `Logged in: ${changes.charAt(0).toLowerCase()}${changes.slice(1)}` : "Logged in";
+  }
+  if (e.method === CONSOLE_METHOD) return ok ? (changes ?? "Saved: nothing changed") : "Change refused";
+  if (!ok) {
+    if (e.status === 503) return "Held by the deprovisioning guard";
+    if (e.status === 400 && e.role) return `Refused role ${e.role}`;
+    if (e.status === 404) return `${verb(e.method)} refused: no such user`;
+    return `${verb(e.method)} refused (${e.status})`;
+  }
+  switch (e.method) {
+    case "POST":
+      return "Created";
+    case "DELETE":
+      return "Deleted";
+    case "GET":
+      return /\/Users\/[^/?]+$/.test(e.path.split("?")[0]) ? "Read" : "Looked up";
+    case "PUT":
+    case "PATCH":
+      return changes ?? "Updated: nothing changed";
+  }
+  return `${e.method} ${e.path}`;
+}
+
+type Actor = "console" | "login" | "idp";
+
+function actorOf(e: EventRecord): Actor {
+  return e.method === CONSOLE_METHOD ? "console" : e.method === LOGIN_METHOD ? "login" : "idp";
+}
+
+/** One entry of the timeline: what it did, when, who did it, and the diff. */
+function TimelineEntry(props: { e: EventRecord; roleAttr: string | null }) {
+  const { e } = props;
+  const actor = actorOf(e);
+  const failed = e.status >= 400;
+  return (
+    <li
+      class={`tl-${actor}${failed ? " failed" : ""}`}
+      data-event={e.id}
+      data-method={e.method}
+      data-actor={actor}
+      data-simulated={e.simulated ? "true" : undefined}
+    >
+      <div class="tl-head">
+        <span class="tl-summary">{summary(e, props.roleAttr)}</span>
+        <span class="tl-when">
+          <When at={e.at} full />
+        </span>
+      </div>
+      <div class="tl-meta">
+        {actor === "console" ? (
+          <>
+            <Badge kind="console">Console</Badge>
+            <span class="muted">changed in this console</span>
+          </>
+        ) : actor === "login" ? (
+          <>
+            <Badge kind="login">SAML login</Badge>
+            {e.client && e.client !== "SAML login" && <span class="muted">{e.client}</span>}
+          </>
+        ) : (
+          <>
+            <span class="mono">{e.method}</span>
+            <span class="muted">
+              {e.client ?? "unknown client"} · {e.token_name ? `token “${e.token_name}”` : "no token"}
+            </span>
+          </>
+        )}
+        {(actor === "idp" || failed) && <span class={`status-code s${Math.floor(e.status / 100)}`}>{e.status}</span>}
+        {e.simulated && <SimulatedBadge />}
+      </div>
+      {e.error && <div class="error-text">{e.error}</div>}
+      <DiffList diff={e.diff} />
+    </li>
   );
 }
 
@@ -170,9 +298,13 @@ export function UserPanel(props: { id: string; focus?: boolean; onClose: () => v
                 <dt>Source</dt>
                 <dd>{row.source === "jit" ? "First SAML login (JIT)" : row.source === "scim" ? "SCIM" : "Sample data"}</dd>
                 <dt>Last login</dt>
-                <dd>{when(row.last_login)}</dd>
+                <dd>
+                  <When at={row.last_login} full empty="Never logged in" />
+                </dd>
                 <dt>Last change</dt>
-                <dd>{when(row.last_modified)}</dd>
+                <dd>
+                  <When at={row.last_modified} full />
+                </dd>
                 <dt>id</dt>
                 <dd class="mono">{row.id}</dd>
               </dl>
@@ -184,24 +316,20 @@ export function UserPanel(props: { id: string; focus?: boolean; onClose: () => v
               </div>
             )}
             {tab === "timeline" && (
-              <ol class="timeline">
-                {detail.events.length === 0 && <li class="muted">No request has touched this user yet.</li>}
-                {detail.events
-                  .slice()
-                  .reverse()
-                  .map((e) => (
-                    <li data-simulated={e.simulated ? "true" : undefined}>
-                      <div>
-                        <span class={`status-code s${Math.floor(e.status / 100)}`}>{e.status}</span>{" "}
-                        {e.simulated && <SimulatedBadge />}
-                        <span class="mono">{e.method}</span> <span title={e.at}>{when(e.at)}</span>{" "}
-                        <span class="muted">{e.token_name ?? "no token"} · {e.client ?? "unknown client"}</span>
-                      </div>
-                      {e.error && <div class="error-text">{e.error}</div>}
-                      <DiffList diff={e.diff} />
-                    </li>
-                  ))}
-              </ol>
+              <>
+                {detail.events.length >= TIMELINE_LIMIT && (
+                  <p class="hint">The latest {num(detail.events.length)} entries; Activity has the rest.</p>
+                )}
+                <ol class="timeline" aria-label="Timeline, newest first">
+                  {detail.events.length === 0 && <li class="muted">Nothing is logged for this user yet.</li>}
+                  {detail.events
+                    .slice()
+                    .reverse()
+                    .map((e) => (
+                      <TimelineEntry key={e.id} e={e} roleAttr={roles?.role_attribute ?? null} />
+                    ))}
+                </ol>
+              </>
             )}
           </div>
         </>
