@@ -3,9 +3,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
+  ActivityEntry,
   AppInfo,
   CommandError,
   EventRecord,
+  EventsPage,
   EventsQuery,
   ExportFormat,
   Exported,
@@ -76,6 +78,13 @@ export const api = {
   /** Every user the query matches (its offset and limit aside), in its order, written to a
    *  file in the Downloads folder. */
   exportUsers: (query: UsersQuery, format: ExportFormat) => call<Exported>("export_users", { query, format }),
+  /** Activity's page: the newest `limit` entries matching (before `before_id`), oldest first,
+   *  with how many match in all and whether older ones do too. */
+  eventsPage: (query: EventsQuery) => call<EventsPage>("events_page", { query }),
+  /** One entry with its request and answer bodies; `not_found` once the log pruned it. */
+  eventDetail: (id: number) => call<ActivityEntry>("event_detail", { id }),
+  /** Every entry matching the query's filters, written to a file in Downloads. */
+  exportEvents: (query: EventsQuery, format: ExportFormat) => call<Exported>("export_events", { query, format }),
 };
 
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */

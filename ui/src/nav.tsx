@@ -14,8 +14,9 @@ export interface ViewParams {
   onboarding: Record<string, never>;
   /** `user`: a userName, searched for and opened in the user's panel. */
   users: { user?: string };
-  /** `event`: an entry of the log, opened and scrolled to; the filters: what the list starts with. */
-  activity: { event?: number; errorsOnly?: boolean; hideSimulated?: boolean };
+  /** `event`: an entry of the log, opened and scrolled to; the filters: what the list starts with
+   *  (`user`: part of a userName, as typed in the User filter). */
+  activity: { event?: number; errorsOnly?: boolean; hideSimulated?: boolean; user?: string };
   health: Record<string, never>;
   simulator: Record<string, never>;
   tokens: Record<string, never>;

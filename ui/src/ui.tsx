@@ -119,13 +119,16 @@ export function TextInput(props: {
   );
 }
 
-export function CopyButton(props: { value: string; label?: string; onCopied?: () => void }) {
+/** A Copy button. `label` names what it copies for scripts (`data-copy`); `what` for people
+ *  where several Copy buttons are near ("Copy request body"); `text` replaces the word "Copy". */
+export function CopyButton(props: { value: string; label?: string; what?: string; text?: string; onCopied?: () => void }) {
   const [state, setState] = useState<"idle" | "done" | "failed">("idle");
   return (
     <button
       type="button"
       class={`copy ${state}`}
       data-copy={props.label ?? "value"}
+      aria-label={props.what && state === "idle" ? `${props.text ?? "Copy"} (${props.what})` : undefined}
       onClick={async () => {
         try {
           await copyText(props.value);
@@ -137,7 +140,7 @@ export function CopyButton(props: { value: string; label?: string; onCopied?: ()
         setTimeout(() => setState("idle"), 1500);
       }}
     >
-      {state === "done" ? "Copied" : state === "failed" ? "Copy failed" : "Copy"}
+      {state === "done" ? "Copied" : state === "failed" ? "Copy failed" : (props.text ?? "Copy")}
     </button>
   );
 }
