@@ -206,22 +206,21 @@ impl Gui {
                 .await
                 .unwrap_or_default()
             {
-                if e.text().await.map(|t| t.contains(text)).unwrap_or(false) {
+                if self.text(&e).await.contains(text) {
                     return e;
                 }
             }
             if Instant::now() >= deadline {
                 self.screenshot(&format!("failed-{}", self.name)).await;
-                let seen: Vec<String> = match self.client.find_all(Locator::Css(css)).await {
-                    Ok(found) => {
-                        let mut texts = Vec::new();
-                        for e in found {
-                            texts.push(e.text().await.unwrap_or_default());
-                        }
-                        texts
-                    }
-                    Err(_) => Vec::new(),
-                };
+                let mut seen = Vec::new();
+                for e in self
+                    .client
+                    .find_all(Locator::Css(css))
+                    .await
+                    .unwrap_or_default()
+                {
+                    seen.push(self.text(&e).await);
+                }
                 panic!(
                     "{}: no '{css}' with the text '{text}' appeared; seen: {seen:?}",
                     self.name
@@ -229,6 +228,20 @@ impl Gui {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The text an element shows (`innerText`: what is rendered, laid out as it reads).
+    /// WebKitWebDriver's own element text comes back empty for some rendered elements.
+    pub async fn text(&self, e: &Element) -> String {
+        self.client
+            .execute(
+                "return arguments[0].innerText;",
+                vec![serde_json::to_value(e).expect("an element reference")],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// Waits until nothing matches `css`.
