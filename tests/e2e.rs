@@ -594,6 +594,15 @@ async fn the_guard_banner_holds_a_wave_until_released_from_the_keyboard() {
     assert_eq!(count.prop("value").await.unwrap().as_deref(), Some("2"));
     gui.wait_for_text("[data-card=\"guard\"]", "Now it trips at more than 2")
         .await;
+    // Scrolled to, as a person would: WebKitWebDriver does not scroll a field that is only
+    // partly in view, and then finds it not interactable.
+    gui.client
+        .execute(
+            "document.querySelector('[data-card=\"guard\"]').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scroll to the guard's settings");
     count.clear().await.expect("clear");
     count.send_keys("many").await.expect("type");
     count.send_keys(ENTER).await.expect("Enter");
@@ -794,5 +803,205 @@ async fn a_cli_token_verifies_the_guide_and_health_shows_what_the_traffic_shows(
     gui.click("[data-testid=\"confirm-ok\"]").await;
     gui.wait_gone("[data-finding=\"refused_role\"]").await;
     gui.wait_for("[data-finding=\"create_refused\"]").await;
+    gui.close().await;
+}
+
+/// 400 of Okta's requests in the log (more than Activity's first page) and a token; the app
+/// opens this database in demo mode (with its sample week on top).
+struct BusyLog(tokio::sync::oneshot::Sender<String>);
+impl gui::AsyncPrepare for BusyLog {
+    async fn run(self, db: &std::path::Path) {
+        let store = scim_store::open(&db.to_string_lossy())
+            .await
+            .expect("open the database");
+        let core = scim_server::core::Core::new(store.clone())
+            .await
+            .expect("core");
+        let (token, secret) = core
+            .create_token("okta-prod", scim_store::Permission::UserModify, None)
+            .await
+            .expect("token");
+        let now = chrono::Utc::now();
+        let events: Vec<scim_store::NewEvent> = (0..400)
+            .map(|i| scim_store::NewEvent {
+                at: scim_store::format_time(now - chrono::Duration::minutes(900 - i)),
+                token_name: Some("okta-prod".into()),
+                token_id: Some(token.id),
+                client: Some("Okta SCIM Client 1.0.0".into()),
+                method: "GET".into(),
+                path: format!("/scim/v2/Users?filter=userName%20eq%20%22old{i}%40example.com%22"),
+                status: 200,
+                count: 1,
+                ..Default::default()
+            })
+            .collect();
+        store.append_events(&events).await.expect("events");
+        let _ = self.0.send(secret);
+    }
+}
+
+/// Reads `data-user` of every rendered row, in order.
+async fn row_users(gui: &Gui) -> Vec<String> {
+    let v = gui
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-user]')].map(e => e.getAttribute('data-user'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn investigations_page_back_sort_and_see_changes_from_elsewhere() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let gui = Gui::launch("investigate", true, BusyLog(tx)).await;
+    let secret = rx.await.expect("the token");
+
+    // A refused role, with the bodies kept.
+    let id = gui.user_id(&secret, "ava.dubois@example.com").await;
+    let (status, _) = gui
+        .okta(&secret, "GET", &format!("/Users/{id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    let bad = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "pantherRole", "value": "Superuser"}]});
+    let (status, _) = gui
+        .okta(&secret, "PATCH", &format!("/Users/{id}"), Some(bad))
+        .await;
+    assert_eq!(status, 400);
+
+    // Activity: the newest page of all that match, then older ones by keyset.
+    gui.nav("activity").await;
+    let count = gui
+        .wait_for("[data-testid=\"activity-count\"][data-shown=\"300\"]")
+        .await;
+    let total: u64 = count
+        .attr("data-total")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(total > 400, "{total}");
+    gui.click("[data-testid=\"load-older\"]").await;
+    gui.wait_for(&format!(
+        "[data-testid=\"activity-count\"][data-shown=\"{}\"]",
+        total.min(600)
+    ))
+    .await;
+    gui.wait_for_text("li.event", "Lookup old0@example.com")
+        .await;
+
+    // The refused request's bodies, with Copy and Copy as curl; reads hidden leave it in view.
+    gui.click("input[name=\"hide-reads\"]").await;
+    let refused = gui
+        .wait_for_text(
+            "li.event",
+            "Refused role 'Superuser' for ava.dubois@example.com",
+        )
+        .await;
+    refused.click().await.expect("open the entry");
+    let request = gui
+        .wait_for_text("[data-testid=\"request-body\"]", "Superuser")
+        .await;
+    assert!(gui.text(&request).await.contains("pantherRole"));
+    gui.wait_for_text("[data-testid=\"response-body\"]", "invalidValue")
+        .await;
+    gui.wait_for("[data-copy=\"curl\"]").await;
+    gui.wait_for("[data-copy=\"request-body\"]").await;
+    gui.screenshots("activity-detail").await;
+
+    // Users: sorted by userName, then back; by default the latest change first.
+    gui.nav("users").await;
+    gui.wait_for("[data-user]").await;
+    gui.click("button[data-sort=\"user_name\"]").await;
+    gui.wait_for("[data-col=\"user_name\"][aria-sort=\"ascending\"]")
+        .await;
+    let deadline = Instant::now() + WAIT;
+    let up = loop {
+        let rows = row_users(&gui).await;
+        let mut sorted = rows.clone();
+        sorted.sort();
+        if !rows.is_empty() && rows == sorted {
+            break rows;
+        }
+        assert!(Instant::now() < deadline, "never sorted: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    gui.click("button[data-sort=\"user_name\"]").await;
+    gui.wait_for("[data-col=\"user_name\"][aria-sort=\"descending\"]")
+        .await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let rows = row_users(&gui).await;
+        if rows.first() > up.first() && rows.first() >= rows.last() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never reversed: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    gui.click("button[data-sort=\"last_modified\"]").await;
+    gui.wait_for("[data-col=\"last_modified\"][aria-sort=\"descending\"]")
+        .await;
+    gui.screenshots("users-sorted").await;
+
+    // A user made by another process (as `scim-console user jit` makes one) appears with no
+    // click, at the top: the latest change.
+    let other = scim_server::core::Core::new(
+        scim_store::open(&gui.db.to_string_lossy())
+            .await
+            .expect("the database"),
+    )
+    .await
+    .expect("core");
+    other
+        .jit_login(
+            "from.the.cli@example.com",
+            "From",
+            "Cli",
+            None,
+            &scim_store::ChangeContext::by("scim-console"),
+        )
+        .await
+        .expect("a login elsewhere");
+    gui.wait_for("[data-user=\"from.the.cli@example.com\"]")
+        .await;
+    assert_eq!(
+        row_users(&gui).await.first().map(String::as_str),
+        Some("from.the.cli@example.com")
+    );
+
+    // Deactivated in the console: in the user's timeline, as the console's change.
+    gui.click("[data-user=\"from.the.cli@example.com\"]").await;
+    gui.wait_for_text("aside.panel button", "Deactivate")
+        .await
+        .click()
+        .await
+        .expect("deactivate");
+    if let Ok(ok) = gui
+        .client
+        .wait()
+        .at_most(Duration::from_secs(2))
+        .for_element(Locator::Css("[data-testid=\"confirm-ok\"]"))
+        .await
+    {
+        ok.click().await.expect("confirm");
+    }
+    gui.wait_for("[data-user=\"from.the.cli@example.com\"][data-active=\"false\"]")
+        .await;
+    gui.wait_for_text("aside.panel nav.tabs button", "Timeline")
+        .await
+        .click()
+        .await
+        .expect("open the timeline");
+    let entry = gui
+        .wait_for("aside.panel .timeline li[data-actor=\"console\"]")
+        .await;
+    assert!(gui.text(&entry).await.contains("Deactivated"));
+    gui.wait_for("aside.panel .timeline li[data-actor=\"login\"]")
+        .await;
+    gui.screenshot("user-timeline").await;
     gui.close().await;
 }

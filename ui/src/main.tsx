@@ -134,9 +134,10 @@ function App() {
             )}
           </nav>
           <main ref={mainRef}>
+            {/* First, so it stays at the top of every screen while the view scrolls. */}
+            {info && <StatusStrip health={health} />}
             {info?.demo && <DemoBanner info={info} />}
             {info && <GuardBanner guard={guard} />}
-            {info && <StatusStrip health={health} />}
             <ErrorBox error={error} />
             {info && <View key={`${view}-${route.key}`} params={route.params} />}
           </main>
