@@ -626,10 +626,7 @@ async fn the_guard_banner_holds_a_wave_until_released_from_the_keyboard() {
 struct WaitingLong;
 impl gui::AsyncPrepare for WaitingLong {
     async fn run(self, db: &std::path::Path) {
-        let store = scim_store::open(&db.to_string_lossy())
-            .await
-            .expect("open the database");
-        let core = scim_server::core::Core::new(store).await.expect("core");
+        let core = gui::core_at(db).await;
         let (token, _) = core
             .create_token("Okta-SCIM", scim_store::Permission::UserModify, None)
             .await
@@ -679,10 +676,7 @@ async fn step_3_offers_troubleshooting_when_okta_s_first_request_does_not_come()
 struct TokenAndUser(tokio::sync::oneshot::Sender<String>);
 impl gui::AsyncPrepare for TokenAndUser {
     async fn run(self, db: &std::path::Path) {
-        let store = scim_store::open(&db.to_string_lossy())
-            .await
-            .expect("open the database");
-        let core = scim_server::core::Core::new(store).await.expect("core");
+        let core = gui::core_at(db).await;
         core.jit_login(
             "dana@example.com",
             "Dana",
@@ -949,13 +943,7 @@ async fn investigations_page_back_sort_and_see_changes_from_elsewhere() {
 
     // A user made by another process (as `scim-console user jit` makes one) appears with no
     // click, at the top: the latest change.
-    let other = scim_server::core::Core::new(
-        scim_store::open(&gui.db.to_string_lossy())
-            .await
-            .expect("the database"),
-    )
-    .await
-    .expect("core");
+    let other = gui::core_at(&gui.db).await;
     other
         .jit_login(
             "from.the.cli@example.com",

@@ -437,6 +437,15 @@ impl Gui {
     }
 }
 
+/// A core of its own on the database the app opens, as the command line (or a headless server)
+/// would have: what it changes, the app sees.
+pub async fn core_at(db: &Path) -> std::sync::Arc<scim_server::core::Core> {
+    let store = scim_store::open(&db.to_string_lossy())
+        .await
+        .expect("open the database");
+    scim_server::core::Core::new(store).await.expect("core")
+}
+
 /// Something to do to the database before the app opens it.
 pub trait AsyncPrepare {
     async fn run(self, db: &Path);
@@ -463,10 +472,7 @@ pub struct WithSettings(
 );
 impl AsyncPrepare for WithSettings {
     async fn run(self, db: &Path) {
-        let store = scim_store::open(&db.to_string_lossy())
-            .await
-            .expect("open the database");
-        let core = scim_server::core::Core::new(store).await.expect("core");
+        let core = core_at(db).await;
         for (key, value) in self.1 {
             core.set_setting(key, value)
                 .await

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use scim_protocol::filter;
-use scim_server::core::Core;
 use scim_server::settings::{self, Policy};
 use scim_server::{ApiError, Runtime};
 use scim_store::{
@@ -106,7 +105,8 @@ pub type CmdResult<T> = Result<T, CommandError>;
 
 /// The running embedded server and what the window needs to reach it.
 pub struct Console {
-    pub core: Arc<Core>,
+    /// The server the console shows and changes (the embedded core; see [`crate::backend`]).
+    pub core: Arc<dyn crate::backend::Backend>,
     pub events: EventLog,
     pub base_url: String,
     pub port: u16,
@@ -714,14 +714,11 @@ impl Console {
             "Operations": ops,
         });
         let ops = scim_protocol::patch::parse(&body).map_err(scim_server::ApiError::from)?;
-        let (rec, _) = self
+        let rec = self
             .core
             .patch_user(
-                &rt,
                 id,
-                std::sync::Arc::new(ops),
-                false,
-                None,
+                ops,
                 &ChangeContext::audited(
                     CONSOLE,
                     scim_store::CONSOLE_METHOD,

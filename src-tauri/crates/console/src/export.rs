@@ -123,41 +123,21 @@ impl Console {
                 break;
             }
         }
-        let name = format!("scim-users-{}.{}", stamp(), ext(format));
-        let count = rows.len() as u64;
-        let dir = dir.to_owned();
-        let path = tokio::task::spawn_blocking(move || {
-            write_file(&dir, &name, |w| match format {
-                ExportFormat::Json => {
-                    serde_json::to_writer_pretty(w, &rows).map_err(|e| e.to_string())
-                }
-                ExportFormat::Csv => {
-                    let mut c = csv::Writer::from_writer(w);
-                    for r in &rows {
-                        c.serialize(UserLine {
-                            user_name: &r.user_name,
-                            name: &r.name,
-                            email: r.email.as_deref().unwrap_or(""),
-                            role: &r.role,
-                            role_from_idp: r.role_from_idp,
-                            active: r.active,
-                            source: r.source.as_str(),
-                            last_login: r.last_login.as_deref().unwrap_or(""),
-                            last_modified: &r.last_modified,
-                            id: &r.id,
-                        })
-                        .map_err(csv_err)?;
-                    }
-                    c.flush().map_err(|e| e.to_string())
-                }
+        save(dir, "users", format, rows, |c, r| {
+            c.serialize(UserLine {
+                user_name: &r.user_name,
+                name: &r.name,
+                email: r.email.as_deref().unwrap_or(""),
+                role: &r.role,
+                role_from_idp: r.role_from_idp,
+                active: r.active,
+                source: r.source.as_str(),
+                last_login: r.last_login.as_deref().unwrap_or(""),
+                last_modified: &r.last_modified,
+                id: &r.id,
             })
         })
         .await
-        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))??;
-        Ok(Exported {
-            path: path.to_string_lossy().into_owned(),
-            rows: count,
-        })
     }
 
     /// Every entry the query's filters match (without bodies), oldest first, to `dir`.
@@ -192,49 +172,61 @@ impl Console {
             }
         }
         let rows: Vec<ActivityEntry> = pages.into_iter().rev().flatten().collect();
-        let name = format!("scim-activity-{}.{}", stamp(), ext(format));
-        let count = rows.len() as u64;
-        let dir = dir.to_owned();
-        let path = tokio::task::spawn_blocking(move || {
-            write_file(&dir, &name, |w| match format {
-                ExportFormat::Json => {
-                    serde_json::to_writer_pretty(w, &rows).map_err(|e| e.to_string())
-                }
-                ExportFormat::Csv => {
-                    let mut c = csv::Writer::from_writer(w);
-                    for r in &rows {
-                        let e = &r.record.event;
-                        let o = |s: &Option<String>| s.clone().unwrap_or_default();
-                        c.serialize(EventLine {
-                            id: r.record.id,
-                            at: &e.at,
-                            summary: &r.summary,
-                            method: &e.method,
-                            path: &r.decoded_path,
-                            status: e.status,
-                            user_name: &o(&e.user_name),
-                            client: &o(&e.client),
-                            token_name: &o(&e.token_name),
-                            address: &o(&e.address),
-                            role: &o(&e.role),
-                            error: &o(&e.error),
-                            count: e.count,
-                            simulated: e.simulated,
-                            latency_ms: e.latency_us as f64 / 1000.0,
-                        })
-                        .map_err(csv_err)?;
-                    }
-                    c.flush().map_err(|e| e.to_string())
-                }
+        save(dir, "activity", format, rows, |c, r| {
+            let e = &r.record.event;
+            let o = |s: &Option<String>| s.clone().unwrap_or_default();
+            c.serialize(EventLine {
+                id: r.record.id,
+                at: &e.at,
+                summary: &r.summary,
+                method: &e.method,
+                path: &r.decoded_path,
+                status: e.status,
+                user_name: &o(&e.user_name),
+                client: &o(&e.client),
+                token_name: &o(&e.token_name),
+                address: &o(&e.address),
+                role: &o(&e.role),
+                error: &o(&e.error),
+                count: e.count,
+                simulated: e.simulated,
+                latency_ms: e.latency_us as f64 / 1000.0,
             })
         })
         .await
-        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))??;
-        Ok(Exported {
-            path: path.to_string_lossy().into_owned(),
-            rows: count,
-        })
     }
+}
+
+/// Writes `rows` as `scim-KIND-TIME.csv|json` in `dir`, off the async workers: JSON as they
+/// serialise, CSV a line each as `line` writes it.
+async fn save<T: Serialize + Send + 'static>(
+    dir: &Path,
+    kind: &str,
+    format: ExportFormat,
+    rows: Vec<T>,
+    line: fn(&mut csv::Writer<&mut dyn Write>, &T) -> Result<(), csv::Error>,
+) -> CmdResult<Exported> {
+    let name = format!("scim-{kind}-{}.{}", stamp(), ext(format));
+    let count = rows.len() as u64;
+    let dir = dir.to_owned();
+    let path = tokio::task::spawn_blocking(move || {
+        write_file(&dir, &name, |w| match format {
+            ExportFormat::Json => serde_json::to_writer_pretty(w, &rows).map_err(|e| e.to_string()),
+            ExportFormat::Csv => {
+                let mut c = csv::Writer::from_writer(w);
+                for r in &rows {
+                    line(&mut c, r).map_err(csv_err)?;
+                }
+                c.flush().map_err(|e| e.to_string())
+            }
+        })
+    })
+    .await
+    .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))??;
+    Ok(Exported {
+        path: path.to_string_lossy().into_owned(),
+        rows: count,
+    })
 }
 
 fn ext(f: ExportFormat) -> &'static str {

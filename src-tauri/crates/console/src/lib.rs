@@ -4,6 +4,7 @@
 //! roles, settings, the deprovisioning guard, the simulator, starting and stopping the
 //! embedded server, and the app's log files — lives here, built and tested without a webview.
 
+pub mod backend;
 pub mod console;
 pub mod embedded;
 pub mod evidence;

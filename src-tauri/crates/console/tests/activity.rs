@@ -2,12 +2,13 @@
 //! newest entries with the total that matches, older pages by id, reads hidden, time ranges,
 //! plain summaries, and each entry's request and answer bodies kept with secrets redacted.
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use scim_console_core::console::{Console, EventsQuery};
-use scim_console_core::embedded::{self, StartOptions};
 use scim_store::ChangeContext;
 
 async fn send(c: &Console, secret: &str, method: &str, path: &str, body: Option<Value>) -> u16 {
@@ -26,15 +27,7 @@ fn q() -> EventsQuery {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activity_pages_back_through_history_and_keeps_bodies_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let (c, serve) = embedded::start(StartOptions {
-        demo: false,
-        db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
-        listen: Some("127.0.0.1:0".to_owned()),
-        history: false,
-    })
-    .await
-    .unwrap();
-    tokio::spawn(serve);
+    let (c, _) = common::start(&dir, false, false).await;
     let secret = c
         .create_token("okta", "UserModify", None)
         .await

@@ -2,25 +2,17 @@
 //! SQLite file (as the command line or a headless server would open it) creates a user, and the
 //! console hears of it; its own changes it was told of already are not announced again.
 
+mod common;
+
 use std::time::Duration;
 
-use scim_console_core::embedded::{self, StartOptions};
 use scim_server::core::Core;
 use scim_store::ChangeContext;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_created_by_another_process_is_announced() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("c.db").to_string_lossy().into_owned();
-    let (console, serve) = embedded::start(StartOptions {
-        demo: false,
-        db: Some(db.clone()),
-        listen: Some("127.0.0.1:0".to_owned()),
-        history: false,
-    })
-    .await
-    .expect("start the console");
-    tokio::spawn(serve);
+    let (console, db) = common::start(&dir, false, false).await;
     let mut external = console.external.subscribe();
     // Let the watcher take its first look.
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -3,30 +3,21 @@
 //! the connection, misconfigurations seen in traffic become findings with their fixes, and the
 //! simulator's requests count for nothing.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use scim_console_core::console::Console;
-use scim_console_core::embedded::{self, StartOptions};
 use scim_console_core::health::{FindingAction, HealthView, Severity};
 use scim_console_core::onboarding::{OnboardingChange, OnboardingView};
 use scim_server::core::Core;
 use scim_store::{ChangeContext, Permission};
 
 async fn console(dir: &tempfile::TempDir) -> (Arc<Console>, String) {
-    let db = dir.path().join("c.db").to_string_lossy().into_owned();
-    let (console, serve) = embedded::start(StartOptions {
-        demo: false,
-        db: Some(db.clone()),
-        listen: Some("127.0.0.1:0".to_owned()),
-        history: false,
-    })
-    .await
-    .expect("start the console");
-    tokio::spawn(serve);
-    (console, db)
+    common::start(dir, false, false).await
 }
 
 /// Creates a token the way the command line does: a core of its own on the same file.
@@ -270,15 +261,7 @@ async fn a_token_about_to_expire_and_the_simulator_are_seen_for_what_they_are() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_mode_comes_with_a_week_of_history_that_verifies_no_step() {
     let dir = tempfile::tempdir().unwrap();
-    let (c, serve) = embedded::start(StartOptions {
-        demo: true,
-        db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
-        listen: Some("127.0.0.1:0".to_owned()),
-        history: true,
-    })
-    .await
-    .unwrap();
-    tokio::spawn(serve);
+    let (c, _) = common::start(&dir, true, true).await;
     let page = c
         .events_page(scim_console_core::console::EventsQuery {
             limit: Some(2000),

@@ -1,20 +1,28 @@
-//! What the console's tests share: a console in demo mode on a real SQLite file, its embedded
-//! server on 127.0.0.1:0.
+//! What the console's tests share: a console on a real SQLite file, its embedded server on
+//! 127.0.0.1:0. (Each test file uses some of it.)
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
 use scim_console_core::console::Console;
 use scim_console_core::embedded::{self, StartOptions};
 
-pub async fn demo_console(dir: &tempfile::TempDir) -> Arc<Console> {
+/// A console on a new database in `dir` (`c.db`), in demo mode or not, and the database's path.
+pub async fn start(dir: &tempfile::TempDir, demo: bool, history: bool) -> (Arc<Console>, String) {
+    let db = dir.path().join("c.db").to_string_lossy().into_owned();
     let (console, serve) = embedded::start(StartOptions {
-        demo: true,
-        db: Some(dir.path().join("c.db").to_string_lossy().into_owned()),
+        demo,
+        db: Some(db.clone()),
         listen: Some("127.0.0.1:0".to_owned()),
-        history: false,
+        history,
     })
     .await
     .expect("start the console");
     tokio::spawn(serve);
-    console
+    (console, db)
+}
+
+/// A console in demo mode (without the sample week).
+pub async fn demo_console(dir: &tempfile::TempDir) -> Arc<Console> {
+    start(dir, true, false).await.0
 }
