@@ -797,6 +797,12 @@ async fn a_cli_token_verifies_the_guide_and_health_shows_what_the_traffic_shows(
     gui.click("[data-testid=\"confirm-ok\"]").await;
     gui.wait_gone("[data-finding=\"refused_role\"]").await;
     gui.wait_for("[data-finding=\"create_refused\"]").await;
+
+    // The zoom keys: Ctrl+= zooms in a step, Ctrl+0 goes back to 100 %.
+    gui.keys("\u{E009}=\u{E000}").await;
+    gui.wait_for("html[data-zoom=\"110\"]").await;
+    gui.keys("\u{E009}0\u{E000}").await;
+    gui.wait_for("html[data-zoom=\"100\"]").await;
     gui.close().await;
 }
 
