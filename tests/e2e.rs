@@ -293,7 +293,7 @@ async fn live_users_activity_and_the_simulator() {
     gui.wait_for("[data-user=\"jordan.lee@example.com\"][data-active=\"false\"]")
         .await;
     // The user's timeline labels the simulated requests too.
-    gui.click("[data-user=\"jordan.lee@example.com\"]").await;
+    gui.open_row("[data-user=\"jordan.lee@example.com\"]").await;
     gui.wait_for_text("aside.panel nav.tabs button", "Timeline")
         .await
         .click()

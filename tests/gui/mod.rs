@@ -181,17 +181,26 @@ impl Gui {
     }
 
     pub async fn wait_for(&self, css: &str) -> Element {
-        match self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-        {
-            Ok(e) => e,
-            Err(e) => {
-                self.screenshot(&format!("failed-{}", self.name)).await;
-                panic!("{}: '{css}' never appeared: {e}", self.name)
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self
+                .client
+                .wait()
+                .at_most(left)
+                .for_element(Locator::Css(css))
+                .await
+            {
+                Ok(e) => return e,
+                // A live update replaced the element while WebKitWebDriver was reading it:
+                // look again.
+                Err(e) if Instant::now() < deadline && e.to_string().contains("Stale element") => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => {
+                    self.screenshot(&format!("failed-{}", self.name)).await;
+                    panic!("{}: '{css}' never appeared: {e}", self.name)
+                }
             }
         }
     }
@@ -265,6 +274,36 @@ impl Gui {
             .send_keys(keys)
             .await
             .unwrap_or_else(|e| panic!("{}: keys {keys:?}: {e}", self.name));
+    }
+
+    /// Clicks a users-table row until its panel is open: under load a live refresh can
+    /// re-render the row between WebDriver finding it and clicking it. The panel must then stay.
+    pub async fn open_row(&self, css: &str) {
+        for attempt in 0..3 {
+            if let Ok(row) = self.client.find(Locator::Css(css)).await {
+                let _ = row.click().await;
+            }
+            let opened = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(3))
+                .for_element(Locator::Css("aside.panel"))
+                .await
+                .is_ok();
+            if opened {
+                if attempt > 0 {
+                    eprintln!("{}: the row opened on click {}", self.name, attempt + 1);
+                }
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                if self.client.find(Locator::Css("aside.panel")).await.is_err() {
+                    self.screenshot(&format!("failed-{}", self.name)).await;
+                    panic!("{}: the user's panel closed on its own", self.name);
+                }
+                return;
+            }
+        }
+        self.screenshot(&format!("failed-{}", self.name)).await;
+        panic!("{}: clicking '{css}' never opened its panel", self.name);
     }
 
     /// Resizes the window (the display is 1,280 × 800).

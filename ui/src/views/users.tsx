@@ -429,7 +429,8 @@ export function UsersView(props: { params?: ViewParams["users"] }) {
 
   /** Runs the search with what the boxes say (`filter`: with this filter instead). */
   const search = (filter = draft.filter) => {
-    setQuery((q) => ({ ...q, text: draft.text, filter }));
+    // The same search again changes nothing: the table is not emptied and read again.
+    setQuery((q) => (q.text === draft.text && q.filter === filter ? q : { ...q, text: draft.text, filter }));
     setNotFound(null);
   };
   const sortBy = (sort: UserSort) =>
