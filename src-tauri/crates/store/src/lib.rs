@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 pub mod bounds;
 pub mod events;
 mod filter_sql;
+mod groups;
 pub mod sqlite;
 pub mod types;
 
@@ -57,6 +58,17 @@ pub trait StoreRead: Send + Sync + 'static {
     async fn count_users(&self) -> Result<UserCounts>;
     /// The first `limit` users who never logged in (in creation order).
     async fn never_logged_in(&self, limit: u64) -> Result<Vec<UserRecord>>;
+
+    // Groups.
+    async fn get_group(&self, id: &str) -> Result<Option<GroupRecord>>;
+    /// The group with this displayName, compared case-insensitively.
+    async fn find_group_by_display_name(&self, name: &str) -> Result<Option<GroupRecord>>;
+    /// Groups in creation order, from the 0-based `offset`; and how many there are.
+    async fn list_groups(&self, offset: u64, limit: u64) -> Result<(Vec<GroupRecord>, u64)>;
+    /// A page of a group's members, in the order they were added (`NotFound` for no group).
+    async fn group_members(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<GroupMember>>;
+    /// The groups a user is in, in the order it was added to them.
+    async fn groups_of_user(&self, user_id: &str) -> Result<Vec<UserGroup>>;
 
     // Tokens.
     async fn list_tokens(&self) -> Result<Vec<TokenRecord>>;
@@ -127,6 +139,27 @@ pub trait Store: StoreRead {
     async fn rename_user_attribute(&self, old: &str, new: &str) -> Result<u64>;
     /// Inserts many users in one transaction (demo data, benchmarks); no change events.
     async fn bulk_insert_users(&self, users: Vec<UserWrite>) -> Result<u64>;
+
+    // Groups.
+    /// Inserts a group with its members (user ids); `Conflict` when the displayName is taken
+    /// (case-insensitively), `Invalid` naming the ids that are no user — nothing is written then.
+    async fn insert_group(
+        &self,
+        group: GroupWrite,
+        members: &[String],
+        ctx: &ChangeContext,
+    ) -> Result<(GroupRecord, MembersChanged)>;
+    /// Replaces `old`'s attributes with `new`'s and applies `members`, if `old.version` is still
+    /// current (else `VersionMismatch`); only the member rows named are read or written.
+    async fn update_group(
+        &self,
+        old: &GroupRecord,
+        new: GroupWrite,
+        members: &MemberChange,
+        ctx: &ChangeContext,
+    ) -> Result<(GroupRecord, MembersChanged)>;
+    /// Deletes `old` (its users stay) if `old.version` is still current.
+    async fn delete_group(&self, old: &GroupRecord, ctx: &ChangeContext) -> Result<()>;
 
     // Tokens.
     async fn insert_token(&self, token: NewToken) -> Result<TokenRecord>;

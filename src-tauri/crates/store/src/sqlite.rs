@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 
 use crate::filter_sql::{self, Bind};
 use crate::types::*;
-use crate::{bounds, diff, Result, Retention, Store, StoreError, StoreRead};
+use crate::{bounds, diff, groups, Result, Retention, Store, StoreError, StoreRead};
 
 const USER_COLUMNS: &str = "seq, id, user_name, data, active, role, source, last_login, created, \
                             last_modified, version, password_hash";
@@ -567,23 +567,43 @@ fn held_from_read(r: &rusqlite::Row<'_>) -> Result<HeldRequest> {
     })
 }
 
-/// The event-log entry of a request that changed a user, completed with what the store knows.
-fn change_event(
+/// The log entry of a change made by a request (none outside one): the request's entry,
+/// completed with the resource, the diff and the latency up to now.
+fn request_event(
     ctx: &ChangeContext,
     status: u16,
-    rec: &UserRecord,
+    (kind, id, name): (&str, &str, &str),
     diff: &[crate::AttrChange],
 ) -> Option<NewEvent> {
     let r = ctx.request.as_ref()?;
     Some(NewEvent {
         status,
         latency_us: u64::try_from(r.started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        resource_type: Some("User".to_owned()),
-        resource_id: Some(rec.id.clone()),
-        user_name: Some(rec.user_name.clone()),
+        resource_type: Some(kind.to_owned()),
+        resource_id: Some(id.to_owned()),
+        user_name: Some(name.to_owned()),
         diff: diff.to_vec(),
         ..r.event.clone()
     })
+}
+
+fn change_event(
+    ctx: &ChangeContext,
+    status: u16,
+    rec: &UserRecord,
+    diff: &[crate::AttrChange],
+) -> Option<NewEvent> {
+    request_event(ctx, status, ("User", &rec.id, &rec.user_name), diff)
+}
+
+/// A group's entry: its name stands where a user's userName would.
+fn group_event(
+    ctx: &ChangeContext,
+    status: u16,
+    rec: &GroupRecord,
+    diff: &[crate::AttrChange],
+) -> Option<NewEvent> {
+    request_event(ctx, status, ("Group", &rec.id, &rec.display_name), diff)
 }
 
 /// Every column of an entry but its bodies: lists never read those.
@@ -860,6 +880,110 @@ impl StoreRead for SqliteStore {
                 ),
                 [limit],
                 user_from_read,
+            )
+        })
+        .await
+    }
+
+    async fn get_group(&self, id: &str) -> Result<Option<GroupRecord>> {
+        let id = id.to_owned();
+        self.read(Cost::Point, move |conn| {
+            query_one(
+                conn,
+                &format!("SELECT {} FROM groups WHERE id = ?", groups::GROUP_COLUMNS),
+                [id],
+                groups::group_from_read,
+            )
+        })
+        .await
+    }
+
+    async fn find_group_by_display_name(&self, name: &str) -> Result<Option<GroupRecord>> {
+        let key = name.trim().to_lowercase();
+        self.read(Cost::Point, move |conn| {
+            query_one(
+                conn,
+                &format!(
+                    "SELECT {} FROM groups WHERE display_name_key = ?",
+                    groups::GROUP_COLUMNS
+                ),
+                [key],
+                groups::group_from_read,
+            )
+        })
+        .await
+    }
+
+    async fn list_groups(&self, offset: u64, limit: u64) -> Result<(Vec<GroupRecord>, u64)> {
+        self.read(Cost::Scan, move |conn| {
+            let rows = query_all(
+                conn,
+                &format!(
+                    "SELECT {} FROM groups ORDER BY seq LIMIT ? OFFSET ?",
+                    groups::GROUP_COLUMNS
+                ),
+                [
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX),
+                ],
+                groups::group_from_read,
+            )?;
+            let total: i64 = conn.query_row("SELECT COUNT(*) FROM groups", [], |r| r.get(0))?;
+            Ok((rows, u64::try_from(total).unwrap_or(0)))
+        })
+        .await
+    }
+
+    async fn group_members(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<GroupMember>> {
+        let id = id.to_owned();
+        self.read(Cost::Scan, move |conn| {
+            let seq: Option<i64> = conn
+                .query_row("SELECT seq FROM groups WHERE id = ?", [&id], |r| r.get(0))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?;
+            let seq =
+                seq.ok_or_else(|| StoreError::NotFound(format!("no group with id '{id}'")))?;
+            query_all(
+                conn,
+                "SELECT u.id, COALESCE(json_extract(u.data, '$.displayName'), u.user_name) \
+                 FROM group_members m INDEXED BY group_members_group \
+                 JOIN users u ON u.seq = m.user_seq \
+                 WHERE m.group_seq = ? ORDER BY m.m LIMIT ? OFFSET ?",
+                [
+                    seq,
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX),
+                ],
+                |r| {
+                    Ok(GroupMember {
+                        value: r.get(0)?,
+                        display: r.get(1)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn groups_of_user(&self, user_id: &str) -> Result<Vec<UserGroup>> {
+        let id = user_id.to_owned();
+        self.read(Cost::Point, move |conn| {
+            query_all(
+                conn,
+                "SELECT g.id, g.display_name FROM users u \
+                 JOIN group_members m ON m.user_seq = u.seq \
+                 JOIN groups g ON g.seq = m.group_seq \
+                 WHERE u.id = ? ORDER BY m.m",
+                [id],
+                |r| {
+                    Ok(UserGroup {
+                        id: r.get(0)?,
+                        display_name: r.get(1)?,
+                    })
+                },
             )
         })
         .await
@@ -1220,6 +1344,122 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(n)
+    }
+
+    async fn insert_group(
+        &self,
+        group: GroupWrite,
+        members: &[String],
+        ctx: &ChangeContext,
+    ) -> Result<(GroupRecord, MembersChanged)> {
+        let (name, external, data) = groups::derive(&group)?;
+        let now = now();
+        let mut tx = self.write.begin().await?;
+        let users = groups::resolve_users(&mut tx, members, true).await?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO groups (id, display_name, display_name_key, external_id, created, \
+             last_modified, version, data) VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING seq",
+        )
+        .bind(&group.id)
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(&external)
+        .bind(&now)
+        .bind(&now)
+        .bind(&data)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| conflict(e, groups::name_taken(&name)))?;
+        let added = groups::add_members(&mut tx, seq, &users).await?;
+        let mut data = group.data;
+        data.remove("members");
+        let rec = GroupRecord {
+            id: group.id,
+            display_name: name,
+            data,
+            member_count: added.len() as u64,
+            created: now.clone(),
+            last_modified: now,
+            version: 1,
+        };
+        let changed = MembersChanged {
+            added,
+            removed: Vec::new(),
+        };
+        let d = groups::group_diff(&Map::new(), &rec.data, &changed);
+        if let Some(e) = group_event(ctx, 201, &rec, &d) {
+            insert_events(&mut tx, &[e]).await?;
+        }
+        tx.commit().await?;
+        Ok((rec, changed))
+    }
+
+    async fn update_group(
+        &self,
+        old: &GroupRecord,
+        new: GroupWrite,
+        members: &MemberChange,
+        ctx: &ChangeContext,
+    ) -> Result<(GroupRecord, MembersChanged)> {
+        let (name, external, data) = groups::derive(&new)?;
+        let now = now();
+        let mut tx = self.write.begin().await?;
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, \
+             last_modified = ?, version = version + 1, data = ? \
+             WHERE id = ? AND version = ? RETURNING seq",
+        )
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(&external)
+        .bind(&now)
+        .bind(&data)
+        .bind(&old.id)
+        .bind(old.version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| conflict(e, groups::name_taken(&name)))?;
+        let seq = seq.ok_or(StoreError::VersionMismatch)?;
+        let changed = groups::apply_members(&mut tx, seq, members).await?;
+        let count: i64 = sqlx::query_scalar("SELECT member_count FROM groups WHERE seq = ?")
+            .bind(seq)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut data = new.data;
+        data.remove("members");
+        let rec = GroupRecord {
+            id: old.id.clone(),
+            display_name: name,
+            data,
+            member_count: u64::try_from(count).unwrap_or(0),
+            created: old.created.clone(),
+            last_modified: now,
+            version: old.version + 1,
+        };
+        let d = groups::group_diff(&old.data, &rec.data, &changed);
+        if let Some(e) = group_event(ctx, 200, &rec, &d) {
+            insert_events(&mut tx, &[e]).await?;
+        }
+        tx.commit().await?;
+        Ok((rec, changed))
+    }
+
+    async fn delete_group(&self, old: &GroupRecord, ctx: &ChangeContext) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let gone = sqlx::query("DELETE FROM groups WHERE id = ? AND version = ?")
+            .bind(&old.id)
+            .bind(old.version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Err(StoreError::VersionMismatch);
+        }
+        if let Some(e) = group_event(ctx, 204, old, &[]) {
+            insert_events(&mut tx, &[e]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn insert_token(&self, t: NewToken) -> Result<TokenRecord> {

@@ -145,6 +145,67 @@ pub struct UserCounts {
     pub never_logged_in: u64,
 }
 
+/// A stored group; its members are rows of their own ([`crate::StoreRead::group_members`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupRecord {
+    pub id: String,
+    pub display_name: String,
+    /// The resource in canonical form, without `id`, `meta` and `members`.
+    pub data: Map<String, Value>,
+    pub member_count: u64,
+    pub created: String,
+    pub last_modified: String,
+    pub version: i64,
+}
+
+impl GroupRecord {
+    /// The weak entity tag of this version (RFC 7644 §3.14).
+    pub fn etag(&self) -> String {
+        format!("W/\"{}\"", self.version)
+    }
+}
+
+/// A group to write: `data` without `members` (it must hold a non-empty `displayName`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupWrite {
+    pub id: String,
+    pub data: Map<String, Value>,
+}
+
+/// How a write changes a group's members, by user id. Only the rows named are touched.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberChange {
+    /// The whole list, replacing the current one (PUT, or a `replace` of `members`).
+    pub replace: Option<Vec<String>>,
+    /// Added after `replace` (ids already members are left as they are).
+    pub add: Vec<String>,
+    /// Removed after `replace` and `add` (ids that are not members are ignored).
+    pub remove: Vec<String>,
+}
+
+/// What a group write did to its members.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MembersChanged {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// One member of a group as a page of members lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupMember {
+    /// The user's id.
+    pub value: String,
+    /// The user's display name, else its userName.
+    pub display: String,
+}
+
+/// A group a user is in, in the order the user was added to them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserGroup {
+    pub id: String,
+    pub display_name: String,
+}
+
 /// Token permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub enum Permission {
