@@ -23,6 +23,7 @@ pub mod core;
 pub mod demo;
 mod discovery;
 pub mod error;
+pub mod group_roles;
 pub mod guard;
 pub mod ratelimit;
 mod scim;

@@ -14,6 +14,9 @@ pub const GUARD: &str = "guard";
 pub const GUARD_COUNT: &str = "guard-count";
 pub const GUARD_PERCENT: &str = "guard-percent";
 pub const GUARD_WINDOW: &str = "guard-window";
+pub const ORG_NAME: &str = "org-name";
+pub const GROUP_ROLE_PATTERN: &str = "group-role-pattern";
+pub const ON_LAST_ROLE_REMOVED: &str = "on-last-role-removed";
 
 pub const DEFAULT_ROLE_ATTRIBUTE: &str = "pantherRole";
 pub const DEFAULT_DEFAULT_ROLE: &str = "ReadOnlyAnalyst";
@@ -34,6 +37,9 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     (GUARD_COUNT, "50", "the guard trips when more deprovisions than this arrive within the window ..."),
     (GUARD_PERCENT, "10", "... and they are more than this percentage of active users"),
     (GUARD_WINDOW, "15", "the guard's window in minutes"),
+    (ORG_NAME, "", "your organisation's name, as group names carry it (the {org} of group-role-pattern)"),
+    (GROUP_ROLE_PATTERN, "", "group names that carry roles, e.g. BigPanda_{org}_BPRole_{role} (case-sensitive; spaces written as _); empty: none do"),
+    (ON_LAST_ROLE_REMOVED, "deactivate", "what happens to a user taken out of its last role group: deactivate or delete"),
 ];
 
 /// Reads a number of seconds, minutes or items within `min..=max`.
@@ -224,6 +230,25 @@ pub fn validate(key: &str, value: &str, roles: &[String]) -> Result<String, Stri
         GUARD_COUNT => number(key, value, 1, 1_000_000),
         GUARD_PERCENT => number(key, value, 0, 100),
         GUARD_WINDOW => number(key, value, 1, 1440),
+        ORG_NAME => {
+            if value.chars().count() > 100 || value.chars().any(char::is_control) {
+                return Err(format!(
+                    "org-name must be at most 100 characters, without control characters (not '{value}')"
+                ));
+            }
+            Ok(value.to_owned())
+        }
+        GROUP_ROLE_PATTERN => {
+            if value.is_empty() {
+                return Ok(String::new());
+            }
+            crate::group_roles::RolePattern::parse(value).map(|p| p.as_str().to_owned())
+        }
+        ON_LAST_ROLE_REMOVED => crate::group_roles::OnLastRoleRemoved::parse(value)
+            .map(|v| v.as_str().to_owned())
+            .ok_or_else(|| {
+                format!("on-last-role-removed must be 'deactivate' or 'delete', not '{value}'")
+            }),
         other => Err(format!(
             "unknown setting '{other}'; known settings are: {}",
             KNOWN
@@ -303,6 +328,31 @@ fn unreachable_host(host: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_role_settings_are_checked() {
+        let roles = vec!["Admin".to_owned()];
+        assert_eq!(
+            validate(GROUP_ROLE_PATTERN, " BigPanda_{org}_BPRole_{role} ", &roles).unwrap(),
+            "BigPanda_{org}_BPRole_{role}"
+        );
+        assert_eq!(validate(GROUP_ROLE_PATTERN, "", &roles).unwrap(), "");
+        assert!(validate(GROUP_ROLE_PATTERN, "BigPanda_{org}", &roles)
+            .unwrap_err()
+            .contains("{role}"));
+        assert_eq!(
+            validate(ON_LAST_ROLE_REMOVED, "Delete", &roles).unwrap(),
+            "delete"
+        );
+        assert!(validate(ON_LAST_ROLE_REMOVED, "ignore", &roles)
+            .unwrap_err()
+            .contains("'deactivate' or 'delete'"));
+        assert_eq!(
+            validate(ORG_NAME, "Acme Corp", &roles).unwrap(),
+            "Acme Corp"
+        );
+        assert!(validate(ORG_NAME, &"x".repeat(101), &roles).is_err());
+    }
 
     fn says(url: &str, words: &str) -> bool {
         url_warnings(url).iter().any(|w| w.contains(words))
