@@ -500,6 +500,46 @@ pub fn role_attribute(name: &str, roles: &[String]) -> AttrDef {
     a
 }
 
+/// The Group resource type (RFC 7643 §4.2): a display name, unique case-insensitively here,
+/// and members that are users. (`members` is kept as rows by the store, never as a list in the
+/// group: see the `group` module for how a PATCH changes it.)
+pub fn group_schema() -> ResourceSchema {
+    use AttrDef as A;
+    let core = Schema {
+        id: GROUP_SCHEMA.to_owned(),
+        name: "Group".to_owned(),
+        description: "Group".to_owned(),
+        attributes: vec![
+            A::string("displayName", "A human-readable name for the group.")
+                .required()
+                .unique(),
+            A::complex(
+                "members",
+                "The users in the group.",
+                vec![
+                    A::string("value", "The id of the member.").mutability(Mutability::Immutable),
+                    A::reference("$ref", &["User"], "The URI of the member.")
+                        .mutability(Mutability::Immutable),
+                    A::string("display", "The member's display name.").read_only(),
+                    A::string("type", "The kind of member: 'User'.")
+                        .canonical(&["User"])
+                        .mutability(Mutability::Immutable),
+                ],
+            )
+            .multi(),
+        ],
+    };
+    ResourceSchema {
+        name: "Group".to_owned(),
+        endpoint: "Groups".to_owned(),
+        description: "Group".to_owned(),
+        core,
+        extensions: Vec::new(),
+        common: common_attributes(),
+        limits: Limits::default(),
+    }
+}
+
 /// The User resource type (RFC 7643 §4.1, §4.3) with the role attribute in the core namespace.
 pub fn user_schema(role_attr: &str, roles: &[String]) -> ResourceSchema {
     use AttrDef as A;

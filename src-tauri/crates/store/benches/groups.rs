@@ -147,8 +147,14 @@ async fn main() {
 
     let (b, e) = (median(add_big), median(add_small));
     println!("  add {batch} members to the group of {big}: {b:.2} ms (median of {runs})");
-    println!("  add {batch} members to an empty group: {e:.2} ms (ratio {:.2})", b / e);
-    println!("  remove one member from the big group: {:.2} ms", median(remove_one));
+    println!(
+        "  add {batch} members to an empty group: {e:.2} ms (ratio {:.2})",
+        b / e
+    );
+    println!(
+        "  remove one member from the big group: {:.2} ms",
+        median(remove_one)
+    );
     println!("  the big group without its members: {read_ms:.3} ms");
     println!("  a page of 100 members half-way through: {page_ms:.2} ms");
 }
