@@ -36,5 +36,8 @@ fn okta_s_rename_and_a_membership_change_in_one_patch() {
     patch::apply(&group_schema(), &mut data, &rest).unwrap();
     assert_eq!(data["displayName"], "Sales EMEA");
     assert!(!data.contains_key("members"));
-    assert!(!data.contains_key("id"), "the id is not an attribute to store: {data:?}");
+    assert!(
+        !data.contains_key("id"),
+        "the id is not an attribute to store: {data:?}"
+    );
 }

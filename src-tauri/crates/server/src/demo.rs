@@ -81,15 +81,11 @@ pub fn numbered_user(i: u64) -> UserWrite {
         "pantherRole".into(),
         json!(["Admin", "Analyst", "ReadOnlyAnalyst"][(i % 3) as usize]),
     );
-    UserWrite {
-        id: format!("{:08x}-0000-4000-8000-{:012x}", i, i),
+    UserWrite::new(
+        format!("{:08x}-0000-4000-8000-{:012x}", i, i),
         data,
-        role: None,
-        source: UserSource::Scim,
-        last_login: None,
-        password_hash: None,
-        created: None,
-    }
+        UserSource::Scim,
+    )
 }
 
 /// Adds the sample directory if there are no users yet, with a week of sample requests in

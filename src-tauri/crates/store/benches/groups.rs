@@ -16,15 +16,7 @@ fn user(i: u64) -> UserWrite {
     let mut data = Map::new();
     data.insert("userName".into(), json!(format!("user{i:06}@example.com")));
     data.insert("active".into(), json!(true));
-    UserWrite {
-        id: format!("u{i}"),
-        data,
-        role: None,
-        source: UserSource::Scim,
-        last_login: None,
-        password_hash: None,
-        created: None,
-    }
+    UserWrite::new(format!("u{i}"), data, UserSource::Scim)
 }
 
 fn group(id: &str) -> GroupWrite {

@@ -87,6 +87,18 @@ pub struct UserWrite {
 }
 
 impl UserWrite {
+    /// A user to write from its data alone: no role column, no last login, no password.
+    pub fn new(id: impl Into<String>, data: Map<String, Value>, source: UserSource) -> Self {
+        UserWrite {
+            id: id.into(),
+            data,
+            role: None,
+            source,
+            last_login: None,
+            password_hash: None,
+            created: None,
+        }
+    }
     pub fn user_name(&self) -> &str {
         self.data
             .get("userName")

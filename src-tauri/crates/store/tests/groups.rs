@@ -13,15 +13,7 @@ fn user(i: usize) -> UserWrite {
     data.insert("userName".into(), json!(format!("user{i}@example.com")));
     data.insert("displayName".into(), json!(format!("User {i}")));
     data.insert("active".into(), json!(true));
-    UserWrite {
-        id: format!("u{i}"),
-        data,
-        role: None,
-        source: UserSource::Scim,
-        last_login: None,
-        password_hash: None,
-        created: None,
-    }
+    UserWrite::new(format!("u{i}"), data, UserSource::Scim)
 }
 
 fn group(id: &str, name: &str) -> GroupWrite {
