@@ -345,7 +345,8 @@ export type EventsPage = {
    */
   total: number,
   /**
-   * Whether entries older than the first row match too.
+   * Whether entries older than the first row match too (and newer than `after_id`, when
+   * the query has one: then more arrived than the page holds).
    */
   older: boolean,
 };

@@ -410,7 +410,8 @@ pub struct EventsPage {
     pub rows: Vec<crate::summary::ActivityEntry>,
     /// Entries matching the query's filters, whatever the page.
     pub total: u64,
-    /// Whether entries older than the first row match too.
+    /// Whether entries older than the first row match too (and newer than `after_id`, when
+    /// the query has one: then more arrived than the page holds).
     pub older: bool,
 }
 
@@ -785,9 +786,10 @@ impl Console {
             Some(first) => {
                 self.core
                     .read()
+                    // With `after_id` (a live refresh), whether more arrived than the page holds;
+                    // without it, whether older entries match.
                     .list_events(&EventQuery {
                         before_id: Some(first.id),
-                        after_id: None,
                         limit: 1,
                         ..query
                     })

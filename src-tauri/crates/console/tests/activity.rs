@@ -142,6 +142,31 @@ async fn activity_pages_back_through_history_and_keeps_bodies_without_secrets() 
     }
     assert_eq!(seen, 28);
 
+    // A live refresh after the newest-but-three: those three, and nothing more in between.
+    let newest_but = first.rows[6].record.id;
+    let live = c
+        .events_page(EventsQuery {
+            after_id: Some(newest_but),
+            limit: Some(10),
+            ..q()
+        })
+        .await
+        .unwrap();
+    assert_eq!((live.rows.len(), live.older), (3, false));
+    let burst = c
+        .events_page(EventsQuery {
+            after_id: Some(newest_but),
+            limit: Some(2),
+            ..q()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (burst.rows.len(), burst.older),
+        (2, true),
+        "more came than the page holds"
+    );
+
     // Hide reads: the writes and the login remain.
     let writes = c
         .events_page(EventsQuery {
