@@ -58,6 +58,47 @@ impl RolePattern {
     }
 }
 
+/// The role a user's groups give it: the first group, in the order the user was added to them,
+/// whose name matches the pattern and names a defined role (compared case-insensitively, given
+/// as defined). `None` when no group gives one — then the role attribute or the console's
+/// choice stands. Groups naming an unknown role are refused when created or renamed, so they
+/// do not occur here; one left over from a removed role is passed over.
+pub fn role_from_groups<'a>(
+    pattern: &RolePattern,
+    org: &str,
+    roles: &'a [String],
+    groups_in_order: impl IntoIterator<Item = &'a str>,
+) -> Option<(&'a str, &'a str)> {
+    groups_in_order.into_iter().find_map(|name| {
+        let wanted = pattern.role_of(org, name)?;
+        roles
+            .iter()
+            .find(|r| r.eq_ignore_ascii_case(&wanted))
+            .map(|r| (r.as_str(), name))
+    })
+}
+
+/// Whether a group called `name` may exist: a name matching the pattern must name a defined
+/// role (400 invalidValue otherwise, on create and rename).
+pub fn check_group_name(
+    pattern: Option<&RolePattern>,
+    org: &str,
+    roles: &[String],
+    name: &str,
+) -> Result<(), String> {
+    let Some(role) = pattern.and_then(|p| p.role_of(org, name)) else {
+        return Ok(());
+    };
+    if roles.iter().any(|r| r.eq_ignore_ascii_case(&role)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the group '{name}' would grant the role '{role}', which is not defined; defined roles are: {}",
+            roles.join(", ")
+        ))
+    }
+}
+
 fn underscored(s: &str) -> String {
     s.trim().replace(' ', "_")
 }
@@ -116,6 +157,50 @@ mod tests {
         assert_eq!(
             p.role_of("", "role-Analyst-app").as_deref(),
             Some("Analyst")
+        );
+    }
+
+    #[test]
+    fn the_group_joined_first_gives_the_role() {
+        let p = RolePattern::parse("BigPanda_{org}_BPRole_{role}").unwrap();
+        let roles: Vec<String> = ["Admin", "Analyst", "Read Only"].map(String::from).to_vec();
+        let groups = [
+            "Engineering",
+            "BigPanda_acme_BPRole_Analyst",
+            "BigPanda_acme_BPRole_Admin",
+        ];
+        assert_eq!(
+            role_from_groups(&p, "acme", &roles, groups),
+            Some(("Analyst", "BigPanda_acme_BPRole_Analyst"))
+        );
+        // Leaving the first, the next in order applies; with none left, nothing does.
+        assert_eq!(
+            role_from_groups(&p, "acme", &roles, ["BigPanda_acme_BPRole_Admin"]).map(|r| r.0),
+            Some("Admin")
+        );
+        assert_eq!(role_from_groups(&p, "acme", &roles, ["Engineering"]), None);
+        // Spelled as defined, whatever the case in the name; a removed role is passed over.
+        assert_eq!(
+            role_from_groups(
+                &p,
+                "acme",
+                &roles,
+                [
+                    "BigPanda_acme_BPRole_Superuser",
+                    "BigPanda_acme_BPRole_read_only"
+                ]
+            )
+            .map(|r| r.0),
+            Some("Read Only")
+        );
+        assert!(check_group_name(Some(&p), "acme", &roles, "BigPanda_acme_BPRole_Admin").is_ok());
+        assert!(check_group_name(Some(&p), "acme", &roles, "Engineering").is_ok());
+        assert!(check_group_name(None, "acme", &roles, "BigPanda_acme_BPRole_Nope").is_ok());
+        let e =
+            check_group_name(Some(&p), "acme", &roles, "BigPanda_acme_BPRole_Nope").unwrap_err();
+        assert!(
+            e.contains("'Nope'") && e.contains("Admin, Analyst, Read Only"),
+            "{e}"
         );
     }
 
