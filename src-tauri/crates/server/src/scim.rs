@@ -737,7 +737,7 @@ pub(crate) async fn unknown_endpoint(
     {
         return match rt.policy {
             Policy::Jit => ApiError::not_found(
-                "groups are not offered: with just-in-time provisioning, roles come from the role attribute",
+                "groups are not offered: with just-in-time provisioning, users are created at their first SAML login and roles come from the role attribute; turn off Push Groups and Import Groups in the identity provider",
             ),
             Policy::Full => ApiError::not_found("this server does not offer the Group resource type"),
         };

@@ -271,6 +271,28 @@ async fn user_without_role_gets_default_role(policy: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_groups_against_jit_says_what_to_turn_off() {
+    let srv = TestServer::start("jit").await;
+    for path in [
+        "/Groups?startIndex=1&count=100",
+        "/Groups?filter=displayName%20eq%20%22Sales%22&startIndex=1&count=100",
+    ] {
+        let (status, headers, body) = srv.get(path).await;
+        assert_scim_error(status, &body, 404, None);
+        assert_scim_json(&headers, path);
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("Push Groups") && detail.contains("Import Groups"),
+            "{body:#}"
+        );
+    }
+    let (status, _h, body) = srv
+        .post("/Groups", &json!({"displayName": "Sales", "members": []}))
+        .await;
+    assert_scim_error(status, &body, 404, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_new_user_jit_is_refused_with_an_explanation() {
     let srv = TestServer::start("jit").await;
     let (status, headers, body) = srv
