@@ -6,19 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use scim_console_core::console::{Console, EventsQuery};
-use scim_store::ChangeContext;
-
-async fn send(c: &Console, secret: &str, method: &str, path: &str, body: Option<Value>) -> u16 {
-    let client = scim_client::okta::client(&c.base_url, secret).unwrap();
-    client
-        .send(method.parse().unwrap(), path, body)
-        .await
-        .unwrap()
-        .status
-}
+use scim_console_core::console::EventsQuery;
 
 fn q() -> EventsQuery {
     EventsQuery::default()
@@ -33,33 +23,32 @@ async fn activity_pages_back_through_history_and_keeps_bodies_without_secrets() 
         .await
         .unwrap()
         .secret;
-    let u = c
-        .core
-        .jit_login(
-            "dana@example.com",
-            "Dana",
-            "Whitfield",
-            None,
-            &ChangeContext::by("test"),
-        )
-        .await
-        .unwrap();
+    let u = common::dana(&c).await;
 
     for _ in 0..24 {
         let path = "/Users?filter=userName%20eq%20%22dana%40example.com%22&startIndex=1&count=100";
-        assert_eq!(send(&c, &secret, "GET", path, None).await, 200);
+        assert_eq!(common::send(&c, &secret, "GET", path, None).await, 200);
     }
     let bad_role = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "value": {"pantherRole": "Superuser"}}]});
     let path = format!("/Users/{}", u.id);
-    assert_eq!(send(&c, &secret, "PATCH", &path, Some(bad_role)).await, 400);
+    assert_eq!(
+        common::send(&c, &secret, "PATCH", &path, Some(bad_role)).await,
+        400
+    );
     let mut put = c.user_detail(&u.id).await.unwrap().scim;
     put["password"] = json!("Hunter2-secret!");
     put["name"]["givenName"] = json!("Dana-Marie");
-    assert_eq!(send(&c, &secret, "PUT", &path, Some(put)).await, 200);
+    assert_eq!(
+        common::send(&c, &secret, "PUT", &path, Some(put)).await,
+        200
+    );
     let create = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": "new@example.com", "password": "Another-secret-1"});
-    assert_eq!(send(&c, &secret, "POST", "/Users", Some(create)).await, 403);
+    assert_eq!(
+        common::send(&c, &secret, "POST", "/Users", Some(create)).await,
+        403
+    );
 
     // Reads are written in batches: wait for all of them.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

@@ -8,13 +8,13 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use scim_console_core::console::Console;
 use scim_console_core::health::{FindingAction, HealthView, Severity};
 use scim_console_core::onboarding::{OnboardingChange, OnboardingView};
 use scim_server::core::Core;
-use scim_store::{ChangeContext, Permission};
+use scim_store::Permission;
 
 async fn console(dir: &tempfile::TempDir) -> (Arc<Console>, String) {
     common::start(dir, false, false).await
@@ -26,15 +26,6 @@ async fn token_from_elsewhere(db: &str, name: &str, p: Permission, days: Option<
         .await
         .unwrap();
     core.create_token(name, p, days).await.unwrap().1
-}
-
-async fn send(c: &Console, secret: &str, method: &str, path: &str, body: Option<Value>) -> u16 {
-    let client = scim_client::okta::client(&c.base_url, secret).unwrap();
-    client
-        .send(method.parse().unwrap(), path, body)
-        .await
-        .unwrap()
-        .status
 }
 
 /// Asks until `done` holds: reads are written to the log in batches.
@@ -77,11 +68,11 @@ async fn any_manage_users_token_verifies_the_connection_and_traffic_shows_what_i
 
     // A read-only token's request verifies nothing; Okta's connector test with the other does.
     assert_eq!(
-        send(&c, &read_only, "GET", "/Users?startIndex=1&count=2", None).await,
+        common::send(&c, &read_only, "GET", "/Users?startIndex=1&count=2", None).await,
         200
     );
     assert_eq!(
-        send(&c, &secret, "GET", "/Users?startIndex=1&count=2", None).await,
+        common::send(&c, &secret, "GET", "/Users?startIndex=1&count=2", None).await,
         200
     );
     let v = until(
@@ -127,11 +118,11 @@ async fn any_manage_users_token_verifies_the_connection_and_traffic_shows_what_i
     let new_user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": "new@example.com", "active": true});
     assert_eq!(
-        send(&c, &secret, "POST", "/Users", Some(new_user)).await,
+        common::send(&c, &secret, "POST", "/Users", Some(new_user)).await,
         403
     );
     assert_eq!(
-        send(
+        common::send(
             &c,
             &secret,
             "GET",
@@ -161,21 +152,11 @@ async fn any_manage_users_token_verifies_the_connection_and_traffic_shows_what_i
 
     // A refused role, for a user who logged in: a warning with its one-click fixes, gone once
     // the role is defined.
-    let u = c
-        .core
-        .jit_login(
-            "dana@example.com",
-            "Dana",
-            "Whitfield",
-            None,
-            &ChangeContext::by("test"),
-        )
-        .await
-        .unwrap();
+    let u = common::dana(&c).await;
     let bad = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "value": {"pantherRole": "Superuser"}}]});
     assert_eq!(
-        send(&c, &secret, "PATCH", &format!("/Users/{}", u.id), Some(bad)).await,
+        common::send(&c, &secret, "PATCH", &format!("/Users/{}", u.id), Some(bad)).await,
         400
     );
     let h = until(
@@ -209,7 +190,10 @@ async fn any_manage_users_token_verifies_the_connection_and_traffic_shows_what_i
     assert!(!codes(&h).contains(&"refused_role"), "{:?}", codes(&h));
 
     // A wrong token: 401s are a finding of their own.
-    assert_eq!(send(&c, "not-a-token", "GET", "/Users", None).await, 401);
+    assert_eq!(
+        common::send(&c, "not-a-token", "GET", "/Users", None).await,
+        401
+    );
     let h = until(
         "the 401",
         async || c.health().await.unwrap(),
@@ -242,7 +226,7 @@ async fn a_token_about_to_expire_and_the_simulator_are_seen_for_what_they_are() 
     assert_eq!(c.onboarding().await.unwrap().steps[2].state, "todo");
 
     assert_eq!(
-        send(&c, &secret, "GET", "/Users?startIndex=1&count=2", None).await,
+        common::send(&c, &secret, "GET", "/Users?startIndex=1&count=2", None).await,
         200
     );
     let h = until(

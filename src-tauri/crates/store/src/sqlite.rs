@@ -937,15 +937,10 @@ impl StoreRead for SqliteStore {
     async fn group_members(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<GroupMember>> {
         let id = id.to_owned();
         self.read(Cost::Scan, move |conn| {
-            let seq: Option<i64> = conn
-                .query_row("SELECT seq FROM groups WHERE id = ?", [&id], |r| r.get(0))
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })?;
-            let seq =
-                seq.ok_or_else(|| StoreError::NotFound(format!("no group with id '{id}'")))?;
+            let seq: i64 = query_one(conn, "SELECT seq FROM groups WHERE id = ?", [&id], |r| {
+                Ok(r.get(0)?)
+            })?
+            .ok_or_else(|| StoreError::NotFound(format!("no group with id '{id}'")))?;
             query_all(
                 conn,
                 "SELECT u.id, COALESCE(json_extract(u.data, '$.displayName'), u.user_name) \

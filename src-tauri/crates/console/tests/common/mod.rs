@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use scim_console_core::console::Console;
 use scim_console_core::embedded::{self, StartOptions};
+use scim_store::{ChangeContext, UserRecord};
 
 /// A console on a new database in `dir` (`c.db`), in demo mode or not, and the database's path.
 pub async fn start(dir: &tempfile::TempDir, demo: bool, history: bool) -> (Arc<Console>, String) {
@@ -25,4 +26,34 @@ pub async fn start(dir: &tempfile::TempDir, demo: bool, history: bool) -> (Arc<C
 /// A console in demo mode (without the sample week).
 pub async fn demo_console(dir: &tempfile::TempDir) -> Arc<Console> {
     start(dir, true, false).await.0
+}
+
+/// Sends one request to the console's server as Okta does; the status.
+pub async fn send(
+    c: &Console,
+    secret: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> u16 {
+    let client = scim_client::okta::client(&c.base_url, secret).unwrap();
+    client
+        .send(method.parse().unwrap(), path, body)
+        .await
+        .unwrap()
+        .status
+}
+
+/// Dana Whitfield's first SAML login.
+pub async fn dana(c: &Console) -> UserRecord {
+    c.core
+        .jit_login(
+            "dana@example.com",
+            "Dana",
+            "Whitfield",
+            None,
+            &ChangeContext::by("test"),
+        )
+        .await
+        .unwrap()
 }
