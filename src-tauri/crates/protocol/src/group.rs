@@ -83,21 +83,22 @@ fn is_members(attr: &crate::path::AttrPath) -> bool {
 }
 
 /// The user ids of a `members` value: an array of `{value, display?, $ref?, type?}` (or one
-/// such object). At most `max_values` in one operation.
-pub fn member_ids(value: &Value, n: usize, max_values: usize) -> Result<Vec<String>, ScimError> {
+/// such object). At most `max_values`. `at` names where they were sent, for errors
+/// ("operation 2", "members").
+pub fn member_ids(value: &Value, at: &str, max_values: usize) -> Result<Vec<String>, ScimError> {
     let items: Vec<&Value> = match value {
         Value::Array(a) => a.iter().collect(),
         Value::Object(_) => vec![value],
         Value::Null => Vec::new(),
         _ => {
             return Err(ScimError::invalid_value(format!(
-                "operation {n}: members must be a list of {{\"value\": \"<user id>\"}}"
+                "{at}: members must be a list of {{\"value\": \"<user id>\"}}"
             )))
         }
     };
     if items.len() > max_values {
         return Err(ScimError::invalid_value(format!(
-            "operation {n} names {} members; at most {max_values} are accepted in one operation",
+            "{at} names {} members; at most {max_values} are accepted in one request",
             items.len()
         )));
     }
@@ -106,7 +107,7 @@ pub fn member_ids(value: &Value, n: usize, max_values: usize) -> Result<Vec<Stri
     for item in items {
         let obj = item.as_object().ok_or_else(|| {
             ScimError::invalid_value(format!(
-                "operation {n}: each member must be an object such as {{\"value\": \"<user id>\"}}"
+                "{at}: each member must be an object such as {{\"value\": \"<user id>\"}}"
             ))
         })?;
         let get = |k: &str| {
@@ -117,7 +118,7 @@ pub fn member_ids(value: &Value, n: usize, max_values: usize) -> Result<Vec<Stri
         if let Some(t) = get("type").and_then(Value::as_str) {
             if !t.eq_ignore_ascii_case("User") {
                 return Err(ScimError::invalid_value(format!(
-                    "operation {n}: a member of type '{t}': only users can be members here"
+                    "{at}: a member of type '{t}': only users can be members here"
                 )));
             }
         }
@@ -127,7 +128,7 @@ pub fn member_ids(value: &Value, n: usize, max_values: usize) -> Result<Vec<Stri
             .filter(|v| !v.is_empty())
             .ok_or_else(|| {
                 ScimError::invalid_value(format!(
-                    "operation {n}: a member without a 'value' (the user's id)"
+                    "{at}: a member without a 'value' (the user's id)"
                 ))
             })?;
         if seen.insert(id.to_owned()) {
@@ -168,6 +169,7 @@ pub fn split_members(
     let mut edits = MemberEdits::default();
     for (i, op) in ops.iter().enumerate() {
         let n = i + 1;
+        let at = format!("operation {n}");
         match &op.path {
             Some(path) if is_members(&path.attr) => {
                 if path.sub_attr.is_some() || path.attr.sub_attr.is_some() {
@@ -188,18 +190,18 @@ pub fn split_members(
                     }
                     (None, OpKind::Add) => {
                         let ids =
-                            member_ids(op.value.as_ref().unwrap_or(&Value::Null), n, max_values)?;
+                            member_ids(op.value.as_ref().unwrap_or(&Value::Null), &at, max_values)?;
                         edits.apply_add(ids);
                     }
                     (None, OpKind::Replace) => {
                         let ids =
-                            member_ids(op.value.as_ref().unwrap_or(&Value::Null), n, max_values)?;
+                            member_ids(op.value.as_ref().unwrap_or(&Value::Null), &at, max_values)?;
                         edits.apply_replace(ids);
                     }
                     // Entra's old style: a value list says which members go.
                     (None, OpKind::Remove) => match &op.value {
                         Some(v) if !v.is_null() => {
-                            let ids = member_ids(v, n, max_values)?;
+                            let ids = member_ids(v, &at, max_values)?;
                             edits.apply_remove(ids);
                         }
                         _ => edits.apply_replace(Vec::new()),
@@ -218,7 +220,7 @@ pub fn split_members(
                     .cloned();
                 match key {
                     Some(k) => {
-                        let ids = member_ids(&obj[&k], n, max_values)?;
+                        let ids = member_ids(&obj[&k], &at, max_values)?;
                         match op.op {
                             OpKind::Replace => edits.apply_replace(ids),
                             _ => edits.apply_add(ids),

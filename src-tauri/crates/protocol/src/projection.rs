@@ -88,6 +88,20 @@ impl Projection {
         !self.restricted && self.include.is_empty() && self.exclude.is_empty()
     }
 
+    /// Whether the core attribute `attr` (or any of its sub-attributes) can be in the output:
+    /// a server skips loading what no response will carry (a big group's `members` under
+    /// `excludedAttributes=members`).
+    pub fn returns(&self, schema: &ResourceSchema, attr: &str) -> bool {
+        let is = |s: &Selected| s.ns_key.is_none() && s.attr.eq_ignore_ascii_case(attr);
+        if self.exclude.iter().any(|s| is(s) && s.sub.is_none()) {
+            return false;
+        }
+        if self.restricted || !self.include.is_empty() {
+            return always_returned(schema, None, attr) || self.include.iter().any(is);
+        }
+        true
+    }
+
     /// Applies the projection to a rendered resource.
     pub fn apply(&self, schema: &ResourceSchema, resource: Value) -> Value {
         if self.is_identity() {

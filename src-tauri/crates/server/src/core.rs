@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use serde_json::{json, Map, Value};
 
 use scim_protocol::resource::{self, apply_role};
-use scim_protocol::schema::{user_schema, ResourceSchema};
+use scim_protocol::schema::{group_schema, user_schema, ResourceSchema};
 use scim_protocol::{patch, ScimError};
 use scim_store::{
     ChangeContext, NewToken, Permission, Store, StoreError, StoreRead, TokenRecord, UserRecord,
@@ -14,6 +14,7 @@ use scim_store::{
 };
 
 use crate::error::ApiError;
+use crate::group_roles::{OnLastRoleRemoved, RolePattern};
 use crate::guard;
 use crate::settings::{self, Policy};
 use crate::tokens;
@@ -28,6 +29,12 @@ pub struct Runtime {
     pub default_role: String,
     pub public_url: Option<String>,
     pub user_schema: ResourceSchema,
+    pub group_schema: ResourceSchema,
+    /// The organisation's name as group names carry it (`{org}` in the role pattern).
+    pub org_name: String,
+    /// Group names that carry roles; `None` when no group grants a role.
+    pub role_pattern: Option<RolePattern>,
+    pub on_last_role_removed: OnLastRoleRemoved,
     /// Requests per second per token; `None` when rate limiting is off.
     pub rate_limit: Option<std::num::NonZeroU32>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
@@ -39,6 +46,15 @@ impl Runtime {
     /// The role a user has in the application: the one the IdP set, or the default role.
     pub fn effective_role<'a>(&'a self, user: &'a UserRecord) -> &'a str {
         user.role.as_deref().unwrap_or(&self.default_role)
+    }
+
+    /// The defined role a group called `name` grants (as the role is defined), if any.
+    pub fn role_of_group(&self, name: &str) -> Option<&str> {
+        let wanted = self.role_pattern.as_ref()?.role_of(&self.org_name, name)?;
+        self.roles
+            .iter()
+            .find(|r| r.eq_ignore_ascii_case(&wanted))
+            .map(String::as_str)
     }
 
     /// The public base URL setting, when one is set.
@@ -330,7 +346,7 @@ impl Core {
 
     /// Serialises writes to one user in this process (striped by id): concurrent PATCHes
     /// queue instead of racing and re-applying; the version check still guards other processes.
-    async fn lock_user(&self, id: &str) -> tokio::sync::MutexGuard<'_, ()> {
+    pub(crate) async fn lock_user(&self, id: &str) -> tokio::sync::MutexGuard<'_, ()> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         id.hash(&mut h);
@@ -632,7 +648,7 @@ impl Core {
     }
 }
 
-fn write_of(rec: &UserRecord) -> UserWrite {
+pub(crate) fn write_of(rec: &UserRecord) -> UserWrite {
     UserWrite {
         id: rec.id.clone(),
         data: rec.data.clone(),
@@ -735,6 +751,14 @@ async fn load_runtime(store: &dyn Store, generation: i64) -> Result<Runtime> {
         default_role,
         public_url: get(settings::PUBLIC_URL),
         user_schema,
+        group_schema: group_schema(),
+        org_name: get(settings::ORG_NAME).unwrap_or_default(),
+        role_pattern: get(settings::GROUP_ROLE_PATTERN)
+            .filter(|p| !p.trim().is_empty())
+            .and_then(|p| RolePattern::parse(&p).ok()),
+        on_last_role_removed: get(settings::ON_LAST_ROLE_REMOVED)
+            .and_then(|v| OnLastRoleRemoved::parse(&v))
+            .unwrap_or(OnLastRoleRemoved::Deactivate),
         rate_limit: settings::parse_rate_limit(
             &get(settings::RATE_LIMIT).unwrap_or_else(|| settings::DEFAULT_RATE_LIMIT.to_string()),
         ),

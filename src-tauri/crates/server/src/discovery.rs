@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use scim_protocol::schema::{ResourceSchema, LIST_RESPONSE_SCHEMA, SPC_SCHEMA};
 
 use crate::error::{scim_json, ApiError};
-use crate::{AppState, Runtime, MAX_RESULTS};
+use crate::{AppState, Policy, Runtime, MAX_RESULTS};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -24,9 +24,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/Schemas/{id}", get(schema))
 }
 
-/// The resource types offered under the policy in force (Groups arrive with group support).
+/// The resource types offered under the policy in force: Groups in `full` only.
 fn offered(rt: &Runtime) -> Vec<&ResourceSchema> {
-    vec![&rt.user_schema]
+    match rt.policy {
+        Policy::Full => vec![&rt.user_schema, &rt.group_schema],
+        Policy::Jit => vec![&rt.user_schema],
+    }
 }
 
 fn list(resources: Vec<Value>) -> Value {

@@ -23,7 +23,9 @@ pub mod core;
 pub mod demo;
 mod discovery;
 pub mod error;
+pub mod group_ops;
 pub mod group_roles;
+mod groups;
 pub mod guard;
 pub mod ratelimit;
 mod scim;
@@ -129,6 +131,7 @@ pub fn app(
         body_budget: Arc::new(tokio::sync::Semaphore::new(BODY_BUDGET_BYTES / 1024)),
     };
     let scim = scim::routes()
+        .merge(groups::routes())
         .merge(discovery::routes())
         .fallback(scim::unknown_endpoint)
         .layer(middleware::from_fn(error::scim_errors))
@@ -189,7 +192,7 @@ pub fn render_user(
     base_url: &str,
     user: &scim_store::UserRecord,
 ) -> serde_json::Value {
-    scim::render_full(rt, base_url, user)
+    scim::render_full(rt, base_url, user, &[])
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

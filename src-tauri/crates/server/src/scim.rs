@@ -1,5 +1,6 @@
 //! `/Users`: list, search, read, create, replace, patch, delete.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -17,7 +18,7 @@ use scim_protocol::projection::Projection;
 use scim_protocol::resource::{render, Meta};
 use scim_protocol::schema::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA, USER_SCHEMA};
 use scim_protocol::ScimError;
-use scim_store::{ChangeContext, ListQuery, RequestEvent, SortOrder, UserRecord};
+use scim_store::{ChangeContext, ListQuery, RequestEvent, SortOrder, UserGroup, UserRecord};
 
 use crate::core::{WriteOutcome, HEAVY_BODY_BYTES};
 use crate::error::{scim_json, ApiError};
@@ -150,7 +151,7 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
-fn require_write(p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn require_write(p: &Principal) -> Result<(), ApiError> {
     if p.permission.can_write() {
         Ok(())
     } else {
@@ -163,7 +164,7 @@ fn require_write(p: &Principal) -> Result<(), ApiError> {
 
 /// The change context of a request: who makes the change, and the request's event-log entry
 /// (with the role it sent) to be written with it.
-fn ctx(
+pub(crate) fn ctx(
     p: &Principal,
     request: RequestEvent,
     body: Option<String>,
@@ -178,11 +179,16 @@ fn ctx(
     }
 }
 
-fn if_match(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn if_match(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
 }
 
-pub(crate) fn render_full(rt: &Runtime, base_url: &str, u: &UserRecord) -> Value {
+pub(crate) fn render_full(
+    rt: &Runtime,
+    base_url: &str,
+    u: &UserRecord,
+    groups: &[UserGroup],
+) -> Value {
     let meta = Meta {
         resource_type: "User".to_owned(),
         created: u.created.clone(),
@@ -190,23 +196,68 @@ pub(crate) fn render_full(rt: &Runtime, base_url: &str, u: &UserRecord) -> Value
         location: format!("{base_url}/Users/{}", u.id),
         version: u.etag(),
     };
-    render(&rt.user_schema, &u.id, &u.data, &meta)
+    let mut out = render(&rt.user_schema, &u.id, &u.data, &meta);
+    if let (Some(obj), false) = (out.as_object_mut(), groups.is_empty()) {
+        // Read-only, direct memberships (RFC 7643 §4.1.2), managed through /Groups.
+        let list = groups
+            .iter()
+            .map(|g| {
+                json!({
+                    "value": g.id,
+                    "display": g.display_name,
+                    "$ref": format!("{base_url}/Groups/{}", g.id),
+                    "type": "direct",
+                })
+            })
+            .collect();
+        obj.insert("groups".to_owned(), Value::Array(list));
+    }
+    out
 }
 
-fn rendered(state: &AppState, rt: &Runtime, u: &UserRecord, projection: &Projection) -> Value {
-    projection.apply(&rt.user_schema, render_full(rt, &state.base_url(rt), u))
+fn rendered(
+    state: &AppState,
+    rt: &Runtime,
+    u: &UserRecord,
+    groups: Option<&Vec<UserGroup>>,
+    projection: &Projection,
+) -> Value {
+    let groups = groups.map(Vec::as_slice).unwrap_or_default();
+    projection.apply(
+        &rt.user_schema,
+        render_full(rt, &state.base_url(rt), u, groups),
+    )
+}
+
+/// The groups of each of `users` (by id), when their responses carry `groups` at all: only
+/// under full provisioning, and one query for a whole page.
+async fn user_groups(
+    state: &AppState,
+    rt: &Runtime,
+    users: &[UserRecord],
+    projection: &Projection,
+) -> Result<HashMap<String, Vec<UserGroup>>, ApiError> {
+    if rt.policy != Policy::Full
+        || users.is_empty()
+        || !projection.returns(&rt.user_schema, "groups")
+    {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+    Ok(state.core.store.groups_of_users(&ids).await?)
 }
 
 /// A single user, with its ETag (and Location when created).
-fn user_response(
+async fn user_response(
     status: StatusCode,
     state: &AppState,
     rt: &Runtime,
     u: &UserRecord,
     projection: &Projection,
     info: EventInfo,
-) -> Response {
-    let body = rendered(state, rt, u, projection);
+) -> Result<Response, ApiError> {
+    let groups = user_groups(state, rt, std::slice::from_ref(u), projection).await?;
+    let body = rendered(state, rt, u, groups.get(&u.id), projection);
     let mut resp = scim_json(status, &body);
     if let Ok(v) = HeaderValue::from_str(&u.etag()) {
         resp.headers_mut().insert(header::ETAG, v);
@@ -217,7 +268,7 @@ fn user_response(
         }
     }
     resp.extensions_mut().insert(info);
-    resp
+    Ok(resp)
 }
 
 fn info_for(u: &UserRecord) -> EventInfo {
@@ -230,16 +281,16 @@ fn info_for(u: &UserRecord) -> EventInfo {
 }
 
 /// Attaches what the request sent that we ignored to an error response too.
-fn with_info(mut resp: Response, info: EventInfo) -> Response {
+pub(crate) fn with_info(mut resp: Response, info: EventInfo) -> Response {
     resp.extensions_mut().insert(info);
     resp
 }
 
 /// Query parameters, by name case-insensitively (clients differ: `startindex`, `startIndex`).
-struct Params(Vec<(String, String)>);
+pub(crate) struct Params(pub Vec<(String, String)>);
 
 impl Params {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -249,7 +300,7 @@ impl Params {
 
 /// The parts of a list request, from the query string or a SearchRequest body.
 #[derive(Default)]
-struct Search {
+pub(crate) struct Search {
     filter: Option<String>,
     sort_by: Option<String>,
     sort_order: Option<String>,
@@ -275,17 +326,89 @@ async fn list_users(
     Extension(rt): Extension<Arc<Runtime>>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let p = Params(params);
-    let search = Search {
-        filter: p.get("filter").map(str::to_owned),
-        sort_by: p.get("sortBy").map(str::to_owned),
-        sort_order: p.get("sortOrder").map(str::to_owned),
-        start_index: int_param("startIndex", p.get("startIndex"))?,
-        count: int_param("count", p.get("count"))?,
-        attributes: p.get("attributes").map(str::to_owned),
-        excluded: p.get("excludedAttributes").map(str::to_owned),
-    };
-    run_search(&state, &rt, search).await
+    run_search(&state, &rt, Search::from_query(&Params(params))?).await
+}
+
+impl Search {
+    /// The parts of a list request in its query string.
+    pub(crate) fn from_query(p: &Params) -> Result<Search, ApiError> {
+        Ok(Search {
+            filter: p.get("filter").map(str::to_owned),
+            sort_by: p.get("sortBy").map(str::to_owned),
+            sort_order: p.get("sortOrder").map(str::to_owned),
+            start_index: int_param("startIndex", p.get("startIndex"))?,
+            count: int_param("count", p.get("count"))?,
+            attributes: p.get("attributes").map(str::to_owned),
+            excluded: p.get("excludedAttributes").map(str::to_owned),
+        })
+    }
+
+    /// The parts of a list request in a SearchRequest body (RFC 7644 §3.4.3).
+    pub(crate) fn from_body(body: &Value) -> Result<Search, ApiError> {
+        let Value::Object(obj) = &body else {
+            return Err(ApiError::Scim(ScimError::invalid_syntax(
+                "a SearchRequest must be a JSON object",
+            )));
+        };
+        let get = |k: &str| {
+            obj.iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v)
+        };
+        if let Some(schemas) = get("schemas") {
+            let ok = schemas.as_array().is_some_and(|a| {
+                a.iter().any(|s| {
+                    s.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST_SCHEMA))
+                })
+            });
+            if !ok {
+                return Err(ApiError::Scim(ScimError::invalid_syntax(format!(
+                    "'schemas' must contain \"{SEARCH_REQUEST_SCHEMA}\""
+                ))));
+            }
+        }
+        let text = |k: &str| -> Result<Option<String>, ApiError> {
+            match get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                // `attributes` is an array of strings in a SearchRequest.
+                Some(Value::Array(items)) => Ok(Some(
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )),
+                Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!(
+                    "'{k}' has the wrong type"
+                )))),
+            }
+        };
+        let int = |k: &str| -> Result<Option<i64>, ApiError> {
+            match get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                    ApiError::Scim(ScimError::invalid_value(format!(
+                        "'{k}' must be an integer"
+                    )))
+                }),
+                Some(Value::String(s)) => int_param(k, Some(s)),
+                Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!(
+                    "'{k}' must be an integer"
+                )))),
+            }
+        };
+        Ok(Search {
+            filter: text("filter")?,
+            sort_by: text("sortBy")?,
+            sort_order: text("sortOrder")?,
+            start_index: int("startIndex")?,
+            count: int("count")?,
+            attributes: text("attributes")?,
+            excluded: text("excludedAttributes")?,
+        })
+    }
 }
 
 async fn search_users(
@@ -293,132 +416,109 @@ async fn search_users(
     Extension(rt): Extension<Arc<Runtime>>,
     ScimBody(body, _): ScimBody,
 ) -> Result<Response, ApiError> {
-    let Value::Object(obj) = &body else {
-        return Err(ApiError::Scim(ScimError::invalid_syntax(
-            "a SearchRequest must be a JSON object",
-        )));
-    };
-    let get = |k: &str| {
-        obj.iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v)
-    };
-    if let Some(schemas) = get("schemas") {
-        let ok = schemas.as_array().is_some_and(|a| {
-            a.iter().any(|s| {
-                s.as_str()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST_SCHEMA))
-            })
-        });
-        if !ok {
-            return Err(ApiError::Scim(ScimError::invalid_syntax(format!(
-                "'schemas' must contain \"{SEARCH_REQUEST_SCHEMA}\""
-            ))));
+    run_search(&state, &rt, Search::from_body(&body)?).await
+}
+
+/// A list request, checked against a resource type's schema.
+pub(crate) struct ParsedSearch {
+    pub filter: Option<Filter>,
+    pub sort_by: Option<AttrPath>,
+    pub sort_order: SortOrder,
+    pub start_index: u64,
+    pub count: u64,
+    pub projection: Projection,
+}
+
+impl ParsedSearch {
+    pub(crate) fn query<'a>(&'a self, schema: &'a scim_protocol::ResourceSchema) -> ListQuery<'a> {
+        ListQuery {
+            schema,
+            filter: self.filter.as_ref(),
+            sort_by: self.sort_by.as_ref(),
+            sort_column: None,
+            sort_order: self.sort_order,
+            start_index: self.start_index,
+            count: self.count,
         }
     }
-    let text = |k: &str| -> Result<Option<String>, ApiError> {
-        match get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            // `attributes` is an array of strings in a SearchRequest.
-            Some(Value::Array(items)) => Ok(Some(
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            )),
-            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!(
-                "'{k}' has the wrong type"
-            )))),
-        }
-    };
-    let int = |k: &str| -> Result<Option<i64>, ApiError> {
-        match get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
-                ApiError::Scim(ScimError::invalid_value(format!(
-                    "'{k}' must be an integer"
-                )))
-            }),
-            Some(Value::String(s)) => int_param(k, Some(s)),
-            Some(_) => Err(ApiError::Scim(ScimError::invalid_value(format!(
-                "'{k}' must be an integer"
-            )))),
-        }
-    };
-    let search = Search {
-        filter: text("filter")?,
-        sort_by: text("sortBy")?,
-        sort_order: text("sortOrder")?,
-        start_index: int("startIndex")?,
-        count: int("count")?,
-        attributes: text("attributes")?,
-        excluded: text("excludedAttributes")?,
-    };
-    run_search(&state, &rt, search).await
+
+    /// A ListResponse of `resources` out of `total`.
+    pub(crate) fn list_response(&self, total: u64, resources: Vec<Value>) -> Response {
+        let body = json!({
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": total,
+            "itemsPerPage": resources.len(),
+            "startIndex": self.start_index,
+            "Resources": resources,
+        });
+        scim_json(StatusCode::OK, &body)
+    }
+}
+
+impl Search {
+    pub(crate) fn parse(
+        self,
+        schema: &scim_protocol::ResourceSchema,
+    ) -> Result<ParsedSearch, ApiError> {
+        let filter = match self
+            .filter
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        {
+            Some(f) => Some(filter::parse(f)?),
+            None => None,
+        };
+        let sort_by = match self
+            .sort_by
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) => Some(AttrPath::parse(v).map_err(|e| {
+                ApiError::Scim(ScimError::invalid_value(format!("sortBy: {}", e.detail)))
+            })?),
+            None => None,
+        };
+        let sort_order = match self.sort_order.as_deref().map(str::trim) {
+            None | Some("") => SortOrder::Ascending,
+            Some(o) if o.eq_ignore_ascii_case("ascending") => SortOrder::Ascending,
+            Some(o) if o.eq_ignore_ascii_case("descending") => SortOrder::Descending,
+            Some(o) => {
+                return Err(ApiError::Scim(ScimError::invalid_value(format!(
+                    "sortOrder must be 'ascending' or 'descending', not '{o}'"
+                ))))
+            }
+        };
+        // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
+        let start_index = u64::try_from(self.start_index.unwrap_or(1).max(1)).unwrap_or(1);
+        let count = u64::try_from(self.count.unwrap_or(100).max(0))
+            .unwrap_or(0)
+            .min(MAX_RESULTS);
+        let projection =
+            Projection::parse(schema, self.attributes.as_deref(), self.excluded.as_deref())?;
+        Ok(ParsedSearch {
+            filter,
+            sort_by,
+            sort_order,
+            start_index,
+            count,
+            projection,
+        })
+    }
 }
 
 async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Response, ApiError> {
     let schema = &rt.user_schema;
-    let parsed: Option<Filter> = match s.filter.as_deref().map(str::trim).filter(|f| !f.is_empty())
-    {
-        Some(f) => Some(filter::parse(f)?),
-        None => None,
-    };
-    let sort_by = match s
-        .sort_by
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-    {
-        Some(v) => Some(AttrPath::parse(v).map_err(|e| {
-            ApiError::Scim(ScimError::invalid_value(format!("sortBy: {}", e.detail)))
-        })?),
-        None => None,
-    };
-    let sort_order = match s.sort_order.as_deref().map(str::trim) {
-        None | Some("") => SortOrder::Ascending,
-        Some(o) if o.eq_ignore_ascii_case("ascending") => SortOrder::Ascending,
-        Some(o) if o.eq_ignore_ascii_case("descending") => SortOrder::Descending,
-        Some(o) => {
-            return Err(ApiError::Scim(ScimError::invalid_value(format!(
-                "sortOrder must be 'ascending' or 'descending', not '{o}'"
-            ))))
-        }
-    };
-    // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
-    let start_index = u64::try_from(s.start_index.unwrap_or(1).max(1)).unwrap_or(1);
-    let count = u64::try_from(s.count.unwrap_or(100).max(0))
-        .unwrap_or(0)
-        .min(MAX_RESULTS);
-    let projection = Projection::parse(schema, s.attributes.as_deref(), s.excluded.as_deref())?;
-    let page = state
-        .core
-        .store
-        .list_users(&ListQuery {
-            schema,
-            filter: parsed.as_ref(),
-            sort_by: sort_by.as_ref(),
-            sort_column: None,
-            sort_order,
-            start_index,
-            count,
-        })
-        .await?;
+    let q = s.parse(schema)?;
+    let page = state.core.store.list_users(&q.query(schema)).await?;
+    let groups = user_groups(state, rt, &page.users, &q.projection).await?;
     let resources: Vec<Value> = page
         .users
         .iter()
-        .map(|u| rendered(state, rt, u, &projection))
+        .map(|u| rendered(state, rt, u, groups.get(&u.id), &q.projection))
         .collect();
-    let body = json!({
-        "schemas": [LIST_RESPONSE_SCHEMA],
-        "totalResults": page.total,
-        "itemsPerPage": resources.len(),
-        "startIndex": start_index,
-        "Resources": resources,
-    });
-    Ok(scim_json(StatusCode::OK, &body))
+    Ok(q.list_response(page.total, resources))
 }
 
 async fn get_user(
@@ -447,14 +547,7 @@ async fn get_user(
         }
         return Ok(with_info(resp, info_for(&u)));
     }
-    Ok(user_response(
-        StatusCode::OK,
-        &state,
-        &rt,
-        &u,
-        &projection,
-        info_for(&u),
-    ))
+    user_response(StatusCode::OK, &state, &rt, &u, &projection, info_for(&u)).await
 }
 
 async fn create_user(
@@ -472,14 +565,10 @@ async fn create_user(
     let ctx = ctx(&principal, request, slot.get(), role.clone());
     let heavy = size >= HEAVY_BODY_BYTES;
     let result = state.core.create_user(&rt, &body, heavy, &ctx).await;
-    Ok(written(
-        &state,
-        &rt,
-        StatusCode::CREATED,
-        result,
-        role,
-        || attempted(&body, &rt),
-    ))
+    Ok(written(&state, &rt, StatusCode::CREATED, result, role, || {
+        attempted(&body, &rt)
+    })
+    .await)
 }
 
 /// Whether `key` names the role attribute: its name, or its name qualified with the core
@@ -581,7 +670,7 @@ fn failed_for(id: &str) -> EventInfo {
 
 /// The response to a write: the user as it now is (with the role the request sent), or the
 /// error with what the event log should know of the attempt, worked out only then.
-fn written(
+async fn written(
     state: &AppState,
     rt: &Runtime,
     status: StatusCode,
@@ -598,7 +687,13 @@ fn written(
                 role,
                 ..info_for(&u)
             };
-            let mut resp = user_response(status, state, rt, &u, &Projection::default(), info);
+            let resp =
+                user_response(status, state, rt, &u, &Projection::default(), info.clone()).await;
+            let mut resp = match resp {
+                Ok(r) => r,
+                // Written, but the answer could not be made: say so, with the entry's facts.
+                Err(e) => with_info(e.into_response(), info),
+            };
             if logged {
                 resp.extensions_mut().insert(Logged);
             }
@@ -630,12 +725,13 @@ async fn replace_user(
         .core
         .replace_user(&rt, &id, &body, heavy, if_match(&headers), &ctx)
         .await;
-    Ok(written(&state, &rt, StatusCode::OK, result, role, || {
-        EventInfo {
+    Ok(
+        written(&state, &rt, StatusCode::OK, result, role, || EventInfo {
             resource_id: Some(id.clone()),
             ..attempted(&body, &rt)
-        }
-    }))
+        })
+        .await,
+    )
 }
 
 // One argument per extractor, as axum handlers take them.
@@ -676,17 +772,15 @@ async fn patch_user(
             &ctx,
         )
         .await;
-    Ok(written(
-        &state,
-        &rt,
-        StatusCode::OK,
-        result,
-        role.clone(),
-        || EventInfo {
-            role,
-            ..failed_for(&id)
-        },
-    ))
+    Ok(
+        written(&state, &rt, StatusCode::OK, result, role.clone(), || {
+            EventInfo {
+                role,
+                ..failed_for(&id)
+            }
+        })
+        .await,
+    )
 }
 
 async fn delete_user(
@@ -736,10 +830,8 @@ pub(crate) async fn unknown_endpoint(
         .is_some_and(|s| s.eq_ignore_ascii_case("Groups"))
     {
         return match rt.policy {
-            Policy::Jit => ApiError::not_found(
-                "groups are not offered: with just-in-time provisioning, users are created at their first SAML login and roles come from the role attribute; turn off Push Groups and Import Groups in the identity provider",
-            ),
-            Policy::Full => ApiError::not_found("this server does not offer the Group resource type"),
+            Policy::Jit => ApiError::not_found(crate::group_ops::GROUPS_NOT_OFFERED),
+            Policy::Full => ApiError::not_found(format!("there is no SCIM endpoint at {path}")),
         };
     }
     if tail.eq_ignore_ascii_case("/Bulk") {

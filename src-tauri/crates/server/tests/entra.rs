@@ -438,8 +438,13 @@ async fn groups_endpoint_is_a_scim_error(policy: &str) {
     let (status, headers, body) = srv
         .get("/Groups?excludedAttributes=members&filter=displayName eq \"x\"")
         .await;
-    assert_scim_error(status, &body, 404, None);
     assert_scim_json(&headers, "GET /Groups");
+    if srv.is_jit() {
+        assert_scim_error(status, &body, 404, None);
+    } else {
+        assert_eq!(status, 200, "{body:#}");
+        assert_eq!(assert_list(&body), 0, "{body:#}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

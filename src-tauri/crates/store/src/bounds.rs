@@ -74,14 +74,38 @@ fn bound_list(items: &mut Vec<String>) {
     }
 }
 
-fn bound_value(v: &mut Option<Value>) {
+/// A group's members added or removed (lists of user ids) are kept up to this many bytes:
+/// Okta's batches of 256 members fit whole.
+pub const MAX_MEMBERS_VALUE: usize = MAX_DIFF - 1024;
+
+fn bound_value(v: &mut Option<Value>, max: usize) {
     let Some(value) = v else {
         return;
     };
     let size = serde_json::to_string(value).map_or(0, |s| s.len());
-    if size > MAX_DIFF_VALUE {
-        *value = Value::String(format!("…[a value of {size} bytes, not stored]"));
+    if size <= max {
+        return;
     }
+    // A list keeps the elements that fit, and says how many more there were.
+    if let Value::Array(items) = value {
+        let mut used = 2;
+        let mut kept = 0;
+        for item in items.iter() {
+            let n = serde_json::to_string(item).map_or(0, |s| s.len()) + 1;
+            if used + n > max.saturating_sub(40) {
+                break;
+            }
+            used += n;
+            kept += 1;
+        }
+        if kept > 0 {
+            let more = items.len() - kept;
+            items.truncate(kept);
+            items.push(Value::String(format!("…[{more} more not stored]")));
+            return;
+        }
+    }
+    *value = Value::String(format!("…[a value of {size} bytes, not stored]"));
 }
 
 fn bound_diff(diff: &mut Vec<AttrChange>) {
@@ -89,8 +113,13 @@ fn bound_diff(diff: &mut Vec<AttrChange>) {
     let mut kept = 0usize;
     for change in diff.iter_mut() {
         truncate(&mut change.path, MAX_SHORT_TEXT);
-        bound_value(&mut change.old);
-        bound_value(&mut change.new);
+        let max = if change.path == "members" {
+            MAX_MEMBERS_VALUE
+        } else {
+            MAX_DIFF_VALUE
+        };
+        bound_value(&mut change.old, max);
+        bound_value(&mut change.new, max);
         used += change.path.len()
             + [&change.old, &change.new]
                 .iter()
@@ -147,6 +176,38 @@ mod tests {
         let mut short = "Okta SCIM Client 1.0.0".to_owned();
         truncate(&mut short, MAX_SHORT_TEXT);
         assert_eq!(short, "Okta SCIM Client 1.0.0");
+    }
+
+    #[test]
+    fn member_lists_keep_what_fits_and_count_the_rest() {
+        let ids: Vec<Value> = (0..2000).map(|i| json!(format!("user-{i:05}"))).collect();
+        let mut e = NewEvent {
+            diff: vec![
+                AttrChange {
+                    path: "members".to_owned(),
+                    old: None,
+                    new: Some(Value::Array(ids[..256].to_vec())),
+                },
+                AttrChange {
+                    path: "emails".to_owned(),
+                    old: Some(Value::Array(ids.clone())),
+                    new: None,
+                },
+            ],
+            ..NewEvent::default()
+        };
+        bound_event(&mut e);
+        // Okta's batch of 256 members is kept whole.
+        assert_eq!(
+            e.diff[0].new.as_ref().unwrap().as_array().unwrap().len(),
+            256
+        );
+        // A long list elsewhere keeps its first elements and counts the rest.
+        let kept = e.diff[1].old.as_ref().unwrap().as_array().unwrap();
+        assert_eq!(kept[0], json!("user-00000"));
+        let note = kept.last().unwrap().as_str().unwrap();
+        assert!(note.ends_with("more not stored]"), "{note}");
+        assert!(serde_json::to_string(kept).unwrap().len() <= MAX_DIFF_VALUE);
     }
 
     #[test]

@@ -61,6 +61,55 @@ enum Source {
 }
 
 const EMAILS_FROM: &str = "user_emails e WHERE e.user_seq = users.seq";
+/// A group's members, as rows: `mu` is the member user.
+const MEMBERS_FROM: &str =
+    "group_members e JOIN users mu ON mu.seq = e.user_seq WHERE e.group_seq = groups.seq";
+/// The groups a user is in (its read-only `groups`), as rows: `mg` is the group.
+const GROUPS_FROM: &str =
+    "group_members e JOIN groups mg ON mg.seq = e.group_seq WHERE e.user_seq = users.seq";
+
+/// The table a resource type's rows live in.
+fn table(schema: &ResourceSchema) -> &'static str {
+    if schema.name == "Group" {
+        "groups"
+    } else {
+        "users"
+    }
+}
+
+/// A multi-valued attribute kept in rows of its own rather than in the resource's JSON: the
+/// FROM clause of its elements (as `e`), and the expression of each sub-attribute.
+fn row_source(schema: &ResourceSchema, ns: Namespace<'_>, def: &AttrDef) -> Option<&'static str> {
+    if ns != Namespace::Core {
+        return None;
+    }
+    match (table(schema), def.name.as_str()) {
+        ("users", "emails") => Some(EMAILS_FROM),
+        ("users", "groups") => Some(GROUPS_FROM),
+        ("groups", "members") => Some(MEMBERS_FROM),
+        _ => None,
+    }
+}
+
+/// A sub-attribute of an element of a [`row_source`]: its expression and how it is folded.
+fn row_element(from: &str, leaf: &str) -> Option<(&'static str, Fold)> {
+    Some(match (from, leaf) {
+        (EMAILS_FROM, "value") => ("e.value_key", Fold::KeyColumn),
+        (EMAILS_FROM, "type") => ("lower(e.type)", Fold::AsciiLower),
+        (EMAILS_FROM, "display") => ("lower(e.display)", Fold::AsciiLower),
+        (EMAILS_FROM, "primary") => ("e.is_primary", Fold::Exact),
+        (MEMBERS_FROM, "value") => ("mu.id", Fold::Exact),
+        (MEMBERS_FROM, "display") => (
+            "lower(COALESCE(json_extract(mu.data, '$.displayName'), mu.user_name))",
+            Fold::AsciiLower,
+        ),
+        (MEMBERS_FROM, "type") => ("'user'", Fold::AsciiLower),
+        (GROUPS_FROM, "value") => ("mg.id", Fold::Exact),
+        (GROUPS_FROM, "display") => ("mg.display_name_key", Fold::KeyColumn),
+        (GROUPS_FROM, "type") => ("'direct'", Fold::AsciiLower),
+        _ => return None,
+    })
+}
 
 fn json_key(k: &str) -> String {
     format!("\"{}\"", k.replace('"', ""))
@@ -144,34 +193,31 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
                 _ => Source::Absent,
             }
         }
-        (true, "emails", _) => {
-            let Some(leaf) = leaf_def(def, sub) else {
-                return Source::Absent;
-            };
-            let (expr, fold) = match leaf.name.as_str() {
-                "value" => ("e.value_key", Fold::KeyColumn),
-                "type" => ("lower(e.type)", Fold::AsciiLower),
-                "display" => ("lower(e.display)", Fold::AsciiLower),
-                "primary" => ("e.is_primary", Fold::Exact),
-                _ => return Source::Absent,
-            };
-            return Source::Multi {
-                from: EMAILS_FROM.to_owned(),
-                elem: Scalar {
-                    expr: expr.to_owned(),
-                    ty: leaf.ty,
-                    fold,
-                },
-            };
-        }
         _ => {}
+    }
+    if let Some(from) = row_source(schema, ns, def) {
+        let Some(leaf) = leaf_def(def, sub) else {
+            return Source::Absent;
+        };
+        let Some((expr, fold)) = row_element(from, &leaf.name) else {
+            return Source::Absent;
+        };
+        return Source::Multi {
+            from: from.to_owned(),
+            elem: Scalar {
+                expr: expr.to_owned(),
+                ty: leaf.ty,
+                fold,
+            },
+        };
     }
     let Some(leaf) = leaf_def(def, sub) else {
         return Source::Absent;
     };
     if def.multi_valued {
         let from = format!(
-            "json_each(users.data, {}) e",
+            "json_each({}.data, {}) e",
+            table(schema),
             sql_quote(&json_path(ns, &def.name, None))
         );
         let elem = if def.ty == AttrType::Complex {
@@ -189,7 +235,7 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
         None
     };
     Source::Single(json_scalar(
-        "users.data",
+        &format!("{}.data", table(schema)),
         &json_path(ns, &def.name, sub_name),
         leaf,
     ))
@@ -274,13 +320,14 @@ fn write_filter(
                         "'{path}' is not multi-valued; a value filter does not apply"
                     )))
                 }
-                Some((Namespace::Core, def)) if def.name == "emails" => EMAILS_FROM.to_owned(),
-                Some((ns, def)) => {
-                    format!(
-                        "json_each(users.data, {}) e",
+                Some((ns, def)) => match row_source(schema, ns, def) {
+                    Some(from) => from.to_owned(),
+                    None => format!(
+                        "json_each({}.data, {}) e",
+                        table(schema),
                         sql_quote(&json_path(ns, &def.name, None))
-                    )
-                }
+                    ),
+                },
                 None => {
                     out.sql.push('0');
                     return Ok(());
@@ -378,11 +425,14 @@ fn complex_presence(schema: &ResourceSchema, path: &AttrPath) -> Option<String> 
     if def.ty != AttrType::Complex {
         return None;
     }
+    if let Some(from) = row_source(schema, ns, def) {
+        return Some(format!("EXISTS (SELECT 1 FROM {from})"));
+    }
     Some(match (ns, def.name.as_str()) {
-        (Namespace::Core, "emails") => format!("EXISTS (SELECT 1 FROM {EMAILS_FROM})"),
         (Namespace::Core, "meta") => "1".to_owned(),
         _ => format!(
-            "(json_type(users.data, {}) IS NOT NULL)",
+            "(json_type({}.data, {}) IS NOT NULL)",
+            table(schema),
             sql_quote(&json_path(ns, &def.name, None))
         ),
     })
@@ -421,7 +471,8 @@ fn write_schemas(schema: &ResourceSchema, cmp: Option<(&CompareOp, &CompValue)>,
     for (ext, _) in &schema.extensions {
         if text_matches(op, &ext.id, v) {
             terms.push(format!(
-                "(json_type(users.data, {}) IS NOT NULL)",
+                "(json_type({}.data, {}) IS NOT NULL)",
+                table(schema),
                 sql_quote(&format!("$.{}", json_key(&ext.id)))
             ));
         }
@@ -574,8 +625,11 @@ pub(crate) fn sort_expr(schema: &ResourceSchema, path: &AttrPath) -> Option<Stri
         Source::Single(s) => Some(s.expr),
         Source::Multi { from, elem } => {
             // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value.
-            let primary = if from.starts_with("user_emails") {
+            let primary = if from == EMAILS_FROM {
                 "e.is_primary DESC"
+            } else if from == MEMBERS_FROM || from == GROUPS_FROM {
+                // No primary member or group: the first one added.
+                "e.m"
             } else {
                 "json_extract(e.value, '$.primary') DESC"
             };

@@ -209,7 +209,7 @@ pub(crate) async fn apply_members(
 
 /// The log's diff of a group write: its attributes, then its members as lists of user ids
 /// (`members` with `old` = the removed, `new` = the added), never the whole member list.
-pub(crate) fn group_diff(
+pub fn group_diff(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
     members: &MembersChanged,

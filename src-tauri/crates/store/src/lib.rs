@@ -17,6 +17,7 @@ pub mod sqlite;
 pub mod types;
 
 pub use events::{EventLog, Retention};
+pub use groups::group_diff;
 pub use types::*;
 
 /// Errors of the storage layer.
@@ -65,10 +66,21 @@ pub trait StoreRead: Send + Sync + 'static {
     async fn find_group_by_display_name(&self, name: &str) -> Result<Option<GroupRecord>>;
     /// Groups in creation order, from the 0-based `offset`; and how many there are.
     async fn list_groups(&self, offset: u64, limit: u64) -> Result<(Vec<GroupRecord>, u64)>;
+    /// Groups matching a SCIM filter (over the Group schema), sorted and paged as asked; the
+    /// total that match.
+    async fn search_groups(&self, query: &ListQuery<'_>) -> Result<GroupPage>;
     /// A page of a group's members, in the order they were added (`NotFound` for no group).
     async fn group_members(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<GroupMember>>;
     /// The groups a user is in, in the order it was added to them.
     async fn groups_of_user(&self, user_id: &str) -> Result<Vec<UserGroup>>;
+    /// [`StoreRead::groups_of_user`] for several users in one query (a page of users): each
+    /// user id that is in any group, with its groups in order.
+    async fn groups_of_users(
+        &self,
+        user_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<UserGroup>>>;
+    /// Whether any group exists (users' `groups` then needs looking up at all).
+    async fn has_groups(&self) -> Result<bool>;
 
     // Tokens.
     async fn list_tokens(&self) -> Result<Vec<TokenRecord>>;

@@ -723,9 +723,10 @@ fn event_filter(q: &EventQuery) -> (String, Vec<Bind>) {
         sql.push_str(" AND method <> 'GET'");
     }
     if q.scim_only {
-        sql.push_str(" AND method NOT IN (?, ?)");
+        sql.push_str(" AND method NOT IN (?, ?, ?)");
         params.push(Bind::Text(CONSOLE_METHOD.to_owned()));
         params.push(Bind::Text(LOGIN_METHOD.to_owned()));
+        params.push(Bind::Text(GROUP_ROLE_METHOD.to_owned()));
     }
     (sql, params)
 }
@@ -934,6 +935,62 @@ impl StoreRead for SqliteStore {
         .await
     }
 
+    async fn search_groups(&self, q: &ListQuery<'_>) -> Result<GroupPage> {
+        let (where_clause, binds) = match q.filter {
+            Some(f) => {
+                let w = filter_sql::translate(q.schema, f)?;
+                (format!("WHERE {}", w.sql), w.binds)
+            }
+            None => (String::new(), Vec::new()),
+        };
+        let offset = q.start_index.saturating_sub(1);
+        let count = q.count;
+        let dir = if q.sort_order == SortOrder::Descending {
+            "DESC"
+        } else {
+            "ASC"
+        };
+        let order = match q.sort_by.and_then(|p| filter_sql::sort_expr(q.schema, p)) {
+            // Unassigned values sort last either way; `seq` keeps the order stable.
+            Some(expr) => format!("ORDER BY ({expr}) IS NULL, ({expr}) {dir}, seq"),
+            None => "ORDER BY seq".to_owned(),
+        };
+        let sql = format!(
+            "SELECT {} FROM groups {where_clause} {order} LIMIT ? OFFSET ?",
+            groups::GROUP_COLUMNS
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM groups {where_clause}");
+        self.read(Cost::Scan, move |conn| {
+            let mut params = binds.clone();
+            params.push(Bind::Int(i64::try_from(count).unwrap_or(i64::MAX)));
+            params.push(Bind::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+            let found = if count == 0 {
+                Vec::new()
+            } else {
+                query_all(
+                    conn,
+                    &sql,
+                    rusqlite::params_from_iter(&params),
+                    groups::group_from_read,
+                )?
+            };
+            let short = (found.len() as u64) < count && (!found.is_empty() || offset == 0);
+            let total = if short {
+                offset + found.len() as u64
+            } else {
+                let n: i64 = conn
+                    .prepare_cached(&count_sql)?
+                    .query_row(rusqlite::params_from_iter(&binds), |r| r.get(0))?;
+                u64::try_from(n).unwrap_or(0)
+            };
+            Ok(GroupPage {
+                total,
+                groups: found,
+            })
+        })
+        .await
+    }
+
     async fn group_members(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<GroupMember>> {
         let id = id.to_owned();
         self.read(Cost::Scan, move |conn| {
@@ -980,6 +1037,53 @@ impl StoreRead for SqliteStore {
                     })
                 },
             )
+        })
+        .await
+    }
+
+    async fn groups_of_users(
+        &self,
+        user_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<UserGroup>>> {
+        let ids = user_ids.to_vec();
+        self.read(Cost::Point, move |conn| {
+            let mut out: std::collections::HashMap<String, Vec<UserGroup>> =
+                std::collections::HashMap::new();
+            for chunk in ids.chunks(400) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let rows = query_all(
+                    conn,
+                    &format!(
+                        "SELECT u.id, g.id, g.display_name FROM users u \
+                         JOIN group_members m ON m.user_seq = u.seq \
+                         JOIN groups g ON g.seq = m.group_seq \
+                         WHERE u.id IN ({marks}) ORDER BY m.m"
+                    ),
+                    rusqlite::params_from_iter(chunk),
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            UserGroup {
+                                id: r.get(1)?,
+                                display_name: r.get(2)?,
+                            },
+                        ))
+                    },
+                )?;
+                for (user, group) in rows {
+                    out.entry(user).or_default().push(group);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn has_groups(&self) -> Result<bool> {
+        self.read(Cost::Point, |conn| {
+            Ok(conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM groups)")?
+                .query_row([], |r| r.get::<_, bool>(0))?)
         })
         .await
     }

@@ -177,6 +177,13 @@ impl GroupRecord {
     }
 }
 
+/// A page of groups and how many match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupPage {
+    pub total: u64,
+    pub groups: Vec<GroupRecord>,
+}
+
 /// A group to write: `data` without `members` (it must hold a non-empty `displayName`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupWrite {
@@ -451,8 +458,9 @@ pub struct EventQuery {
     pub until: Option<String>,
     /// Leave out reads (`GET`).
     pub hide_reads: bool,
-    /// Only SCIM requests: leave out the console's own changes and SAML logins (logged with
-    /// the methods [`CONSOLE_METHOD`] and [`LOGIN_METHOD`]).
+    /// Only SCIM requests: leave out the console's own changes, SAML logins and the changes
+    /// group writes caused (logged with the methods [`CONSOLE_METHOD`], [`LOGIN_METHOD`] and
+    /// [`GROUP_ROLE_METHOD`]).
     pub scim_only: bool,
     /// The oldest `limit` matching events instead of the newest.
     pub oldest_first: bool,
@@ -464,6 +472,10 @@ pub struct EventQuery {
 pub const CONSOLE_METHOD: &str = "CONSOLE";
 /// The method logged for a first SAML login.
 pub const LOGIN_METHOD: &str = "LOGIN";
+/// The method logged for a change to a user that a group write caused (a role from a group's
+/// name, or the deactivation or deletion of a user left without a role group); the entry's
+/// path says the cause, e.g. "role Admin from group BigPanda_acme_BPRole_Admin".
+pub const GROUP_ROLE_METHOD: &str = "ROLE";
 
 /// How many entries of the event log match a query.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]

@@ -1,0 +1,363 @@
+//! `/Groups` under full provisioning: list, search, read, create, replace, patch, delete.
+//!
+//! A PATCH on a group answers 204 No Content with the new ETag (RFC 7644 §3.5.2 allows it, and
+//! it is what Okta and Entra ID expect): answering 200 would send the whole member list back
+//! after every change of a few members. A PATCH that asks for `attributes` or
+//! `excludedAttributes` gets 200 with the group so projected.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde_json::{json, Value};
+
+use scim_protocol::patch;
+use scim_protocol::projection::Projection;
+use scim_protocol::resource::{render, Meta};
+use scim_protocol::ScimError;
+use scim_store::{GroupMember, GroupRecord, RequestEvent};
+
+use crate::core::{Core, Runtime};
+use crate::error::{scim_json, ApiError};
+use crate::group_ops::{GroupOutcome, MAX_MEMBERS_IN_RESPONSE};
+use crate::scim::{ctx, if_match, require_write, with_info, BodySlot, Params, ScimBody, Search};
+use crate::{empty, AppState, EventInfo, Logged, Principal};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/Groups", get(list_groups).post(create_group))
+        .route("/Groups/.search", post(search_groups))
+        .route(
+            "/Groups/{id}",
+            get(get_group)
+                .put(replace_group)
+                .patch(patch_group)
+                .delete(delete_group),
+        )
+}
+
+/// The SCIM representation of a group with the members given (none when they were not asked
+/// for).
+pub(crate) fn render_group(
+    rt: &Runtime,
+    base_url: &str,
+    g: &GroupRecord,
+    members: &[GroupMember],
+) -> Value {
+    let meta = Meta {
+        resource_type: "Group".to_owned(),
+        created: g.created.clone(),
+        last_modified: g.last_modified.clone(),
+        location: format!("{base_url}/Groups/{}", g.id),
+        version: g.etag(),
+    };
+    let mut data = g.data.clone();
+    if !members.is_empty() {
+        let list = members
+            .iter()
+            .map(|m| {
+                json!({
+                    "value": m.value,
+                    "display": m.display,
+                    "$ref": format!("{base_url}/Users/{}", m.value),
+                    "type": "User",
+                })
+            })
+            .collect();
+        data.insert("members".to_owned(), Value::Array(list));
+    }
+    render(&rt.group_schema, &g.id, &data, &meta)
+}
+
+fn info_for(g: &GroupRecord) -> EventInfo {
+    EventInfo {
+        resource_type: Some("Group".to_owned()),
+        resource_id: Some(g.id.clone()),
+        user_name: Some(g.display_name.clone()),
+        ..EventInfo::default()
+    }
+}
+
+fn failed_for(id: Option<&str>, name: Option<&str>) -> EventInfo {
+    EventInfo {
+        resource_type: Some("Group".to_owned()),
+        resource_id: id.map(str::to_owned),
+        user_name: name.map(str::to_owned),
+        ..EventInfo::default()
+    }
+}
+
+fn name_in(body: &Value) -> Option<&str> {
+    body.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("displayName"))
+        .and_then(|(_, v)| v.as_str())
+}
+
+/// The group as a response carries it under `projection` (members loaded only if returned).
+async fn rendered(
+    state: &AppState,
+    rt: &Runtime,
+    g: &GroupRecord,
+    projection: &Projection,
+) -> Result<Value, ApiError> {
+    let members = if projection.returns(&rt.group_schema, "members") {
+        state.core.members_for_response(g).await?
+    } else {
+        Vec::new()
+    };
+    Ok(projection.apply(
+        &rt.group_schema,
+        render_group(rt, &state.base_url(rt), g, &members),
+    ))
+}
+
+fn with_etag(mut resp: Response, g: &GroupRecord) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&g.etag()) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
+async fn list_groups(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    Core::groups_offered(&rt)?;
+    run_search(&state, &rt, Search::from_query(&Params(params))?).await
+}
+
+async fn search_groups(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    ScimBody(body, _): ScimBody,
+) -> Result<Response, ApiError> {
+    Core::groups_offered(&rt)?;
+    run_search(&state, &rt, Search::from_body(&body)?).await
+}
+
+async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Response, ApiError> {
+    let schema = &rt.group_schema;
+    let q = s.parse(schema)?;
+    let page = state.core.read().search_groups(&q.query(schema)).await?;
+    if q.projection.returns(schema, "members") {
+        let members: u64 = page.groups.iter().map(|g| g.member_count).sum();
+        if members > MAX_MEMBERS_IN_RESPONSE {
+            return Err(ApiError::Scim(ScimError::new(
+                400,
+                Some(scim_protocol::ScimType::TooMany),
+                format!(
+                    "these {} groups have {members} members in all, more than the {MAX_MEMBERS_IN_RESPONSE} one response carries; ask for fewer groups (count) or add excludedAttributes=members",
+                    page.groups.len()
+                ),
+            )));
+        }
+    }
+    let mut resources = Vec::with_capacity(page.groups.len());
+    for g in &page.groups {
+        resources.push(rendered(state, rt, g, &q.projection).await?);
+    }
+    Ok(q.list_response(page.total, resources))
+}
+
+async fn get_group(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Path(id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    Core::groups_offered(&rt)?;
+    let p = Params(params);
+    let projection = Projection::parse(
+        &rt.group_schema,
+        p.get("attributes"),
+        p.get("excludedAttributes"),
+    )?;
+    let g = state.core.get_group(&id).await?;
+    let etag = g.etag();
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|h| h.split(',').map(str::trim).any(|t| t == "*" || t == etag));
+    if not_modified {
+        return Ok(with_info(
+            with_etag(empty(StatusCode::NOT_MODIFIED), &g),
+            info_for(&g),
+        ));
+    }
+    let body = rendered(&state, &rt, &g, &projection).await?;
+    Ok(with_info(
+        with_etag(scim_json(StatusCode::OK, &body), &g),
+        info_for(&g),
+    ))
+}
+
+/// The answer to a group write: the group as it now is (projected), or nothing with 204; the
+/// error with what the event log should know otherwise.
+async fn written(
+    state: &AppState,
+    rt: &Runtime,
+    status: StatusCode,
+    projection: &Projection,
+    result: Result<(GroupRecord, GroupOutcome), ApiError>,
+    on_error: impl FnOnce() -> EventInfo,
+) -> Response {
+    let (g, outcome) = match result {
+        Ok(done) => done,
+        Err(e) => return with_info(e.into_response(), on_error()),
+    };
+    let info = EventInfo {
+        diff: outcome.diff,
+        ignored: outcome.ignored,
+        ..info_for(&g)
+    };
+    let mut resp = if status == StatusCode::NO_CONTENT {
+        empty(StatusCode::NO_CONTENT)
+    } else {
+        match rendered(state, rt, &g, projection).await {
+            Ok(body) => scim_json(status, &body),
+            Err(e) => e.into_response(),
+        }
+    };
+    if status == StatusCode::CREATED {
+        if let Ok(v) = HeaderValue::from_str(&format!("{}/Groups/{}", state.base_url(rt), g.id)) {
+            resp.headers_mut().insert(header::LOCATION, v);
+        }
+    }
+    let mut resp = with_info(with_etag(resp, &g), info);
+    if outcome.logged {
+        resp.extensions_mut().insert(Logged);
+    }
+    resp
+}
+
+async fn create_group(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
+    body: Result<ScimBody, ApiError>,
+) -> Result<Response, ApiError> {
+    Core::groups_offered(&rt)?;
+    require_write(&principal)?;
+    let ScimBody(body, _) = body?;
+    let ctx = ctx(&principal, request, slot.get(), None);
+    let result = state.core.create_group(&rt, &body, &ctx).await;
+    Ok(written(
+        &state,
+        &rt,
+        StatusCode::CREATED,
+        &Projection::default(),
+        result,
+        || failed_for(None, name_in(&body)),
+    )
+    .await)
+}
+
+// One argument per extractor, as axum handlers take them.
+#[allow(clippy::too_many_arguments)]
+async fn replace_group(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<ScimBody, ApiError>,
+) -> Result<Response, ApiError> {
+    Core::groups_offered(&rt)?;
+    require_write(&principal)?;
+    let ScimBody(body, _) = body?;
+    let ctx = ctx(&principal, request, slot.get(), None);
+    let result = state
+        .core
+        .replace_group(&rt, &id, &body, if_match(&headers), &ctx)
+        .await;
+    Ok(written(
+        &state,
+        &rt,
+        StatusCode::OK,
+        &Projection::default(),
+        result,
+        || failed_for(Some(&id), name_in(&body)),
+    )
+    .await)
+}
+
+// One argument per extractor, as axum handlers take them.
+#[allow(clippy::too_many_arguments)]
+async fn patch_group(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
+    Path(id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Result<ScimBody, ApiError>,
+) -> Result<Response, ApiError> {
+    Core::groups_offered(&rt)?;
+    require_write(&principal)?;
+    let p = Params(params);
+    let (attributes, excluded) = (p.get("attributes"), p.get("excludedAttributes"));
+    let projection = Projection::parse(&rt.group_schema, attributes, excluded)?;
+    let status = if attributes.is_some() || excluded.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NO_CONTENT
+    };
+    let ScimBody(body, _) = body?;
+    let ops = match patch::parse(&body) {
+        Ok(ops) => Arc::new(ops),
+        Err(e) => {
+            return Ok(with_info(
+                ApiError::Scim(e).into_response(),
+                failed_for(Some(&id), None),
+            ))
+        }
+    };
+    drop(body);
+    let ctx = ctx(&principal, request, slot.get(), None);
+    let result = state
+        .core
+        .patch_group(&rt, &id, ops, if_match(&headers), &ctx)
+        .await;
+    Ok(written(&state, &rt, status, &projection, result, || {
+        failed_for(Some(&id), None)
+    })
+    .await)
+}
+
+async fn delete_group(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    Extension(principal): Extension<Principal>,
+    Extension(request): Extension<RequestEvent>,
+    Extension(slot): Extension<BodySlot>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    Core::groups_offered(&rt)?;
+    require_write(&principal)?;
+    let ctx = ctx(&principal, request, slot.get(), None);
+    match state
+        .core
+        .delete_group(&rt, &id, if_match(&headers), &ctx)
+        .await
+    {
+        Ok(old) => {
+            let mut resp = with_info(empty(StatusCode::NO_CONTENT), info_for(&old));
+            resp.extensions_mut().insert(Logged);
+            Ok(resp)
+        }
+        Err(e) => Ok(with_info(e.into_response(), failed_for(Some(&id), None))),
+    }
+}
