@@ -16,7 +16,7 @@ use common::*;
 
 both_policies!(
     service_provider_config,
-    resource_types_user_only,
+    resource_types_follow_the_policy,
     schemas_advertise_roles
 );
 
@@ -196,15 +196,17 @@ async fn service_provider_config(policy: &str) {
     );
 }
 
-async fn resource_types_user_only(policy: &str) {
+/// Users in both policies; Groups in `full` only.
+async fn resource_types_follow_the_policy(policy: &str) {
     let srv = TestServer::start(policy).await;
     let (status, headers, body) = srv.get("/ResourceTypes").await;
     assert_eq!(status, 200, "{body:#}");
     assert_scim_json(&headers, "/ResourceTypes");
+    let full = !srv.is_jit();
     assert_eq!(
         assert_list(&body),
-        1,
-        "only User is offered in this version ({policy}): {body:#}"
+        if full { 2 } else { 1 },
+        "User, and Group in full ({policy}): {body:#}"
     );
     let rt = &resources(&body)[0];
     assert_eq!(rt["name"], "User", "{body:#}");
@@ -220,8 +222,9 @@ async fn resource_types_user_only(policy: &str) {
             .any(|e| e["schema"] == ENTERPRISE && e["required"] == false),
         "{body:#}"
     );
-    assert!(
-        !resources(&body).iter().any(|r| r["name"] == "Group"),
+    assert_eq!(
+        resources(&body).iter().any(|r| r["name"] == "Group"),
+        full,
         "{body:#}"
     );
 
@@ -229,7 +232,12 @@ async fn resource_types_user_only(policy: &str) {
     assert_eq!(status, 200, "{one:#}");
     assert_eq!(one["endpoint"], "/Users", "{one:#}");
     let (status, _h, body) = srv.get("/ResourceTypes/Group").await;
-    assert_scim_error(status, &body, 404, None);
+    if full {
+        assert_eq!(status, 200, "{body:#}");
+        assert_eq!(body["endpoint"], "/Groups", "{body:#}");
+    } else {
+        assert_scim_error(status, &body, 404, None);
+    }
 }
 
 fn role_attr(schemas_list: &Value) -> &Value {
