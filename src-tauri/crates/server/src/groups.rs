@@ -56,12 +56,13 @@ pub(crate) fn render_group(
     };
     let mut data = g.data.clone();
     if !members.is_empty() {
+        // `display` is left out: it is the client's to send (read-only here), and a value the
+        // server made up would differ from what was written.
         let list = members
             .iter()
             .map(|m| {
                 json!({
                     "value": m.value,
-                    "display": m.display,
                     "$ref": format!("{base_url}/Users/{}", m.value),
                     "type": "User",
                 })
@@ -138,6 +139,47 @@ async fn search_groups(
 ) -> Result<Response, ApiError> {
     Core::groups_offered(&rt)?;
     run_search(&state, &rt, Search::from_body(&body)?).await
+}
+
+/// `POST /.search` (RFC 7644 §3.4.3): every resource type offered — users first, then groups
+/// (in `full`), paged across both; a sort applies within each type.
+pub(crate) async fn search_everything(
+    State(state): State<AppState>,
+    Extension(rt): Extension<Arc<Runtime>>,
+    ScimBody(body, _): ScimBody,
+) -> Result<Response, ApiError> {
+    let search = Search::from_body(&body)?;
+    if Core::groups_offered(&rt).is_err() {
+        return crate::scim::run_search(&state, &rt, search).await;
+    }
+    let users_q = search.clone().parse(&rt.user_schema)?;
+    let groups_q = search.parse(&rt.group_schema)?;
+    let users = state
+        .core
+        .read()
+        .list_users(&users_q.query(&rt.user_schema))
+        .await?;
+    let their_groups =
+        crate::scim::user_groups(&state, &rt, &users.users, &users_q.projection).await?;
+    let mut resources: Vec<Value> = users
+        .users
+        .iter()
+        .map(|u| {
+            crate::scim::rendered(&state, &rt, u, their_groups.get(&u.id), &users_q.projection)
+        })
+        .collect();
+    // The groups' part of the page: after the users that match, as many as still fit.
+    let offset = users_q.start_index.saturating_sub(1);
+    let group_start = offset.saturating_sub(users.total) + 1;
+    let room = users_q.count.saturating_sub(resources.len() as u64);
+    let mut q = groups_q.query(&rt.group_schema);
+    q.start_index = group_start;
+    q.count = room;
+    let groups = state.core.read().search_groups(&q).await?;
+    for g in &groups.groups {
+        resources.push(rendered(&state, &rt, g, &groups_q.projection).await?);
+    }
+    Ok(users_q.list_response(users.total + groups.total, resources))
 }
 
 async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Response, ApiError> {

@@ -30,7 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/Users", get(list_users).post(create_user))
         .route("/Users/.search", post(search_users))
         // RFC 7644 §3.4.3: a search at the root covers every resource type offered.
-        .route("/.search", post(search_users))
+        .route("/.search", post(crate::groups::search_everything))
         .route(
             "/Users/{id}",
             get(get_user)
@@ -215,7 +215,7 @@ pub(crate) fn render_full(
     out
 }
 
-fn rendered(
+pub(crate) fn rendered(
     state: &AppState,
     rt: &Runtime,
     u: &UserRecord,
@@ -231,7 +231,7 @@ fn rendered(
 
 /// The groups of each of `users` (by id), when their responses carry `groups` at all: only
 /// under full provisioning, and one query for a whole page.
-async fn user_groups(
+pub(crate) async fn user_groups(
     state: &AppState,
     rt: &Runtime,
     users: &[UserRecord],
@@ -299,7 +299,7 @@ impl Params {
 }
 
 /// The parts of a list request, from the query string or a SearchRequest body.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Search {
     filter: Option<String>,
     sort_by: Option<String>,
@@ -508,7 +508,11 @@ impl Search {
     }
 }
 
-async fn run_search(state: &AppState, rt: &Runtime, s: Search) -> Result<Response, ApiError> {
+pub(crate) async fn run_search(
+    state: &AppState,
+    rt: &Runtime,
+    s: Search,
+) -> Result<Response, ApiError> {
     let schema = &rt.user_schema;
     let q = s.parse(schema)?;
     let page = state.core.store.list_users(&q.query(schema)).await?;

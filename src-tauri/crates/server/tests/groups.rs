@@ -515,6 +515,22 @@ async fn filters_paging_sorting_and_projections() {
         .await;
     assert_eq!(status, 200, "{l:#}");
     assert_eq!(names(&l), ["Gamma"]);
+    // A search at the root covers users and groups, paged across both.
+    let (status, _h, l) = srv
+        .post(
+            "/.search",
+            &json!({"schemas": [SEARCH_SCHEMA], "filter": "meta.resourceType pr", "startIndex": 2, "count": 2}),
+        )
+        .await;
+    assert_eq!(status, 200, "{l:#}");
+    assert_eq!(l["totalResults"], 5, "two users and three groups: {l:#}");
+    let types: Vec<&str> = resources(&l)
+        .iter()
+        .map(|r| r["meta"]["resourceType"].as_str().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(types, ["User", "Group"], "{l:#}");
     // Users by their groups.
     let (_s, _h, beta) = srv.get("/Groups?filter=displayName eq \"beta\"").await;
     let beta_id = resources(&beta)[0]["id"].as_str().unwrap().to_owned();
