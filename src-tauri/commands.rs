@@ -50,6 +50,23 @@ pub async fn user_detail(s: State<'_, Started>, id: String) -> CmdResult<UserDet
 }
 
 #[tauri::command]
+pub async fn list_groups(
+    s: State<'_, Started>,
+    query: scim_console_core::groups::GroupsQuery,
+) -> CmdResult<scim_console_core::groups::GroupsPage> {
+    console(&s)?.list_groups(query).await
+}
+
+#[tauri::command]
+pub async fn group_detail(
+    s: State<'_, Started>,
+    id: String,
+    query: scim_console_core::groups::MembersQuery,
+) -> CmdResult<scim_console_core::groups::GroupDetail> {
+    console(&s)?.group_detail(&id, query).await
+}
+
+#[tauri::command]
 pub async fn update_user(
     s: State<'_, Started>,
     id: String,

@@ -19,6 +19,9 @@ use logging::Logging;
 
 /// Sent to the window for every committed change to a user (a `scim_store::ChangeEvent`).
 pub const USER_CHANGED: &str = "scim://user-changed";
+/// Sent to the window for every committed change to a group (a `scim_store::ChangeEvent` whose
+/// resource type is "Group"); null when some were missed. The users view does not listen.
+pub const GROUP_CHANGED: &str = "scim://group-changed";
 /// Sent to the window when requests were written to the event log (how many).
 pub const EVENTS_WRITTEN: &str = "scim://events-written";
 
@@ -31,6 +34,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::list_users,
             commands::user_detail,
             commands::update_user,
+            commands::list_groups,
+            commands::group_detail,
             commands::list_events,
             commands::events_per_minute,
             commands::health,
@@ -66,13 +71,30 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 /// polls its own server.
 fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
     // A change the window missed (it fell too far behind) is sent as null: reload everything.
-    forward(
-        app.clone(),
-        console.core.read().subscribe(),
-        USER_CHANGED,
-        |c| serde_json::to_value(c).unwrap_or(serde_json::Value::Null),
-        serde_json::Value::Null,
-    );
+    // Users and groups go to listeners of their own, so a group push reloads no user list.
+    let changes = app.clone();
+    let mut rx = console.core.read().subscribe();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match rx.recv().await {
+                Ok(c) => {
+                    let event = if c.resource_type == "Group" {
+                        GROUP_CHANGED
+                    } else {
+                        USER_CHANGED
+                    };
+                    let value = serde_json::to_value(&c).unwrap_or(serde_json::Value::Null);
+                    let _ = changes.emit(event, value);
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let _ = changes.emit(USER_CHANGED, serde_json::Value::Null);
+                    let _ = changes.emit(GROUP_CHANGED, serde_json::Value::Null);
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
     forward(
         app.clone(),
         console.events.subscribe(),
@@ -86,6 +108,13 @@ fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
         app.clone(),
         console.external.subscribe(),
         USER_CHANGED,
+        |()| serde_json::Value::Null,
+        serde_json::Value::Null,
+    );
+    forward(
+        app.clone(),
+        console.external.subscribe(),
+        GROUP_CHANGED,
         |()| serde_json::Value::Null,
         serde_json::Value::Null,
     );

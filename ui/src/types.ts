@@ -116,12 +116,120 @@ export type UserDetail = {
    * Whether the identity provider manages this user, so console edits are overwritten.
    */
   managed_by_idp: boolean,
+  /**
+   * The groups it is in, in the order it joined them.
+   */
+  groups: Array<UserGroupRow>,
+  /**
+   * Where its role comes from.
+   */
+  role_source: RoleSource,
 };
 
 export type UserCounts = {
   total: number,
   active: number,
   never_logged_in: number,
+};
+
+/**
+ * One row of the Groups view.
+ */
+export type GroupRow = {
+  id: string,
+  display_name: string,
+  external_id: string | null,
+  member_count: number,
+  /**
+   * The role the group's name grants its members, when group names carry roles.
+   */
+  role: string | null,
+  created: string,
+  last_modified: string,
+};
+
+export type GroupsQuery = {
+  /**
+   * Groups whose name contains this (case-insensitively).
+   */
+  text?: string,
+  offset?: number,
+  limit?: number,
+};
+
+export type GroupsPage = {
+  groups: Array<GroupRow>,
+  /**
+   * How many groups match.
+   */
+  total: number,
+  /**
+   * The `group-role-pattern` in force, if any (e.g. `BigPanda_{org}_BPRole_{role}`).
+   */
+  role_pattern: string | null,
+  /**
+   * Whether the policy offers groups at all (`full`).
+   */
+  offered: boolean,
+};
+
+export type MembersQuery = {
+  /**
+   * Members whose userName or display name contains this.
+   */
+  text?: string,
+  offset?: number,
+  limit?: number,
+};
+
+/**
+ * A group's page.
+ */
+export type GroupDetail = {
+  group: GroupRow,
+  /**
+   * A page of members, in the order they were added.
+   */
+  members: Array<UserRow>,
+  /**
+   * How many members match the search (all of them without one).
+   */
+  members_total: number,
+  /**
+   * The requests that changed the group, oldest first.
+   */
+  events: Array<EventRecord>,
+  /**
+   * The group as `GET /Groups/{id}?excludedAttributes=members` returns it.
+   */
+  scim: Record<string,
+  unknown>,
+};
+
+/**
+ * A group a user is in, on the user's page.
+ */
+export type UserGroupRow = {
+  id: string,
+  display_name: string,
+  /**
+   * The role the group's name grants, if any.
+   */
+  role: string | null,
+};
+
+/**
+ * Where a user's role comes from.
+ */
+export type RoleSource = {
+  "kind": "group",
+  group: string,
+  group_id: string,
+} | {
+  "kind": "attribute",
+  attribute: string,
+} | {
+  "kind": "default"
 };
 
 /**

@@ -381,6 +381,10 @@ pub struct UserDetail {
     pub events: Vec<EventRecord>,
     /// Whether the identity provider manages this user, so console edits are overwritten.
     pub managed_by_idp: bool,
+    /// The groups it is in, in the order it joined them.
+    pub groups: Vec<crate::groups::UserGroupRow>,
+    /// Where its role comes from.
+    pub role_source: crate::groups::RoleSource,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
@@ -680,9 +684,12 @@ impl Console {
                 ..Default::default()
             })
             .await?;
+        let (groups, role_source) = self.user_groups(&rt, id, user.role.as_deref()).await?;
         Ok(UserDetail {
             row: user_row(&rt, &user),
             scim: scim_server::render_user(&rt, &self.tenant_url(&rt), &user),
+            groups,
+            role_source,
             managed_by_idp: user.source != UserSource::Demo
                 || events.iter().any(|e| e.event.token_id.is_some()),
             events,

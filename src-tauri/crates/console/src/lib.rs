@@ -10,6 +10,7 @@ pub mod embedded;
 pub mod evidence;
 pub mod export;
 pub mod external;
+pub mod groups;
 pub mod health;
 pub mod logging;
 pub mod onboarding;

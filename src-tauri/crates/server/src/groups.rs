@@ -367,6 +367,9 @@ async fn patch_group(
         }
     };
     drop(body);
+    // The log's entry says what the client was answered (204, or 200 with the group).
+    let mut request = request;
+    request.event.status = status.as_u16();
     let ctx = ctx(&principal, request, slot.get(), None);
     let result = state
         .core

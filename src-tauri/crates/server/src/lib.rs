@@ -195,6 +195,16 @@ pub fn render_user(
     scim::render_full(rt, base_url, user, &[])
 }
 
+/// The SCIM representation of `group` without its members, as
+/// `GET /Groups/{id}?excludedAttributes=members` returns it.
+pub fn render_group(
+    rt: &Runtime,
+    base_url: &str,
+    group: &scim_store::GroupRecord,
+) -> serde_json::Value {
+    groups::render_group(rt, base_url, group, &[])
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;

@@ -71,6 +71,16 @@ pub trait StoreRead: Send + Sync + 'static {
     async fn search_groups(&self, query: &ListQuery<'_>) -> Result<GroupPage>;
     /// A page of a group's members, in the order they were added (`NotFound` for no group).
     async fn group_members(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<GroupMember>>;
+    /// A page of a group's members as users (in the order they were added), those whose
+    /// userName or displayName contains `text` (case-insensitively) when given; and how many
+    /// match. `NotFound` for no group.
+    async fn group_member_users(
+        &self,
+        id: &str,
+        text: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<UserRecord>, u64)>;
     /// The groups a user is in, in the order it was added to them.
     async fn groups_of_user(&self, user_id: &str) -> Result<Vec<UserGroup>>;
     /// [`StoreRead::groups_of_user`] for several users in one query (a page of users): each
@@ -79,8 +89,6 @@ pub trait StoreRead: Send + Sync + 'static {
         &self,
         user_ids: &[String],
     ) -> Result<std::collections::HashMap<String, Vec<UserGroup>>>;
-    /// Whether any group exists (users' `groups` then needs looking up at all).
-    async fn has_groups(&self) -> Result<bool>;
 
     // Tokens.
     async fn list_tokens(&self) -> Result<Vec<TokenRecord>>;

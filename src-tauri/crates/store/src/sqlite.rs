@@ -219,6 +219,31 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A committed change to a group, for live views (`resource_type` "Group"; the group's
+    /// name where a user's userName would be). Views of users leave these alone.
+    fn publish_group(
+        &self,
+        kind: ChangeKind,
+        rec: &GroupRecord,
+        diff: Vec<crate::AttrChange>,
+        ctx: &ChangeContext,
+    ) {
+        let _ = self.changes.send(ChangeEvent {
+            kind,
+            resource_type: "Group".to_owned(),
+            id: rec.id.clone(),
+            user_name: rec.display_name.clone(),
+            version: rec.version,
+            active: true,
+            role: None,
+            diff,
+            actor: ctx.actor.clone(),
+            at: rec.last_modified.clone(),
+        });
+    }
+}
+
 /// The two key-value tables: configuration, and the console's own state.
 #[derive(Debug, Clone, Copy)]
 enum KeyValues {
@@ -1020,6 +1045,71 @@ impl StoreRead for SqliteStore {
         .await
     }
 
+    async fn group_member_users(
+        &self,
+        id: &str,
+        text: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<UserRecord>, u64)> {
+        let id = id.to_owned();
+        // Matched as the users list's text search does: userName or displayName contains it.
+        let pattern = text.map(str::trim).filter(|t| !t.is_empty()).map(|t| {
+            let folded = t
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{folded}%")
+        });
+        self.read(Cost::Scan, move |conn| {
+            let seq: i64 = query_one(conn, "SELECT seq FROM groups WHERE id = ?", [&id], |r| {
+                Ok(r.get(0)?)
+            })?
+            .ok_or_else(|| StoreError::NotFound(format!("no group with id '{id}'")))?;
+            let cols = USER_COLUMNS
+                .split(',')
+                .map(|c| format!("u.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let matching = "(?2 IS NULL OR u.user_name_key LIKE ?2 ESCAPE '\\' \
+                 OR u.display_name_key LIKE ?2 ESCAPE '\\')";
+            let users = query_all(
+                conn,
+                &format!(
+                    "SELECT {cols} FROM group_members m INDEXED BY group_members_group \
+                     JOIN users u ON u.seq = m.user_seq \
+                     WHERE m.group_seq = ?1 AND {matching} ORDER BY m.m LIMIT ?3 OFFSET ?4"
+                ),
+                rusqlite::params![
+                    seq,
+                    pattern,
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX)
+                ],
+                user_from_read,
+            )?;
+            let total: i64 = if pattern.is_none() {
+                conn.query_row(
+                    "SELECT member_count FROM groups WHERE seq = ?",
+                    [seq],
+                    |r| r.get(0),
+                )?
+            } else {
+                conn.query_row(
+                    &format!(
+                        "SELECT COUNT(*) FROM group_members m JOIN users u ON u.seq = m.user_seq \
+                         WHERE m.group_seq = ?1 AND {matching}"
+                    ),
+                    rusqlite::params![seq, pattern],
+                    |r| r.get(0),
+                )?
+            };
+            Ok((users, u64::try_from(total).unwrap_or(0)))
+        })
+        .await
+    }
+
     async fn groups_of_user(&self, user_id: &str) -> Result<Vec<UserGroup>> {
         let id = user_id.to_owned();
         self.read(Cost::Point, move |conn| {
@@ -1075,15 +1165,6 @@ impl StoreRead for SqliteStore {
                 }
             }
             Ok(out)
-        })
-        .await
-    }
-
-    async fn has_groups(&self) -> Result<bool> {
-        self.read(Cost::Point, |conn| {
-            Ok(conn
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM groups)")?
-                .query_row([], |r| r.get::<_, bool>(0))?)
         })
         .await
     }
@@ -1490,6 +1571,7 @@ impl Store for SqliteStore {
             insert_events(&mut tx, &[e]).await?;
         }
         tx.commit().await?;
+        self.publish_group(ChangeKind::Created, &rec, d, ctx);
         Ok((rec, changed))
     }
 
@@ -1536,10 +1618,18 @@ impl Store for SqliteStore {
             version: old.version + 1,
         };
         let d = groups::group_diff(&old.data, &rec.data, &changed);
-        if let Some(e) = group_event(ctx, 200, &rec, &d) {
+        // A PATCH answers 204, a PUT 200: the handler says which in the request's entry.
+        let status = ctx
+            .request
+            .as_ref()
+            .map(|r| r.event.status)
+            .filter(|s| *s != 0)
+            .unwrap_or(200);
+        if let Some(e) = group_event(ctx, status, &rec, &d) {
             insert_events(&mut tx, &[e]).await?;
         }
         tx.commit().await?;
+        self.publish_group(ChangeKind::Updated, &rec, d, ctx);
         Ok((rec, changed))
     }
 
@@ -1558,6 +1648,7 @@ impl Store for SqliteStore {
             insert_events(&mut tx, &[e]).await?;
         }
         tx.commit().await?;
+        self.publish_group(ChangeKind::Deleted, old, Vec::new(), ctx);
         Ok(())
     }
 
