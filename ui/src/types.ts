@@ -233,6 +233,11 @@ export type RoleSource = {
 };
 
 /**
+ * Which PATCH dialect Entra speaks: the tenant URL's `?aadOptscim062020` flag decides.
+ */
+export type Dialect = "aadopt" | "legacy";
+
+/**
  * An attribute-level change: `path` went from `old` to `new` (absent = `None`).
  */
 export type AttrChange = {
@@ -932,6 +937,42 @@ export type SimAction = {
 } | {
   "action": "reactivate",
   user_name: string,
+} | {
+  "action": "push_group",
+  name: string,
+  /**
+   * userNames of the members to push.
+   */
+  members: Array<string>,
+} | {
+  "action": "remove_from_group",
+  group: string,
+  user_name: string,
+} | {
+  "action": "entra_test_connection"
+} | {
+  "action": "entra_create",
+  user_name: string,
+  given_name: string,
+  family_name: string,
+} | {
+  "action": "entra_update",
+  user_name: string,
+  given_name: string,
+  family_name: string,
+  dialect: Dialect,
+} | {
+  "action": "entra_disable",
+  user_name: string,
+  dialect: Dialect,
+} | {
+  "action": "entra_group",
+  name: string,
+  members: Array<string>,
+} | {
+  "action": "entra_remove_from_group",
+  group: string,
+  user_name: string,
 };
 
 /**
@@ -973,6 +1014,10 @@ export type Simulation = {
    * The user as it is afterwards, when there is one.
    */
   user: UserRow | null,
+  /**
+   * The group as it is afterwards, for group actions.
+   */
+  group: GroupRow | null,
   exchanges: Array<Exchange>,
   /**
    * Whether the server did what Okta asked.

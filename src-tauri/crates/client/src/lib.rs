@@ -1,6 +1,6 @@
 //! A small SCIM 2.0 client over reqwest, and the request sequences identity providers send
-//! (see `okta`), so the console's simulator and the command line replay exactly what Okta
-//! would.
+//! (see `okta` and `entra`), so the console's simulator and the command line replay exactly
+//! what Okta and Entra ID would.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod entra;
 pub mod okta;
 
 pub const SCIM_JSON: &str = "application/scim+json";

@@ -22,7 +22,7 @@ pub struct Sequence {
 }
 
 impl Sequence {
-    fn done(exchanges: Vec<Exchange>, outcome: impl Into<String>) -> Self {
+    pub(crate) fn done(exchanges: Vec<Exchange>, outcome: impl Into<String>) -> Self {
         let ok = exchanges.last().is_some_and(Exchange::ok);
         Sequence {
             exchanges,
@@ -30,7 +30,7 @@ impl Sequence {
             outcome: outcome.into(),
         }
     }
-    fn failed(exchanges: Vec<Exchange>, outcome: impl Into<String>) -> Self {
+    pub(crate) fn failed(exchanges: Vec<Exchange>, outcome: impl Into<String>) -> Self {
         Sequence {
             exchanges,
             ok: false,
@@ -89,7 +89,7 @@ pub async fn lookup(
 }
 
 /// Looks the user up, or ends the sequence saying why it could not go on.
-async fn find(
+pub(crate) async fn find(
     c: &ScimClient,
     user_name: &str,
     exchanges: &mut Vec<Exchange>,
@@ -99,7 +99,7 @@ async fn find(
     Ok(found.and_then(|u| u.get("id").and_then(Value::as_str).map(str::to_owned)))
 }
 
-fn not_found(user_name: &str) -> String {
+pub(crate) fn not_found(user_name: &str) -> String {
     format!(
         "Okta found no user '{user_name}' here. With just-in-time provisioning a user exists \
          only after their first SAML login, so Okta's updates fail until then."
@@ -175,6 +175,173 @@ pub async fn set_active(
         format!("{verb} {user_name}")
     } else {
         format!("The change was refused: {}", describe(&x))
+    };
+    xs.push(x);
+    Ok(Sequence::done(xs, outcome))
+}
+
+/// The group called `name`, looked up as Okta does before a push; its id if found.
+pub(crate) async fn find_group(
+    c: &ScimClient,
+    name: &str,
+    query_tail: &str,
+    exchanges: &mut Vec<Exchange>,
+) -> Result<Option<String>, ClientError> {
+    let filter = format!("displayName eq {}", filter_string(name));
+    let x = c
+        .send(
+            Method::GET,
+            &format!("/Groups?{query_tail}filter={}", query_value(&filter)),
+            None,
+        )
+        .await?;
+    let id = x
+        .ok()
+        .then(|| {
+            x.response
+                .as_ref()?
+                .get("Resources")?
+                .as_array()?
+                .first()?
+                .get("id")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .flatten();
+    exchanges.push(x);
+    Ok(id)
+}
+
+/// Members Okta sends in one PATCH at most.
+pub const MEMBERS_PER_PATCH: usize = 256;
+
+/// "Push Groups": looks the group up by name, creates it (with no members) if absent, then —
+/// after the `replace` of `{id, displayName}` Okta sends before membership changes — adds the
+/// members (looked up by userName) in PATCHes of at most 256.
+pub async fn push_group(
+    c: &ScimClient,
+    name: &str,
+    member_user_names: &[String],
+) -> Result<Sequence, ClientError> {
+    let mut xs = Vec::new();
+    let id = match find_group(c, name, "", &mut xs).await? {
+        Some(id) => id,
+        None => {
+            let x = c
+                .send(
+                    Method::POST,
+                    "/Groups",
+                    Some(json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                        "displayName": name,
+                        "members": [],
+                    })),
+                )
+                .await?;
+            let id = x
+                .response
+                .as_ref()
+                .and_then(|r| r.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let ok = x.ok();
+            let why = describe(&x);
+            xs.push(x);
+            match id.filter(|_| ok) {
+                Some(id) => id,
+                None => {
+                    return Ok(Sequence::failed(
+                        xs,
+                        format!("Okta could not create the group '{name}': {why}"),
+                    ))
+                }
+            }
+        }
+    };
+    let mut members = Vec::new();
+    let mut missing = Vec::new();
+    for un in member_user_names {
+        match find(c, un, &mut xs).await? {
+            Some(uid) => members.push(json!({"value": uid, "display": un})),
+            None => missing.push(un.clone()),
+        }
+    }
+    let rename = json!({"schemas": [PATCH_OP], "Operations": [
+        {"op": "replace", "value": {"id": id, "displayName": name}}]});
+    let x = c
+        .send(Method::PATCH, &format!("/Groups/{id}"), Some(rename))
+        .await?;
+    let ok = x.ok();
+    xs.push(x);
+    if !ok {
+        let why = describe(xs.last().expect("just sent"));
+        return Ok(Sequence::failed(
+            xs,
+            format!("The group push was refused: {why}"),
+        ));
+    }
+    for chunk in members.chunks(MEMBERS_PER_PATCH) {
+        let add = json!({"schemas": [PATCH_OP], "Operations": [
+            {"op": "add", "path": "members", "value": chunk}]});
+        let x = c
+            .send(Method::PATCH, &format!("/Groups/{id}"), Some(add))
+            .await?;
+        let ok = x.ok();
+        xs.push(x);
+        if !ok {
+            let why = describe(xs.last().expect("just sent"));
+            return Ok(Sequence::failed(
+                xs,
+                format!("Adding members was refused: {why}"),
+            ));
+        }
+    }
+    let mut outcome = format!(
+        "Pushed the group '{name}' with {} member{}",
+        members.len(),
+        if members.len() == 1 { "" } else { "s" }
+    );
+    if !missing.is_empty() {
+        outcome.push_str(&format!(
+            "; not found here, so not pushed: {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(Sequence::done(xs, outcome))
+}
+
+/// A user unassigned from a pushed group: the `replace` of `{id, displayName}`, then the
+/// removal by a value filter.
+pub async fn remove_from_group(
+    c: &ScimClient,
+    group: &str,
+    user_name: &str,
+) -> Result<Sequence, ClientError> {
+    let mut xs = Vec::new();
+    let Some(gid) = find_group(c, group, "", &mut xs).await? else {
+        return Ok(Sequence::failed(
+            xs,
+            format!("Okta found no group '{group}' here: push it first"),
+        ));
+    };
+    let Some(uid) = find(c, user_name, &mut xs).await? else {
+        return Ok(Sequence::failed(xs, not_found(user_name)));
+    };
+    let rename = json!({"schemas": [PATCH_OP], "Operations": [
+        {"op": "replace", "value": {"id": gid, "displayName": group}}]});
+    xs.push(
+        c.send(Method::PATCH, &format!("/Groups/{gid}"), Some(rename))
+            .await?,
+    );
+    let remove = json!({"schemas": [PATCH_OP], "Operations": [
+        {"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]});
+    let x = c
+        .send(Method::PATCH, &format!("/Groups/{gid}"), Some(remove))
+        .await?;
+    let outcome = if x.ok() {
+        format!("Removed {user_name} from '{group}'")
+    } else {
+        format!("The removal was refused: {}", describe(&x))
     };
     xs.push(x);
     Ok(Sequence::done(xs, outcome))

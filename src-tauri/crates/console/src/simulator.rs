@@ -1,5 +1,6 @@
-//! The Okta simulator: sends the embedded server the real HTTP requests Okta would, with
-//! Okta's own User-Agent, so every screen can be seen working without an Okta tenant.
+//! The simulator: sends the embedded server the real HTTP requests Okta or Microsoft Entra ID
+//! would, with their own User-Agents and request shapes (Entra's in both PATCH dialects), so
+//! every screen can be seen working without a tenant.
 //!
 //! It sends them with a token of its own ([`SIMULATOR_TOKEN_NAME`]), which the store marks as
 //! the simulator's: the server then logs every request made with it as simulated, so Activity
@@ -10,11 +11,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use scim_client::entra::{self, Dialect};
 use scim_client::okta::{self, Sequence};
 use scim_server::tokens::SIMULATOR_TOKEN_NAME;
 use scim_store::{ChangeContext, TokenRecord};
 
 use crate::console::{user_row, CmdResult, CommandError, Console, ErrorCode, UserRow};
+use crate::groups::{group_row, GroupRow};
 
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -45,6 +48,47 @@ pub enum SimAction {
     Reactivate {
         user_name: String,
     },
+    /// Okta's "Push Groups": the group looked up, created if absent, its members added.
+    PushGroup {
+        name: String,
+        /// userNames of the members to push.
+        members: Vec<String>,
+    },
+    /// A user taken out of a group Okta pushes.
+    RemoveFromGroup {
+        group: String,
+        user_name: String,
+    },
+    /// Entra ID's *Test Connection*.
+    EntraTestConnection,
+    /// Entra ID creating a user assigned to the application.
+    EntraCreate {
+        user_name: String,
+        given_name: String,
+        family_name: String,
+    },
+    /// Entra ID updating a user's name, in the dialect given.
+    EntraUpdate {
+        user_name: String,
+        given_name: String,
+        family_name: String,
+        dialect: Dialect,
+    },
+    /// Entra ID disabling a user, in the dialect given (the old one sends "False").
+    EntraDisable {
+        user_name: String,
+        dialect: Dialect,
+    },
+    /// Entra ID provisioning a group with its members.
+    EntraGroup {
+        name: String,
+        members: Vec<String>,
+    },
+    /// Entra ID's old-style removal of one member.
+    EntraRemoveFromGroup {
+        group: String,
+        user_name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -55,6 +99,8 @@ pub struct Simulation {
     pub token_name: Option<String>,
     /// The user as it is afterwards, when there is one.
     pub user: Option<UserRow>,
+    /// The group as it is afterwards, for group actions.
+    pub group: Option<GroupRow>,
 }
 
 fn required<'a>(what: &str, v: &'a str) -> CmdResult<&'a str> {
@@ -143,6 +189,7 @@ impl Console {
                 },
                 token_name: None,
                 user: Some(user_row(&rt, &u)),
+                group: None,
             });
         }
 
@@ -150,6 +197,15 @@ impl Console {
         // Always the local address: the simulator runs beside the server.
         let client = okta::client(&self.base_url, &secret)
             .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        let entra = entra::client(&self.base_url, &secret)
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        let members = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty())
+                .collect()
+        };
+        let mut group_name: Option<String> = None;
         let sent =
             |e: scim_client::ClientError| CommandError::new(ErrorCode::Unreachable, e.to_string());
         let (sequence, user_name) = match &action {
@@ -195,6 +251,85 @@ impl Console {
                     Some(un),
                 )
             }
+            SimAction::PushGroup { name, members: m } => {
+                let name = required("group name", name)?;
+                group_name = Some(name.to_owned());
+                (
+                    okta::push_group(&client, name, &members(m))
+                        .await
+                        .map_err(sent)?,
+                    None,
+                )
+            }
+            SimAction::RemoveFromGroup { group, user_name } => {
+                let g = required("group name", group)?;
+                let un = required("userName", user_name)?;
+                group_name = Some(g.to_owned());
+                (
+                    okta::remove_from_group(&client, g, un)
+                        .await
+                        .map_err(sent)?,
+                    Some(un),
+                )
+            }
+            SimAction::EntraTestConnection => {
+                (entra::test_connection(&entra).await.map_err(sent)?, None)
+            }
+            SimAction::EntraCreate {
+                user_name,
+                given_name,
+                family_name,
+            } => {
+                let un = required("userName", user_name)?;
+                (
+                    entra::create_user(&entra, un, given_name.trim(), family_name.trim())
+                        .await
+                        .map_err(sent)?,
+                    Some(un),
+                )
+            }
+            SimAction::EntraUpdate {
+                user_name,
+                given_name,
+                family_name,
+                dialect,
+            } => {
+                let un = required("userName", user_name)?;
+                (
+                    entra::update_name(&entra, un, given_name.trim(), family_name.trim(), *dialect)
+                        .await
+                        .map_err(sent)?,
+                    Some(un),
+                )
+            }
+            SimAction::EntraDisable { user_name, dialect } => {
+                let un = required("userName", user_name)?;
+                (
+                    entra::disable(&entra, un, *dialect).await.map_err(sent)?,
+                    Some(un),
+                )
+            }
+            SimAction::EntraGroup { name, members: m } => {
+                let name = required("group name", name)?;
+                group_name = Some(name.to_owned());
+                (
+                    entra::provision_group(&entra, name, &members(m))
+                        .await
+                        .map_err(sent)?,
+                    None,
+                )
+            }
+            SimAction::EntraRemoveFromGroup { group, user_name } => {
+                let g = required("group name", group)?;
+                let un = required("userName", user_name)?;
+                group_name = Some(g.to_owned());
+                (
+                    entra::remove_from_group(&entra, g, un)
+                        .await
+                        .map_err(sent)?,
+                    Some(un),
+                )
+            }
             SimAction::FirstLogin { .. } => unreachable!("handled above"),
         };
         // The request log is written in the background; let the views see it at once.
@@ -208,10 +343,20 @@ impl Console {
                 .map(|u| user_row(&rt, &u)),
             None => None,
         };
+        let group = match group_name {
+            Some(name) => self
+                .core
+                .read()
+                .find_group_by_display_name(&name)
+                .await?
+                .map(|g| group_row(&rt, &g)),
+            None => None,
+        };
         Ok(Simulation {
             sequence,
             token_name: Some(token.name),
             user,
+            group,
         })
     }
 }

@@ -124,6 +124,7 @@ pub fn declarations() -> String {
         crate::groups::GroupDetail,
         crate::groups::UserGroupRow,
         crate::groups::RoleSource,
+        scim_client::entra::Dialect,
         AttrChange,
         ChangeKind,
         ChangeEvent,

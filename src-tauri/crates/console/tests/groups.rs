@@ -207,3 +207,121 @@ async fn groups_members_roles_and_live_changes() {
     c.set_setting("provisioning", "jit").await.unwrap();
     assert!(!c.list_groups(GroupsQuery::default()).await.unwrap().offered);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_plays_entra_and_okta_push_groups() {
+    use scim_client::entra::Dialect;
+    use scim_console_core::simulator::SimAction;
+    let dir = tempfile::tempdir().unwrap();
+    let (c, _db) = common::start(&dir, false, false).await;
+    c.set_setting("provisioning", "full").await.unwrap();
+    let sim = |a: SimAction| {
+        let c = c.clone();
+        async move { c.simulate(a).await.unwrap() }
+    };
+    let s = sim(SimAction::EntraTestConnection).await;
+    assert!(s.sequence.ok, "{}", s.sequence.outcome);
+    assert_eq!(s.sequence.exchanges[0].method, "GET");
+    for (u, g, f) in [
+        ("dee@example.com", "Dee", "One"),
+        ("eve@example.com", "Eve", "Two"),
+    ] {
+        let s = sim(SimAction::EntraCreate {
+            user_name: u.into(),
+            given_name: g.into(),
+            family_name: f.into(),
+        })
+        .await;
+        assert!(s.sequence.ok, "{}", s.sequence.outcome);
+        assert!(s.user.unwrap().active);
+    }
+    // Both PATCH dialects.
+    for dialect in [Dialect::Legacy, Dialect::Aadopt] {
+        let s = sim(SimAction::EntraUpdate {
+            user_name: "dee@example.com".into(),
+            given_name: "Deirdre".into(),
+            family_name: format!("{dialect:?}"),
+            dialect,
+        })
+        .await;
+        assert!(s.sequence.ok, "{}", s.sequence.outcome);
+        assert_eq!(s.user.unwrap().name, format!("Deirdre {dialect:?}"));
+    }
+    let s = sim(SimAction::EntraDisable {
+        user_name: "eve@example.com".into(),
+        dialect: Dialect::Legacy,
+    })
+    .await;
+    assert!(s.sequence.ok, "{}", s.sequence.outcome);
+    assert!(!s.user.unwrap().active, "\"False\" disables");
+    let legacy = s
+        .sequence
+        .exchanges
+        .last()
+        .unwrap()
+        .request
+        .clone()
+        .unwrap();
+    assert_eq!(legacy["Operations"][0]["value"], "False");
+
+    // Entra's group, then its old-style removal.
+    let s = sim(SimAction::EntraGroup {
+        name: "Finance".into(),
+        members: vec!["dee@example.com".into(), "eve@example.com".into()],
+    })
+    .await;
+    assert!(s.sequence.ok, "{}", s.sequence.outcome);
+    assert_eq!(s.group.as_ref().unwrap().member_count, 2);
+    let s = sim(SimAction::EntraRemoveFromGroup {
+        group: "Finance".into(),
+        user_name: "eve@example.com".into(),
+    })
+    .await;
+    assert!(s.sequence.ok, "{}", s.sequence.outcome);
+    assert_eq!(s.group.as_ref().unwrap().member_count, 1);
+
+    // Okta's Push Groups: lookup, create, the rename, the members; then a removal.
+    let s = sim(SimAction::PushGroup {
+        name: "Sales".into(),
+        members: vec!["dee@example.com".into(), "nobody@example.com".into()],
+    })
+    .await;
+    assert!(s.sequence.ok, "{}", s.sequence.outcome);
+    assert!(
+        s.sequence.outcome.contains("nobody@example.com"),
+        "{}",
+        s.sequence.outcome
+    );
+    let paths: Vec<String> = s
+        .sequence
+        .exchanges
+        .iter()
+        .map(|x| format!("{} {}", x.method, x.path.split('?').next().unwrap()))
+        .collect();
+    assert_eq!(paths[0], "GET /Groups");
+    assert_eq!(paths[1], "POST /Groups");
+    assert_eq!(s.group.as_ref().unwrap().member_count, 1);
+    let s = sim(SimAction::RemoveFromGroup {
+        group: "Sales".into(),
+        user_name: "dee@example.com".into(),
+    })
+    .await;
+    assert!(s.sequence.ok, "{}", s.sequence.outcome);
+    assert_eq!(s.group.unwrap().member_count, 0);
+
+    // Every one of these requests is logged as simulated, none as the identity provider's.
+    let events = c
+        .core
+        .read()
+        .list_events(&scim_store::EventQuery {
+            limit: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(events.len() > 10);
+    assert!(events.iter().all(|e| e.event.simulated), "{events:#?}");
+    assert!(events
+        .iter()
+        .any(|e| e.event.client.as_deref() == Some(scim_client::entra::USER_AGENT)));
+}
