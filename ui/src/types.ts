@@ -312,6 +312,10 @@ export type NewEvent = {
    * The answer's body, kept the same way (for errors, reads and small answers).
    */
   response_body: string | null,
+  /**
+   * What the request's shape says about the client's setup: [`DIALECT_ENTRA_LEGACY`].
+   */
+  dialect: string | null,
 };
 
 export type EventRecord = {
@@ -360,6 +364,10 @@ export type EventRecord = {
    * The answer's body, kept the same way (for errors, reads and small answers).
    */
   response_body: string | null,
+  /**
+   * What the request's shape says about the client's setup: [`DIALECT_ENTRA_LEGACY`].
+   */
+  dialect: string | null,
 };
 
 export type EventsQuery = {
@@ -445,6 +453,10 @@ export type ActivityEntry = {
    * The answer's body, kept the same way (for errors, reads and small answers).
    */
   response_body: string | null,
+  /**
+   * What the request's shape says about the client's setup: [`DIALECT_ENTRA_LEGACY`].
+   */
+  dialect: string | null,
 };
 
 /**

@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 
-use scim_store::{EventQuery, EventRecord, StoreRead, CONSOLE_METHOD, LOGIN_METHOD};
+use scim_store::{
+    EventQuery, EventRecord, StoreRead, CONSOLE_METHOD, DIALECT_ENTRA_LEGACY, GROUP_ROLE_METHOD,
+    LOGIN_METHOD,
+};
 
 /// 24 hours before `now`, as stored times are written.
 pub fn day_ago(now: chrono::DateTime<chrono::Utc>) -> String {
@@ -84,6 +87,12 @@ pub struct Evidence {
     /// Requests to `/Groups` that failed (group push or import turned on in the identity
     /// provider, where this server has no groups).
     pub groups_refused: Option<Seen>,
+    /// PATCHes in Entra ID's dialect from before 2020 (the Tenant URL lacks
+    /// `?aadOptscim062020`).
+    pub entra_legacy: Option<Seen>,
+    /// Deactivations Okta sent as a PUT of the whole user: an app made with Okta's App
+    /// Integration Wizard, which sends PUT for every change.
+    pub okta_put: Option<Seen>,
     /// The latest updates that found no user (404 on PUT or PATCH), newest last.
     pub missing_users: VecDeque<EventRecord>,
     /// How many updates found no user in all.
@@ -156,7 +165,10 @@ impl Evidence {
     fn fold(&mut self, e: &EventRecord) {
         self.seen_up_to = self.seen_up_to.max(e.id);
         let ev = &e.event;
-        if !ev.simulated && ev.method != CONSOLE_METHOD && ev.method != LOGIN_METHOD {
+        // The console's changes, logins and what group writes caused are not requests.
+        let request =
+            ![CONSOLE_METHOD, LOGIN_METHOD, GROUP_ROLE_METHOD].contains(&ev.method.as_str());
+        if !ev.simulated && request {
             let t = self
                 .minutes
                 .entry(minute_of(&ev.at).to_owned())
@@ -243,8 +255,19 @@ impl Evidence {
         if ev.method == "POST" && ev.status == 403 && is_users(&ev.path) {
             seen(&mut self.create_refused, e);
         }
-        if is_groups(&ev.path) && !ok {
+        // Groups not offered (just-in-time provisioning); other failures are ordinary errors.
+        if is_groups(&ev.path) && ev.status == 404 {
             seen(&mut self.groups_refused, e);
+        }
+        if ev.dialect.as_deref() == Some(DIALECT_ENTRA_LEGACY) {
+            seen(&mut self.entra_legacy, e);
+        }
+        let from_okta = ev
+            .client
+            .as_deref()
+            .is_some_and(|c| c.starts_with("Okta SCIM Client"));
+        if ok && from_okta && ev.method == "PUT" && is_users(&ev.path) && deactivates(e).0 {
+            seen(&mut self.okta_put, e);
         }
         if ev.status == 404 && write && is_users(&ev.path) {
             self.missing_total += 1;

@@ -140,7 +140,7 @@ pub fn traffic_findings(
             });
         }
     }
-    if let Some(s) = &e.groups_refused {
+    if let Some(s) = e.groups_refused.as_ref().filter(|_| policy == Policy::Jit) {
         out.push(Finding {
             code: "groups_refused",
             severity: Severity::Error,
@@ -150,6 +150,34 @@ pub fn traffic_findings(
                 plural(s.requests, "request", "requests")
             ),
             fix: "In Okta: turn off Import Groups (Provisioning → Integration) and remove the app's pushed groups (Push Groups tab). Assigning users through groups still works.".to_owned(),
+            actions: vec![FindingAction::ShowEvent { id: s.last.id }],
+            at: Some(s.last.event.at.clone()),
+        });
+    }
+    if let Some(s) = &e.entra_legacy {
+        out.push(Finding {
+            code: "entra_legacy_dialect",
+            severity: Severity::Info,
+            title: "Entra ID sends its PATCH dialect from before 2020".to_owned(),
+            detail: format!(
+                "{} used capitalised operations or booleans written as \"True\"/\"False\". This server accepts them, but the Tenant URL lacks the ?aadOptscim062020 flag that makes Entra follow the SCIM standard.",
+                plural(s.requests, "PATCH", "PATCHes")
+            ),
+            fix: "In the Entra admin center: Enterprise applications → this app → Provisioning → Admin Credentials, add ?aadOptscim062020 to the end of the Tenant URL, Test Connection, Save.".to_owned(),
+            actions: vec![FindingAction::ShowEvent { id: s.last.id }],
+            at: Some(s.last.event.at.clone()),
+        });
+    }
+    if let Some(s) = &e.okta_put {
+        out.push(Finding {
+            code: "okta_put_everything",
+            severity: Severity::Info,
+            title: "This Okta app sends PUT for every change".to_owned(),
+            detail: format!(
+                "Okta deactivated users with a PUT of the whole user ({}), as apps made with Okta's App Integration Wizard do. Each change rewrites the whole user from what Okta last read, so a change made here in between is overwritten.",
+                plural(s.requests, "request", "requests")
+            ),
+            fix: "Nothing needs fixing for provisioning to work. For PATCH updates, use the vendor's app from the Okta Integration Network (or Okta's SCIM 2.0 Test App) instead of a wizard-made app.".to_owned(),
             actions: vec![FindingAction::ShowEvent { id: s.last.id }],
             at: Some(s.last.event.at.clone()),
         });

@@ -544,7 +544,7 @@ impl Console {
             findings
                 .iter()
                 .filter(|f| match f.code {
-                    "create_refused" | "groups_refused" => step == 4,
+                    "create_refused" | "groups_refused" | "okta_put_everything" => step == 4,
                     "refused_role" => step == 5,
                     "missing_users" => step == 6,
                     _ => false,

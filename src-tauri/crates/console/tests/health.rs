@@ -287,3 +287,104 @@ async fn demo_mode_comes_with_a_week_of_history_that_verifies_no_step() {
         .iter()
         .all(|t| t.token.name != scim_server::demo::HISTORY_TOKEN));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialects_in_the_traffic_are_named_with_what_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, db) = console(&dir).await;
+    c.set_setting("provisioning", "full").await.unwrap();
+    let secret = token_from_elsewhere(&db, "idp", Permission::UserModify, None).await;
+    let okta = scim_client::okta::client(&c.base_url, &secret).unwrap();
+    let entra = scim_client::entra::client(&c.base_url, &secret).unwrap();
+    let created = okta
+        .send(
+            "POST".parse().unwrap(),
+            "/Users",
+            Some(
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "kai@example.com", "active": true}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.status, 201);
+    let id = created.response.unwrap()["id"].as_str().unwrap().to_owned();
+
+    // Entra without ?aadOptscim062020: "False" as a string, a capitalised op.
+    let x = entra
+        .send(
+            "PATCH".parse().unwrap(),
+            &format!("/Users/{id}"),
+            Some(
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(x.status, 200);
+    let h = until(
+        "the legacy dialect",
+        async || c.health().await.unwrap(),
+        |h| codes(h).contains(&"entra_legacy_dialect"),
+    )
+    .await;
+    let f = h
+        .findings
+        .iter()
+        .find(|f| f.code == "entra_legacy_dialect")
+        .unwrap();
+    assert!(f.fix.contains("?aadOptscim062020"), "{}", f.fix);
+    assert_eq!(f.severity, Severity::Info);
+    let FindingAction::ShowEvent { id: entry } = f.actions[0] else {
+        panic!("{:?}", f.actions)
+    };
+    let e = c.core.read().get_event(entry).await.unwrap().unwrap();
+    assert_eq!(e.event.dialect.as_deref(), Some("entra-legacy"));
+    assert!(!codes(&h).contains(&"okta_put_everything"));
+
+    // An Okta wizard app: deactivation as GET then PUT of the whole user.
+    let got = okta
+        .send("GET".parse().unwrap(), &format!("/Users/{id}"), None)
+        .await
+        .unwrap();
+    let mut user = got.response.unwrap();
+    user["active"] = json!(true);
+    let x = okta
+        .send(
+            "PUT".parse().unwrap(),
+            &format!("/Users/{id}"),
+            Some(user.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(x.status, 200);
+    assert!(
+        !codes(&c.health().await.unwrap()).contains(&"okta_put_everything"),
+        "a PUT that deactivates nobody is no sign"
+    );
+    user["active"] = json!(false);
+    let x = okta
+        .send("PUT".parse().unwrap(), &format!("/Users/{id}"), Some(user))
+        .await
+        .unwrap();
+    assert_eq!(x.status, 200);
+    let h = until(
+        "the PUT deactivation",
+        async || c.health().await.unwrap(),
+        |h| codes(h).contains(&"okta_put_everything"),
+    )
+    .await;
+    let f = h
+        .findings
+        .iter()
+        .find(|f| f.code == "okta_put_everything")
+        .unwrap();
+    assert!(f.fix.contains("Okta Integration Network"), "{}", f.fix);
+    // The Okta guide shows it where the To App settings are.
+    let v = c.onboarding().await.unwrap();
+    assert!(step(&v, 4)
+        .notes
+        .iter()
+        .any(|n| n.code == "okta_put_everything"));
+}

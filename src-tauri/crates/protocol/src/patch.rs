@@ -174,6 +174,38 @@ pub struct Outcome {
 
 /// Applies `ops` to `data` (canonical form). On error `data` is left as it was.
 ///
+/// Whether a PATCH body is in Microsoft Entra ID's dialect from before 2020: an `op` that is
+/// not lower case ("Replace"), or a value that is a boolean written as the string "True" or
+/// "False" (at the top of a value, or one level inside a path-less value's object).
+pub fn entra_legacy(body: &Value) -> bool {
+    let Some(ops) = body
+        .as_object()
+        .and_then(|o| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+                .map(|(_, v)| v)
+        })
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
+    let stringly = |v: &Value| {
+        v.as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"))
+    };
+    ops.iter().any(|op| {
+        let capitalised = op
+            .get("op")
+            .and_then(Value::as_str)
+            .is_some_and(|o| o.chars().any(char::is_uppercase));
+        let value = op.get("value");
+        let boolean_text = value.is_some_and(|v| {
+            stringly(v) || v.as_object().is_some_and(|m| m.values().any(stringly))
+        });
+        capitalised || boolean_text
+    })
+}
+
 /// `schema.limits` bounds the work: at most `max_operations` operations, at most `max_values`
 /// values given for a multi-valued attribute in one operation, and no operation may make one
 /// hold more than `max_values` (one that already does may still lose values, or be left alone).

@@ -564,3 +564,26 @@ fn okta_and_entra_full_sequences() {
         })
     );
 }
+
+#[test]
+fn entra_legacy_dialect_is_recognised_and_the_conformant_one_is_not() {
+    use scim_protocol::patch::entra_legacy;
+    let legacy = [
+        json!({"Operations": [{"op": "Replace", "path": "active", "value": "False"}]}),
+        json!({"Operations": [{"op": "Add", "path": "members", "value": [{"value": "u1"}]}]}),
+        json!({"Operations": [{"op": "replace", "path": "active", "value": "True"}]}),
+        json!({"Operations": [{"op": "replace", "value": {"active": "false"}}]}),
+    ];
+    for body in &legacy {
+        assert!(entra_legacy(body), "{body}");
+    }
+    let conformant = [
+        json!({"Operations": [{"op": "replace", "path": "active", "value": false}]}),
+        json!({"Operations": [{"op": "replace", "value": {"displayName": "Falsetto", "name.givenName": "Kai"}}]}),
+        json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": "u1"}]}]}),
+        json!({"schemas": []}),
+    ];
+    for body in &conformant {
+        assert!(!entra_legacy(body), "{body}");
+    }
+}

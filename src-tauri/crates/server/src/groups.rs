@@ -289,7 +289,7 @@ async fn create_group(
     Core::groups_offered(&rt)?;
     require_write(&principal)?;
     let ScimBody(body, _) = body?;
-    let ctx = ctx(&principal, request, slot.get(), None);
+    let ctx = ctx(&principal, request, &slot, None);
     let result = state.core.create_group(&rt, &body, &ctx).await;
     Ok(written(
         &state,
@@ -317,7 +317,7 @@ async fn replace_group(
     Core::groups_offered(&rt)?;
     require_write(&principal)?;
     let ScimBody(body, _) = body?;
-    let ctx = ctx(&principal, request, slot.get(), None);
+    let ctx = ctx(&principal, request, &slot, None);
     let result = state
         .core
         .replace_group(&rt, &id, &body, if_match(&headers), &ctx)
@@ -370,7 +370,7 @@ async fn patch_group(
     // The log's entry says what the client was answered (204, or 200 with the group).
     let mut request = request;
     request.event.status = status.as_u16();
-    let ctx = ctx(&principal, request, slot.get(), None);
+    let ctx = ctx(&principal, request, &slot, None);
     let result = state
         .core
         .patch_group(&rt, &id, ops, if_match(&headers), &ctx)
@@ -392,7 +392,7 @@ async fn delete_group(
 ) -> Result<Response, ApiError> {
     Core::groups_offered(&rt)?;
     require_write(&principal)?;
-    let ctx = ctx(&principal, request, slot.get(), None);
+    let ctx = ctx(&principal, request, &slot, None);
     match state
         .core
         .delete_group(&rt, &id, if_match(&headers), &ctx)

@@ -350,6 +350,7 @@ async fn authenticate_and_log(
         kept_response(response).await
     };
     let event = NewEvent {
+        dialect: slot.dialect(),
         request_body: slot.take(),
         response_body,
         status: response.status().as_u16(),

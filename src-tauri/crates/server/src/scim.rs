@@ -49,17 +49,33 @@ pub(crate) struct ScimBody(pub Value, pub usize);
 /// entry the logging layer writes after the handler; writes logged in their own transaction
 /// take it from here too (see `ctx`).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct BodySlot(pub Arc<std::sync::Mutex<Option<String>>>);
+pub(crate) struct BodySlot(Arc<std::sync::Mutex<Kept>>);
+
+#[derive(Debug, Default)]
+struct Kept {
+    body: Option<String>,
+    /// What the body's shape says about the client's setup (see `NewEvent::dialect`).
+    dialect: Option<String>,
+}
 
 impl BodySlot {
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
     pub(crate) fn set(&self, text: String) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+        self.kept().body = Some(text);
     }
     pub(crate) fn take(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.kept().body.take()
     }
     pub(crate) fn get(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.kept().body.clone()
+    }
+    pub(crate) fn set_dialect(&self, dialect: &str) {
+        self.kept().dialect = Some(dialect.to_owned());
+    }
+    pub(crate) fn dialect(&self) -> Option<String> {
+        self.kept().dialect.clone()
     }
 }
 
@@ -90,6 +106,7 @@ impl FromRequest<AppState> for ScimBody {
             .await
             .map_err(|_| ApiError::Internal("the server is stopping".to_owned()))?;
         let slot = req.extensions().get::<BodySlot>().cloned();
+        let is_patch = req.method() == axum::http::Method::PATCH;
         let timeout = state.limits.body_timeout;
         let bytes = match tokio::time::timeout(
             timeout,
@@ -127,6 +144,9 @@ impl FromRequest<AppState> for ScimBody {
         .await?;
         if let (Some(slot), Ok(v)) = (&slot, &parsed) {
             slot.set(crate::audit::redacted_body(v, size));
+            if is_patch && patch::entra_legacy(v) {
+                slot.set_dialect(scim_store::DIALECT_ENTRA_LEGACY);
+            }
         } else if let Some(slot) = &slot {
             slot.set(format!("…[{size} bytes that are not valid JSON, not kept]"));
         }
@@ -167,12 +187,13 @@ pub(crate) fn require_write(p: &Principal) -> Result<(), ApiError> {
 pub(crate) fn ctx(
     p: &Principal,
     request: RequestEvent,
-    body: Option<String>,
+    slot: &BodySlot,
     role: Option<String>,
 ) -> ChangeContext {
     let mut request = request;
     request.event.role = role;
-    request.event.request_body = body;
+    request.event.request_body = slot.get();
+    request.event.dialect = slot.dialect();
     ChangeContext {
         actor: Some(p.token_name.clone()),
         request: Some(request),
@@ -566,7 +587,7 @@ async fn create_user(
     let ScimBody(body, size) = body?;
     let body = Arc::new(body);
     let role = role_sent(&body, &rt);
-    let ctx = ctx(&principal, request, slot.get(), role.clone());
+    let ctx = ctx(&principal, request, &slot, role.clone());
     let heavy = size >= HEAVY_BODY_BYTES;
     let result = state.core.create_user(&rt, &body, heavy, &ctx).await;
     Ok(written(&state, &rt, StatusCode::CREATED, result, role, || {
@@ -723,7 +744,7 @@ async fn replace_user(
     let ScimBody(body, size) = body?;
     let body = Arc::new(body);
     let role = role_sent(&body, &rt);
-    let ctx = ctx(&principal, request, slot.get(), role.clone());
+    let ctx = ctx(&principal, request, &slot, role.clone());
     let heavy = size >= HEAVY_BODY_BYTES;
     let result = state
         .core
@@ -764,7 +785,7 @@ async fn patch_user(
     // The body is not needed any more; a large one is freed before the work begins.
     drop(body);
     let role = role_in_ops(&ops, &rt.role_attr);
-    let ctx = ctx(&principal, request, slot.get(), role.clone());
+    let ctx = ctx(&principal, request, &slot, role.clone());
     let result = state
         .core
         .patch_user(
@@ -803,7 +824,7 @@ async fn delete_user(
             &rt,
             &id,
             if_match(&headers),
-            &ctx(&principal, request, slot.get(), None),
+            &ctx(&principal, request, &slot, None),
         )
         .await
     {

@@ -54,6 +54,7 @@ pub fn bound_event(e: &mut NewEvent) {
         &mut e.user_name,
         &mut e.role,
         &mut e.address,
+        &mut e.dialect,
     ] {
         truncate_opt(s, MAX_SHORT_TEXT);
     }

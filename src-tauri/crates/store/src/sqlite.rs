@@ -511,7 +511,8 @@ async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO events (at, token_name, token_id, client, method, path, status, \
              latency_us, resource_type, resource_id, user_name, diff, ignored, error, role, \
-             address, count, aggregated, size, simulated, request_body, response_body) ",
+             address, count, aggregated, size, simulated, request_body, response_body, \
+             dialect) ",
         );
         insert.push_values(chunk, |mut row, (e, diff, ignored, size)| {
             row.push_bind(e.at.clone())
@@ -535,7 +536,8 @@ async fn insert_events(conn: &mut sqlx::SqliteConnection, events: &[NewEvent]) -
                 .push_bind(i64::try_from(*size).unwrap_or(i64::MAX))
                 .push_bind(e.simulated)
                 .push_bind(e.request_body.clone())
-                .push_bind(e.response_body.clone());
+                .push_bind(e.response_body.clone())
+                .push_bind(e.dialect.clone());
         });
         insert.build().execute(&mut *conn).await?;
     }
@@ -634,7 +636,7 @@ fn group_event(
 /// Every column of an entry but its bodies: lists never read those.
 const EVENT_COLUMNS: &str = "id, at, token_name, token_id, client, method, path, status, \
     latency_us, resource_type, resource_id, user_name, diff, ignored, error, role, address, \
-    count, aggregated, simulated";
+    count, aggregated, simulated, dialect";
 
 /// An entry from its row; the bodies only when asked (and selected).
 fn event_row(r: &rusqlite::Row<'_>, bodies: bool) -> Result<EventRecord> {
@@ -669,6 +671,7 @@ fn event_row(r: &rusqlite::Row<'_>, bodies: bool) -> Result<EventRecord> {
             count: u64::try_from(r.get::<_, i64>("count")?).unwrap_or(1),
             aggregated: r.get::<_, i64>("aggregated")? != 0,
             simulated: r.get::<_, i64>("simulated")? != 0,
+            dialect: r.get("dialect")?,
             request_body: if bodies { r.get("request_body")? } else { None },
             response_body: if bodies {
                 r.get("response_body")?

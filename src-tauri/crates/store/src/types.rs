@@ -413,7 +413,14 @@ pub struct NewEvent {
     /// The answer's body, kept the same way (for errors, reads and small answers).
     #[serde(default)]
     pub response_body: Option<String>,
+    /// What the request's shape says about the client's setup: [`DIALECT_ENTRA_LEGACY`].
+    #[serde(default)]
+    pub dialect: Option<String>,
 }
+
+/// A PATCH in Microsoft Entra ID's dialect from before 2020: capitalised ops, booleans as the
+/// strings "True"/"False" (the Tenant URL's `?aadOptscim062020` flag turns it off).
+pub const DIALECT_ENTRA_LEGACY: &str = "entra-legacy";
 
 fn one() -> u64 {
     1
