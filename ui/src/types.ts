@@ -408,6 +408,11 @@ export type ActivityEntry = {
    * What the request did, in words.
    */
   summary: string,
+  /**
+   * What its shape says about the client's setup, and what to change (see
+   * `NewEvent::dialect`).
+   */
+  hint: string | null,
   id: number,
   at: string,
   token_name: string | null,

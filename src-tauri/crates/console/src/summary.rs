@@ -18,6 +18,55 @@ pub struct ActivityEntry {
     pub decoded_path: String,
     /// What the request did, in words.
     pub summary: String,
+    /// What its shape says about the client's setup, and what to change (see
+    /// `NewEvent::dialect`).
+    pub hint: Option<String>,
+}
+
+/// The words for a dialect marker in the log.
+pub fn dialect_hint(dialect: Option<&str>) -> Option<String> {
+    match dialect? {
+        scim_store::DIALECT_ENTRA_LEGACY => Some(
+            "Entra ID's PATCH dialect from before 2020: add ?aadOptscim062020 to the Tenant URL in Entra".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// "added 3 members, removed 1" for a group write's `members` change.
+fn member_change(e: &EventRecord) -> Option<String> {
+    let c = e.event.diff.iter().find(|c| c.path == "members")?;
+    let count = |v: &Option<Value>| {
+        v.as_ref().and_then(Value::as_array).map_or(0, |a| {
+            // A long list is stored cut, ending with "…[N more not stored]".
+            a.iter()
+                .map(|x| match x.as_str().and_then(|s| s.strip_prefix("…[")) {
+                    Some(rest) => rest
+                        .split_whitespace()
+                        .next()
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(0),
+                    None => 1,
+                })
+                .sum::<usize>()
+        })
+    };
+    let members = |n: usize| {
+        if n == 1 {
+            "1 member".to_owned()
+        } else {
+            format!("{n} members")
+        }
+    };
+    let mut parts = Vec::new();
+    let (added, removed) = (count(&c.new), count(&c.old));
+    if added > 0 {
+        parts.push(format!("added {}", members(added)));
+    }
+    if removed > 0 {
+        parts.push(format!("removed {}", members(removed)));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// `path` with its percent-encoding undone (and `+` in the query read as a space).
@@ -79,6 +128,10 @@ pub fn summarize(e: &EventRecord, role_attr: &str) -> String {
     if ev.method == LOGIN_METHOD {
         return format!("First login of {who}");
     }
+    if ev.method == scim_store::GROUP_ROLE_METHOD {
+        // The cause is the entry's path: "role Admin from group …", "deactivated: …".
+        return format!("{who}: {}", ev.path);
+    }
     let (path_part, query) = ev.path.split_once('?').unwrap_or((&ev.path, ""));
     let ep = endpoint(path_part);
     let on_users = ep == "/Users" || ep.starts_with("/Users/");
@@ -129,6 +182,42 @@ pub fn summarize(e: &EventRecord, role_attr: &str) -> String {
         }
     };
     let error = ev.error.as_deref().unwrap_or("");
+    let on_groups = ep == "/Groups" || ep.starts_with("/Groups/");
+    if on_groups && ok {
+        let group = ev.user_name.as_deref().unwrap_or("a group");
+        let renamed = ev
+            .diff
+            .iter()
+            .find(|c| c.path == "displayName" && c.old.is_some())
+            .map(|c| {
+                format!(
+                    "renamed {} → {}",
+                    c.old.as_ref().map_or(String::new(), short),
+                    c.new.as_ref().map_or(String::new(), short)
+                )
+            });
+        let members = member_change(e);
+        return match ev.method.as_str() {
+            "GET" if ep.starts_with("/Groups/") => format!("Read group {group}"),
+            "GET" => match lookup_value(query) {
+                Some(v) => format!("Lookup group {v}"),
+                None => "List groups".to_owned(),
+            },
+            "POST" => match members {
+                Some(m) => format!("Created group {group}, {m}"),
+                None => format!("Created group {group}"),
+            },
+            "DELETE" => format!("Deleted group {group}"),
+            _ => {
+                let parts: Vec<String> = renamed.into_iter().chain(members).collect();
+                if parts.is_empty() {
+                    format!("Updated group {group}: nothing changed")
+                } else {
+                    format!("Group {group}: {}", parts.join(", "))
+                }
+            }
+        };
+    }
     match (ev.method.as_str(), ok) {
         (m, _) if m == CONSOLE_METHOD => format!("{} (in the console)", changes()),
         ("GET", true) if one_user => format!("Read {who}"),
@@ -185,6 +274,7 @@ pub fn entry(e: EventRecord, role_attr: &str) -> ActivityEntry {
     ActivityEntry {
         decoded_path: decode_path(&e.event.path),
         summary: summarize(&e, role_attr),
+        hint: dialect_hint(e.event.dialect.as_deref()),
         record: e,
     }
 }
@@ -284,5 +374,59 @@ mod tests {
         let mut groups = ev("GET", "/Groups?filter=displayName%20eq%20%22Eng%22", 404);
         groups.event.error = Some("no such endpoint".into());
         assert_eq!(s(&groups), "GET /Groups failed: no such endpoint");
+    }
+
+    #[test]
+    fn group_entries_read_as_what_they_did() {
+        let s = |e: &EventRecord| summarize(e, "pantherRole");
+        let group = |method: &str, path: &str, status: u16| {
+            let mut e = ev(method, path, status);
+            e.event.user_name = Some("Sales".into());
+            e
+        };
+        assert_eq!(
+            s(&group(
+                "GET",
+                "/Groups?filter=displayName%20eq%20%22Sales%22",
+                200
+            )),
+            "Lookup group Sales"
+        );
+        assert_eq!(
+            s(&group("GET", "/Groups?startIndex=1&count=100", 200)),
+            "List groups"
+        );
+        let mut add = group("PATCH", "/Groups/g1", 204);
+        add.event.diff = vec![AttrChange {
+            path: "members".into(),
+            old: Some(json!(["u9"])),
+            new: Some(json!(["u1", "u2", "…[254 more not stored]"])),
+        }];
+        assert_eq!(s(&add), "Group Sales: added 256 members, removed 1 member");
+        let rename = with(
+            group("PATCH", "/Groups/g1", 204),
+            vec![("displayName", json!("Sales"), json!("Sales EMEA"))],
+        );
+        assert_eq!(s(&rename), "Group Sales: renamed Sales → Sales EMEA");
+        assert_eq!(
+            s(&group("PATCH", "/Groups/g1", 204)),
+            "Updated group Sales: nothing changed"
+        );
+        assert_eq!(
+            s(&group("DELETE", "/Groups/g1", 204)),
+            "Deleted group Sales"
+        );
+        let mut derived = ev(scim_store::GROUP_ROLE_METHOD, "", 200);
+        derived.event.path = "role Admin from group BigPanda_acme_BPRole_Admin".into();
+        assert_eq!(
+            s(&derived),
+            "dana@example.com: role Admin from group BigPanda_acme_BPRole_Admin"
+        );
+        let mut legacy = ev("PATCH", "/Users/1", 200);
+        legacy.event.dialect = Some(scim_store::DIALECT_ENTRA_LEGACY.into());
+        assert!(entry(legacy, "pantherRole")
+            .hint
+            .unwrap()
+            .contains("?aadOptscim062020"));
     }
 }
