@@ -214,6 +214,32 @@ pub async fn onboarding_update(
 }
 
 #[tauri::command]
+pub async fn entra_guide(
+    s: State<'_, Started>,
+) -> CmdResult<scim_console_core::entra_guide::EntraGuideView> {
+    console(&s)?.entra_guide().await
+}
+
+#[tauri::command]
+pub async fn entra_guide_update(
+    s: State<'_, Started>,
+    change: OnboardingChange,
+) -> CmdResult<scim_console_core::entra_guide::EntraGuideView> {
+    console(&s)?.entra_guide_update(change).await
+}
+
+#[tauri::command]
+pub async fn entra_guide_create_token(
+    s: State<'_, Started>,
+    name: String,
+    expires_in_days: Option<u32>,
+) -> CmdResult<NewTokenView> {
+    console(&s)?
+        .entra_guide_create_token(&name, expires_in_days)
+        .await
+}
+
+#[tauri::command]
 pub async fn onboarding_create_token(
     s: State<'_, Started>,
     name: String,

@@ -56,6 +56,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::onboarding,
             commands::onboarding_update,
             commands::onboarding_create_token,
+            commands::entra_guide,
+            commands::entra_guide_update,
+            commands::entra_guide_create_token,
             commands::simulate,
         ])
         // Runs once the event loop is ready, after `run` has managed the console.

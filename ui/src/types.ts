@@ -238,6 +238,89 @@ export type RoleSource = {
 export type Dialect = "aadopt" | "legacy";
 
 /**
+ * One attribute mapping in Entra's *Attribute Mapping* screen.
+ */
+export type Mapping = {
+  /**
+   * Entra's attribute (the source).
+   */
+  entra: string,
+  /**
+   * The SCIM attribute it is written to (the target).
+   */
+  scim: string,
+  note: string | null,
+};
+
+/**
+ * A group name and the role it would grant, for the naming preview.
+ */
+export type NamingExample = {
+  group: string,
+  role: string,
+};
+
+/**
+ * Group names that carry roles: the pattern in force and a name for every defined role.
+ */
+export type GroupNaming = {
+  /**
+   * `group-role-pattern`, when set.
+   */
+  pattern: string | null,
+  /**
+   * `org-name`.
+   */
+  org: string,
+  /**
+   * One group name per defined role.
+   */
+  examples: Array<NamingExample>,
+};
+
+export type EntraGuideView = {
+  current: number,
+  steps: Array<StepView>,
+  policy: Policy,
+  token: TokenView | null,
+  /**
+   * Active Manage Users tokens that exist already.
+   */
+  existing_tokens: Array<TokenView>,
+  secret: string | null,
+  secret_copied: string | null,
+  /**
+   * The base URL, and the Tenant URL to paste (with `?aadOptscim062020`).
+   */
+  base_url: string,
+  tenant_url: string,
+  reachability: Reachability,
+  connection_fields: Array<OktaField>,
+  /**
+   * The request Entra's *Test Connection* sent (or its first lookup).
+   */
+  test_connection: EventRecord | null,
+  /**
+   * Entra's latest request.
+   */
+  last_request: EventRecord | null,
+  mappings_keep: Array<Mapping>,
+  mappings_remove: Array<Mapping>,
+  user_created: EventRecord | null,
+  naming: GroupNaming,
+  group_created: EventRecord | null,
+  cycle_minutes: number,
+  /**
+   * When the chosen token expires (an expired token quarantines the provisioning job).
+   */
+  token_expires: string | null,
+  /**
+   * Set once the connection is tested and Entra has created a user.
+   */
+  connected: boolean,
+};
+
+/**
  * An attribute-level change: `path` went from `old` to `new` (absent = `None`).
  */
 export type AttrChange = {
@@ -907,6 +990,11 @@ export type OnboardingView = {
    * Recent updates that found no user: Okta pushing to someone who has not logged in.
    */
   missing_user_updates: Array<EventRecord>,
+  /**
+   * Full provisioning: the groups to push in Okta's Push Groups tab and the roles their
+   * names grant.
+   */
+  group_naming: GroupNaming | null,
 };
 
 /**

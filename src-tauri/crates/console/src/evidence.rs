@@ -43,6 +43,24 @@ pub struct RefusedRole {
     pub users: BTreeSet<String>,
 }
 
+/// Microsoft Entra ID's first requests of each kind that shows a step of its setup done.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntraSeen {
+    /// The first successful lookup of users: *Test Connection* (or a provisioning cycle).
+    pub test_connection: Option<EventRecord>,
+    /// The first user it created.
+    pub user_created: Option<EventRecord>,
+    /// The first group it created.
+    pub group_created: Option<EventRecord>,
+    /// Its latest request.
+    pub last: Option<EventRecord>,
+}
+
+/// Whether a client is Microsoft Entra ID's provisioning service.
+pub fn is_entra(client: Option<&str>) -> bool {
+    client.is_some_and(|c| c.starts_with("Azure Active Directory"))
+}
+
 /// Requests of one kind the setup should not cause, with the latest of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seen {
@@ -93,6 +111,8 @@ pub struct Evidence {
     /// Deactivations Okta sent as a PUT of the whole user: an app made with Okta's App
     /// Integration Wizard, which sends PUT for every change.
     pub okta_put: Option<Seen>,
+    /// What Microsoft Entra ID has done so far (its requests name it in their User-Agent).
+    pub entra: EntraSeen,
     /// The latest updates that found no user (404 on PUT or PATCH), newest last.
     pub missing_users: VecDeque<EventRecord>,
     /// How many updates found no user in all.
@@ -155,7 +175,7 @@ impl Evidence {
     /// of each token is kept by moving it, not copying (this runs over the whole log once).
     pub fn observe(&mut self, e: EventRecord) {
         self.fold(&e);
-        if !(e.event.simulated || e.event.aggregated) {
+        if !(e.event.simulated || e.event.aggregated || is_entra(e.event.client.as_deref())) {
             if let Some(tt) = e.event.token_id.and_then(|t| self.by_token.get_mut(&t)) {
                 tt.last = e;
             }
@@ -184,7 +204,10 @@ impl Evidence {
         if ev.simulated || ev.aggregated {
             return;
         }
-        if let Some(t) = ev.token_id {
+        // Per token: what the Okta guide verifies from, so Entra's requests (followed in
+        // `entra`, for its own guide) are left out.
+        let entra = is_entra(ev.client.as_deref());
+        if let Some(t) = ev.token_id.filter(|_| !entra) {
             self.by_token
                 .entry(t)
                 .and_modify(|tt| tt.requests += 1)
@@ -199,7 +222,11 @@ impl Evidence {
         }
         let ok = ev.status < 400;
         let write = matches!(ev.method.as_str(), "PUT" | "PATCH");
-        if let Some(tt) = ev.token_id.and_then(|t| self.by_token.get_mut(&t)) {
+        if let Some(tt) = ev
+            .token_id
+            .filter(|_| !entra)
+            .and_then(|t| self.by_token.get_mut(&t))
+        {
             if ok && write && is_users(&ev.path) {
                 let (off, other) = deactivates(e);
                 if off && tt.deactivation.is_none() {
@@ -258,6 +285,19 @@ impl Evidence {
         // Groups not offered (just-in-time provisioning); other failures are ordinary errors.
         if is_groups(&ev.path) && ev.status == 404 {
             seen(&mut self.groups_refused, e);
+        }
+        if ev.token_id.is_some() && is_entra(ev.client.as_deref()) {
+            let x = &mut self.entra;
+            if ok && ev.method == "GET" && is_users(&ev.path) && x.test_connection.is_none() {
+                x.test_connection = Some(e.clone());
+            }
+            if ev.status == 201 && is_users(&ev.path) && x.user_created.is_none() {
+                x.user_created = Some(e.clone());
+            }
+            if ev.status == 201 && is_groups(&ev.path) && x.group_created.is_none() {
+                x.group_created = Some(e.clone());
+            }
+            x.last = Some(e.clone());
         }
         if ev.dialect.as_deref() == Some(DIALECT_ENTRA_LEGACY) {
             seen(&mut self.entra_legacy, e);
@@ -339,11 +379,12 @@ impl Evidence {
             .min_by_key(|e| e.id)
     }
 
-    /// The latest real request of any token.
+    /// The latest real request of any token (Okta's, Entra's or another client's).
     pub fn last_request(&self) -> Option<&EventRecord> {
         self.by_token
             .values()
             .map(|tt| &tt.last)
+            .chain(self.entra.last.as_ref())
             .max_by_key(|e| e.id)
     }
 }

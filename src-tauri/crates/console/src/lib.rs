@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod console;
 pub mod embedded;
+pub mod entra_guide;
 pub mod evidence;
 pub mod export;
 pub mod external;

@@ -147,7 +147,7 @@ pub struct OktaField {
     pub unusable: Option<String>,
 }
 
-fn field(label: &str, value: impl Into<String>, hint: Option<&str>) -> OktaField {
+pub(crate) fn field(label: &str, value: impl Into<String>, hint: Option<&str>) -> OktaField {
     OktaField {
         label: label.to_owned(),
         value: value.into(),
@@ -207,6 +207,9 @@ pub struct OnboardingView {
     pub never_logged_in: Vec<UserRow>,
     /// Recent updates that found no user: Okta pushing to someone who has not logged in.
     pub missing_user_updates: Vec<EventRecord>,
+    /// Full provisioning: the groups to push in Okta's Push Groups tab and the roles their
+    /// names grant.
+    pub group_naming: Option<crate::entra_guide::GroupNaming>,
 }
 
 const TITLES: [&str; STEPS as usize] = [
@@ -285,6 +288,7 @@ fn connection_fields(
     let mut actions = vec!["Push Profile Updates"];
     if policy == Policy::Full {
         actions.insert(0, "Push New Users");
+        actions.push("Push Groups");
     }
     let auth = match (secret, token_name) {
         (Some(s), _) => field(
@@ -336,7 +340,7 @@ fn connection_fields(
             copy: false,
             hint: Some(match policy {
                 Policy::Jit => "Only Push Profile Updates: users are created by their first SAML login here (just-in-time), so leave Push New Users and Push Groups off.".to_owned(),
-                Policy::Full => "Users are created over SCIM (full provisioning).".to_owned(),
+                Policy::Full => "Users and groups are created over SCIM (full provisioning): Okta pushes new users, and the groups you push in its Push Groups tab.".to_owned(),
             }),
             unusable: None,
         },
@@ -353,16 +357,25 @@ fn connection_fields(
 
 impl Console {
     async fn progress(&self) -> CmdResult<Progress> {
-        Ok(match self.core.read().console_state(PROGRESS_KEY).await? {
+        self.progress_at(PROGRESS_KEY).await
+    }
+
+    async fn save_progress(&self, p: &Progress) -> CmdResult<()> {
+        self.save_progress_at(PROGRESS_KEY, p).await
+    }
+
+    /// A guide's progress, kept in the console's state under `key`.
+    pub(crate) async fn progress_at(&self, key: &str) -> CmdResult<Progress> {
+        Ok(match self.core.read().console_state(key).await? {
             Some(s) => serde_json::from_str(&s).unwrap_or_default(),
             None => Progress::default(),
         })
     }
 
-    async fn save_progress(&self, p: &Progress) -> CmdResult<()> {
+    pub(crate) async fn save_progress_at(&self, key: &str, p: &Progress) -> CmdResult<()> {
         let s = serde_json::to_string(p)
             .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
-        Ok(self.core.set_console_state(PROGRESS_KEY, &s).await?)
+        Ok(self.core.set_console_state(key, &s).await?)
     }
 
     /// Step 2: creates the token Okta will use (Manage Users), and makes it the one the next
@@ -638,6 +651,8 @@ impl Console {
             users,
             never_logged_in,
             missing_user_updates,
+            group_naming: (rt.policy == Policy::Full)
+                .then(|| crate::entra_guide::group_naming(&rt)),
         })
     }
 
@@ -690,7 +705,10 @@ mod tests {
             "userName",
             Policy::Full,
         );
-        assert_eq!(full[2].value, "Push New Users, Push Profile Updates");
+        assert_eq!(
+            full[2].value,
+            "Push New Users, Push Profile Updates, Push Groups"
+        );
         assert_eq!(full[4].value, "s3cret");
         assert!(full[4].copy);
         let lost = connection_fields(
