@@ -11,8 +11,12 @@ import type {
   EventsQuery,
   ExportFormat,
   Exported,
+  GroupDetail,
+  GroupsPage,
+  GroupsQuery,
   GuardView,
   HealthView,
+  MembersQuery,
   MinuteCount,
   NewTokenView,
   OnboardingChange,
@@ -54,6 +58,12 @@ export const api = {
   userDetail: (id: string) => call<UserDetail>("user_detail", { id }),
   updateUser: (id: string, change: { active?: boolean; role?: string }) =>
     call<UserRow>("update_user", { id, active: change.active ?? null, role: change.role ?? null }),
+  /** Groups whose name contains `query.text`, with their member counts and the role each
+   *  grants; whether the policy offers groups at all, and the group-role pattern in force. */
+  listGroups: (query: GroupsQuery) => call<GroupsPage>("list_groups", { query }),
+  /** One group: a page of its members (in the order added, searched with `query.text`), its
+   *  timeline and its SCIM JSON; `not_found` once it was deleted. */
+  groupDetail: (id: string, query: MembersQuery) => call<GroupDetail>("group_detail", { id, query }),
   listEvents: (query: EventsQuery) => call<EventRecord[]>("list_events", { query }),
   eventsPerMinute: (minutes: number) => call<MinuteCount[]>("events_per_minute", { minutes }),
   listTokens: () => call<TokenView[]>("list_tokens"),
@@ -90,6 +100,12 @@ export const api = {
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */
 export function onUserChanged(f: (c: ChangeEvent | null) => void): Promise<UnlistenFn> {
   return listen<ChangeEvent | null>("scim://user-changed", (e) => f(e.payload));
+}
+
+/** Every committed change to a group (`user_name` holds its name); `null` means "reload".
+ *  A change of membership that changes users' roles comes on `onUserChanged` as well. */
+export function onGroupChanged(f: (c: ChangeEvent | null) => void): Promise<UnlistenFn> {
+  return listen<ChangeEvent | null>("scim://group-changed", (e) => f(e.payload));
 }
 
 /** Requests were written to the event log (held deprovisions among them). */

@@ -7,6 +7,7 @@ import { NavContext, VIEW_NAMES, type Nav, type ViewName, type ViewParams } from
 import { BreakAfterSlashes, CopyButton, ErrorBox, typingIn, useKeyDown } from "./ui";
 import { ActivityView } from "./views/activity";
 import { RolesView, SettingsPage, TokensView } from "./views/admin";
+import { GroupsView } from "./views/groups";
 import { GuardBanner, GuardIndicator, useGuard } from "./views/guard";
 import { HealthContext, HealthPage, StatusStrip, useHealth } from "./views/health";
 import { OnboardingPage } from "./views/onboarding";
@@ -19,6 +20,7 @@ import "./style.css";
 const VIEWS: { [V in ViewName]: { label: string; view: ComponentType<{ params: ViewParams[V] }> } } = {
   onboarding: { label: "Connect Okta", view: OnboardingPage },
   users: { label: "Users", view: UsersView },
+  groups: { label: "Groups", view: GroupsView },
   activity: { label: "Activity", view: ActivityView },
   health: { label: "Health", view: HealthPage },
   simulator: { label: "Okta simulator", view: SimulatorPage },

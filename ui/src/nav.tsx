@@ -6,7 +6,7 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 
 /** The views of the sidebar, in its order. */
-export const VIEW_NAMES = ["onboarding", "users", "activity", "health", "simulator", "tokens", "roles", "settings"] as const;
+export const VIEW_NAMES = ["onboarding", "users", "groups", "activity", "health", "simulator", "tokens", "roles", "settings"] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
 /** What a view can be opened on. Every field is optional: the sidebar opens each view bare. */
@@ -14,6 +14,8 @@ export interface ViewParams {
   onboarding: Record<string, never>;
   /** `user`: a userName, searched for and opened in the user's panel. */
   users: { user?: string };
+  /** `group`: the id of a group, whose page is opened. */
+  groups: { group?: string };
   /** `event`: an entry of the log, opened and scrolled to; the filters: what the list starts with
    *  (`user`: part of a userName, as typed in the User filter). */
   activity: { event?: number; errorsOnly?: boolean; hideSimulated?: boolean; user?: string };
@@ -22,7 +24,7 @@ export interface ViewParams {
   tokens: Record<string, never>;
   roles: Record<string, never>;
   /** `section`: the card scrolled to. */
-  settings: { section?: "guard" };
+  settings: { section?: "guard" | "policy" };
 }
 
 export type Navigate = <V extends ViewName>(view: V, params?: ViewParams[V]) => void;

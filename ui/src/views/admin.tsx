@@ -448,14 +448,18 @@ function SettingRow(props: { entry: SettingEntry; onSaved: (v: SettingsView) => 
 
 export function SettingsPage(props: { params?: ViewParams["settings"] }) {
   const [s, setS] = useState<SettingsView | null>(null);
-  // Opened on the guard's card (a finding's "Show held requests" while nothing is held): once the
-  // settings are on screen, the card is scrolled to and its heading focused.
+  // Opened on the guard's card (a finding's "Show held requests" while nothing is held) or on
+  // the policy (from Groups under just-in-time provisioning): once the settings are on screen,
+  // the card is scrolled to and its heading focused.
   const guardHeading = useRef<HTMLHeadingElement>(null);
+  const policyHeading = useRef<HTMLHeadingElement>(null);
   const loaded = s !== null;
   useLayoutEffect(() => {
-    if (!loaded || props.params?.section !== "guard") return;
-    guardHeading.current?.scrollIntoView({ block: "start" });
-    guardHeading.current?.focus({ preventScroll: true });
+    const section = props.params?.section;
+    const heading = section === "guard" ? guardHeading.current : section === "policy" ? policyHeading.current : null;
+    if (!loaded || !heading) return;
+    heading.scrollIntoView({ block: "start" });
+    heading.focus({ preventScroll: true });
   }, [loaded]);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [url, setUrl] = useState("");
@@ -523,8 +527,10 @@ export function SettingsPage(props: { params?: ViewParams["settings"] }) {
     <section class="view settings-view">
       <PageHeader title="Settings" />
       <ErrorBox error={error} onClose={() => setError(null)} />
-      <div class="card" role="radiogroup" aria-labelledby="policy-title">
-        <h2 id="policy-title">Provisioning policy</h2>
+      <div class="card" role="radiogroup" aria-labelledby="policy-title" data-card="policy">
+        <h2 id="policy-title" tabIndex={-1} ref={policyHeading}>
+          Provisioning policy
+        </h2>
         {(["jit", "full"] as const).map((p) => (
           <label class="radio">
             <input type="radio" name="policy" value={p} checked={s.provisioning === p} onChange={() => setPolicy(p)} />

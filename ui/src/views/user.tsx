@@ -3,9 +3,10 @@
 // made it, and its diff.
 
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { api, asError, onUserChanged } from "../api";
+import { api, asError, onGroupChanged, onUserChanged } from "../api";
 import { confirmAction } from "../dialog";
-import type { AttrChange, CommandError, EventRecord, RolesView, UserDetail } from "../types";
+import { useNav } from "../nav";
+import type { AttrChange, ChangeEvent, CommandError, EventRecord, RoleSource, RolesView, UserDetail, UserGroupRow } from "../types";
 import { Badge, CopyButton, ErrorBox, num, SimulatedBadge, When } from "../ui";
 import { DiffList } from "./activity";
 
@@ -177,6 +178,83 @@ function TimelineEntry(props: { e: EventRecord; roleAttr: string | null }) {
   );
 }
 
+/** Where the user's role comes from, under the role: a group (its page a click away), the
+ *  role attribute, or nothing sent. */
+function RoleSourceLine(props: { source: RoleSource }) {
+  const { navigate } = useNav();
+  const s = props.source;
+  return (
+    <div class="role-source" data-testid="role-source" data-kind={s.kind}>
+      {s.kind === "group" ? (
+        <>
+          from group{" "}
+          {s.group_id ? (
+            <button
+              type="button"
+              class="link"
+              data-group-id={s.group_id}
+              title={`Open the group ${s.group}`}
+              onClick={() => navigate("groups", { group: s.group_id })}
+            >
+              {s.group}
+            </button>
+          ) : (
+            <span>{s.group}</span>
+          )}
+        </>
+      ) : s.kind === "attribute" ? (
+        <>
+          set in <span class="mono">{s.attribute}</span>
+        </>
+      ) : (
+        "the default role (none was sent)"
+      )}
+    </div>
+  );
+}
+
+/** The user's groups, in the order it joined them, each a click away from its page. */
+function UserGroups(props: { groups: UserGroupRow[] }) {
+  const { navigate } = useNav();
+  const { groups } = props;
+  return (
+    <section class="user-groups" data-testid="user-groups" aria-labelledby="user-groups-title">
+      <h3 id="user-groups-title">Groups ({num(groups.length)})</h3>
+      {groups.length === 0 ? (
+        <p class="muted">In no group.</p>
+      ) : (
+        <>
+          <ol class="group-list" aria-label="Groups, in the order joined">
+            {groups.map((g) => (
+              <li data-group-id={g.id}>
+                <button type="button" class="link" title={`Open the group ${g.display_name}`} onClick={() => navigate("groups", { group: g.id })}>
+                  {g.display_name}
+                </button>
+                {g.role ? (
+                  <span class="muted" data-role={g.role}>
+                    {" "}
+                    grants the role {g.role}
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ol>
+          <p class="hint">In the order joined.</p>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Whether a group change can concern the user: a group it is in, or one that gained or lost
+ *  it (or whose member list was too long to say); null: anything may have changed. */
+function touches(c: ChangeEvent | null, userId: string, groups: UserGroupRow[]): boolean {
+  if (!c || groups.some((g) => g.id === c.id)) return true;
+  const members = c.diff.find((d) => d.path === "members");
+  if (!members) return false;
+  return [members.old, members.new].some((v) => (Array.isArray(v) ? v.includes(userId) : v !== undefined && v !== null));
+}
+
 /** `focus`: the panel takes the focus when it opens (it was opened from the keyboard). */
 export function UserPanel(props: { id: string; focus?: boolean; onClose: () => void }) {
   const [detail, setDetail] = useState<UserDetail | null>(null);
@@ -193,14 +271,27 @@ export function UserPanel(props: { id: string; focus?: boolean; onClose: () => v
       })
       .catch((e) => setError(asError(e)));
 
+  // The groups on screen, for the group changes that concern them.
+  const groupsNow = useRef<UserGroupRow[]>([]);
+  groupsNow.current = detail?.groups ?? [];
   useEffect(() => {
     load();
     api.roles().then(setRoles).catch((e) => setError(asError(e)));
     const un = onUserChanged((c) => {
       if (!c || c.id === props.id) load();
     });
+    // Joining or leaving a group that grants no role changes nothing of the user itself:
+    // only the group's change says it. A burst of them (a push of many members) reads once.
+    let timer: number | undefined;
+    const unGroups = onGroupChanged((c) => {
+      if (!touches(c, props.id, groupsNow.current)) return;
+      clearTimeout(timer);
+      timer = window.setTimeout(load, 60);
+    });
     return () => {
+      clearTimeout(timer);
       un.then((f) => f());
+      unGroups.then((f) => f());
     };
   }, [props.id]);
 
@@ -292,8 +383,9 @@ export function UserPanel(props: { id: string; focus?: boolean; onClose: () => v
                 <dt>Email</dt>
                 <dd>{row.email ?? "—"}</dd>
                 <dt>Role</dt>
-                <dd>
-                  {row.role} {!row.role_from_idp && <span class="muted">(default role)</span>}
+                <dd data-field="role">
+                  {row.role}
+                  <RoleSourceLine source={detail.role_source} />
                 </dd>
                 <dt>Source</dt>
                 <dd>{row.source === "jit" ? "First SAML login (JIT)" : row.source === "scim" ? "SCIM" : "Sample data"}</dd>
@@ -309,6 +401,7 @@ export function UserPanel(props: { id: string; focus?: boolean; onClose: () => v
                 <dd class="mono">{row.id}</dd>
               </dl>
             )}
+            {tab === "attributes" && <UserGroups groups={detail.groups} />}
             {tab === "json" && (
               <div class="json">
                 <CopyButton value={JSON.stringify(detail.scim, null, 2)} label="SCIM JSON" />
