@@ -999,3 +999,90 @@ async fn investigations_page_back_sort_and_see_changes_from_elsewhere() {
     gui.screenshot("user-timeline").await;
     gui.close().await;
 }
+
+/// Groups arriving from Okta's Push Groups appear live with their members and the role their
+/// name grants; a member's page says its role comes from the group; under just-in-time
+/// provisioning the view says what to turn off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_arrive_live_with_roles_from_their_names() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let gui = Gui::launch(
+        "groups",
+        false,
+        WithSettings(
+            tx,
+            &[
+                ("provisioning", "full"),
+                ("org-name", "acme"),
+                ("group-role-pattern", "BigPanda_{org}_BPRole_{role}"),
+            ],
+        ),
+    )
+    .await;
+    let secret = rx.await.expect("the token");
+    gui.nav("groups").await;
+    gui.wait_for_text("[data-testid=\"groups-empty\"]", "Push Groups")
+        .await;
+    gui.wait_for_text(
+        "[data-testid=\"role-pattern\"]",
+        "BigPanda_{org}_BPRole_{role}",
+    )
+    .await;
+
+    // Okta pushes users, then a group with them, while the view is open.
+    let okta = scim_client::okta::client(&gui.base_url, &secret).expect("client");
+    for (u, given) in [("ann@example.com", "Ann"), ("bob@example.com", "Bob")] {
+        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": u, "name": {"givenName": given, "familyName": "Tester"},
+            "displayName": format!("{given} Tester"), "active": true});
+        let (status, _) = gui.okta(&secret, "POST", "/Users", Some(body)).await;
+        assert_eq!(status, 201);
+    }
+    let pushed = scim_client::okta::push_group(
+        &okta,
+        "BigPanda_acme_BPRole_Analyst",
+        &["ann@example.com".to_owned(), "bob@example.com".to_owned()],
+    )
+    .await
+    .expect("push");
+    assert!(pushed.ok, "{}", pushed.outcome);
+    let row = "tr[data-group=\"BigPanda_acme_BPRole_Analyst\"]";
+    gui.wait_for(&format!("{row} [data-col=\"members\"][data-count=\"2\"]"))
+        .await;
+    gui.wait_for_text(&format!("{row} [data-col=\"role\"]"), "Analyst")
+        .await;
+    // A removal shows live too.
+    let removed = scim_client::okta::remove_from_group(
+        &okta,
+        "BigPanda_acme_BPRole_Analyst",
+        "bob@example.com",
+    )
+    .await
+    .expect("removal");
+    assert!(removed.ok, "{}", removed.outcome);
+    gui.wait_for(&format!("{row} [data-col=\"members\"][data-count=\"1\"]"))
+        .await;
+    gui.screenshots("groups").await;
+
+    // The group's page: its member and its timeline.
+    gui.click(row).await;
+    gui.wait_for("[data-testid=\"group-page\"]").await;
+    gui.wait_for("[data-testid=\"group-members\"] tr[data-user=\"ann@example.com\"]")
+        .await;
+    gui.wait_for("[data-testid=\"group-timeline\"] li[data-added=\"2\"]")
+        .await;
+    gui.screenshots("group-page").await;
+
+    // Ann's page: her groups, and her role from the group.
+    gui.click("[data-testid=\"group-members\"] tr[data-user=\"ann@example.com\"]")
+        .await;
+    gui.wait_for("[data-testid=\"user-groups\"] li[data-group-id]")
+        .await;
+    gui.wait_for_text(
+        "[data-testid=\"role-source\"][data-kind=\"group\"]",
+        "BigPanda_acme_BPRole_Analyst",
+    )
+    .await;
+    gui.screenshots("user-groups").await;
+    gui.close().await;
+}
