@@ -524,11 +524,14 @@ async fn filters_paging_sorting_and_projections() {
         .await;
     assert_eq!(status, 200, "{l:#}");
     assert_eq!(l["totalResults"], 5, "two users and three groups: {l:#}");
-    let types: Vec<&str> = resources(&l)
+    let types: Vec<String> = resources(&l)
         .iter()
-        .map(|r| r["meta"]["resourceType"].as_str().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .into_iter()
+        .map(|r| {
+            r["meta"]["resourceType"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert_eq!(types, ["User", "Group"], "{l:#}");
     // Users by their groups.
