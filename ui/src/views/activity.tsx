@@ -595,6 +595,7 @@ function EventItem(props: {
       data-simulated={e.simulated ? "true" : undefined}
       data-target={props.target ? "true" : undefined}
       data-user={e.user_name ?? undefined}
+      data-dialect={e.dialect ?? undefined}
     >
       <button
         type="button"
@@ -617,6 +618,11 @@ function EventItem(props: {
             {e.summary}
             {who && <span class="who"> · {who}</span>}
           </span>
+          {e.hint && (
+            <span class="dialect-hint" data-hint="dialect">
+              {e.hint}
+            </span>
+          )}
           <span class="mono path" title={e.decoded_path}>
             {path}
           </span>

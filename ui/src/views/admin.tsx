@@ -357,6 +357,15 @@ const SETTING_LABELS: Record<string, string> = {
   "body-timeout": "Request body timeout (seconds)",
   "max-connections": "Connections served at once",
   "trusted-proxies": "Trusted reverse proxies",
+  "org-name": "Organisation name in group names",
+  "group-role-pattern": "Group names that carry roles",
+  "on-last-role-removed": "A user taken out of its last role group is",
+};
+
+/** Settings chosen from a fixed list. */
+const SETTING_CHOICES: Record<string, string[]> = {
+  guard: ["on", "off"],
+  "on-last-role-removed": ["deactivate", "delete"],
 };
 
 /** Settings with a place of their own (here or under Roles). */
@@ -398,7 +407,7 @@ function SettingRow(props: { entry: SettingEntry; onSaved: (v: SettingsView) => 
         {SETTING_LABELS[e.key] ?? e.key} <span class="mono muted">{e.key}</span>
       </label>
       <div class="setting-input">
-        {e.key === "guard" ? (
+        {SETTING_CHOICES[e.key] ? (
           <select
             id={id}
             name={e.key}
@@ -409,8 +418,9 @@ function SettingRow(props: { entry: SettingEntry; onSaved: (v: SettingsView) => 
               save(v);
             }}
           >
-            <option value="on">on</option>
-            <option value="off">off</option>
+            {SETTING_CHOICES[e.key].map((c) => (
+              <option value={c}>{c}</option>
+            ))}
           </select>
         ) : (
           <input
