@@ -18,12 +18,12 @@ import "./style.css";
 
 /** Each view with its sidebar label; a view gets the parameters it was opened with. */
 const VIEWS: { [V in ViewName]: { label: string; view: ComponentType<{ params: ViewParams[V] }> } } = {
-  onboarding: { label: "Connect Okta", view: OnboardingPage },
+  onboarding: { label: "Connect", view: OnboardingPage },
   users: { label: "Users", view: UsersView },
   groups: { label: "Groups", view: GroupsView },
   activity: { label: "Activity", view: ActivityView },
   health: { label: "Health", view: HealthPage },
-  simulator: { label: "Okta simulator", view: SimulatorPage },
+  simulator: { label: "Simulator", view: SimulatorPage },
   tokens: { label: "Tokens", view: TokensView },
   roles: { label: "Roles", view: RolesView },
   settings: { label: "Settings", view: SettingsPage },
@@ -47,7 +47,7 @@ function DemoBanner(props: { info: AppInfo }) {
   return (
     <div class="demo-banner" data-testid="demo-banner" role="note">
       <strong>Demo data.</strong> These are sample users in a database of their own, not a
-      directory of yours; the Okta simulator sends them what Okta would.
+      directory of yours; the simulator sends them what Okta or Entra ID would.
       {curl && (
         <div class="demo-curl">
           <span>Try the SCIM API with the demo token:</span>

@@ -9,7 +9,7 @@ import type { AppInfo, CommandError, NewTokenView, Permission, Policy, RolesView
 import { Badge, CopyButton, ErrorBox, expiryDays, Field, masked, PageHeader, useFormErrors, when } from "../ui";
 
 const SIMULATOR_TOKEN =
-  "The Okta simulator in this console sends with this token, which the console creates: requests made with it are labelled Simulated and never verify a step of the Connect Okta guide.";
+  "The simulator in this console sends with this token, which the console creates: requests made with it are labelled Simulated and never verify a step of the Connect guides.";
 
 /** Names admins give the token Okta or Entra uses, offered as the name is typed: a name
  *  that says who uses the token tells which one to revoke later. */

@@ -104,7 +104,7 @@ function senders(held: HeldRequest[]): string[] {
   const counts = new Map<string, number>();
   for (const h of held) {
     const who = h.simulated
-      ? "the Okta simulator in this console (simulated, not Okta)"
+      ? "the simulator in this console (simulated, not the identity provider)"
       : `${h.client ?? "an unknown client"}${h.token_name ? ` with the token “${h.token_name}”` : " without a token"}`;
     counts.set(who, (counts.get(who) ?? 0) + 1);
   }

@@ -398,7 +398,7 @@ function KeyFigures(props: { h: HealthView }) {
         ) : (
           <>
             <div class="figure-value">No request yet</div>
-            <div class="figure-sub">Requests of the Okta simulator do not count.</div>
+            <div class="figure-sub">Requests of the simulator do not count.</div>
             <button type="button" class="link" onClick={() => navigate("onboarding")}>
               Connect Okta
             </button>
