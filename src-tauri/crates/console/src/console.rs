@@ -684,10 +684,12 @@ impl Console {
                 ..Default::default()
             })
             .await?;
-        let (groups, role_source) = self.user_groups(&rt, id, user.role.as_deref()).await?;
+        let memberships = self.core.read().groups_of_user(id).await?;
+        let (groups, role_source) =
+            crate::groups::user_groups(&rt, &memberships, user.role.as_deref());
         Ok(UserDetail {
             row: user_row(&rt, &user),
-            scim: scim_server::render_user(&rt, &self.tenant_url(&rt), &user),
+            scim: scim_server::render_user(&rt, &self.tenant_url(&rt), &user, &memberships),
             groups,
             role_source,
             managed_by_idp: user.source != UserSource::Demo

@@ -204,24 +204,22 @@ impl Console {
             scim,
         })
     }
+}
 
-    /// The groups of a user (in the order it joined them) and where its role comes from.
-    pub async fn user_groups(
-        &self,
-        rt: &Runtime,
-        id: &str,
-        role: Option<&str>,
-    ) -> CmdResult<(Vec<UserGroupRow>, RoleSource)> {
-        let groups = self.core.read().groups_of_user(id).await?;
-        let source = role_source(rt, role, &groups);
-        let rows = groups
-            .iter()
-            .map(|g| UserGroupRow {
-                id: g.id.clone(),
-                display_name: g.display_name.clone(),
-                role: rt.role_of_group(&g.display_name).map(str::to_owned),
-            })
-            .collect();
-        Ok((rows, source))
-    }
+/// A user's groups (in the order it joined them) as its page lists them, and where its role
+/// comes from.
+pub fn user_groups(
+    rt: &Runtime,
+    groups: &[UserGroup],
+    role: Option<&str>,
+) -> (Vec<UserGroupRow>, RoleSource) {
+    let rows = groups
+        .iter()
+        .map(|g| UserGroupRow {
+            id: g.id.clone(),
+            display_name: g.display_name.clone(),
+            role: rt.role_of_group(&g.display_name).map(str::to_owned),
+        })
+        .collect();
+    (rows, role_source(rt, role, groups))
 }

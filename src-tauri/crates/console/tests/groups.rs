@@ -168,6 +168,8 @@ async fn groups_members_roles_and_live_changes() {
     // A user's page: its groups and where its role comes from.
     let ann = c.user_detail(&ids[0]).await.unwrap();
     assert_eq!(ann.groups.len(), 1);
+    // The SCIM view shows the read-only groups, as GET /Users/{id} answers them.
+    assert_eq!(ann.scim["groups"][0]["value"], admins.as_str());
     assert_eq!(ann.groups[0].role.as_deref(), Some("Admin"));
     assert_eq!(
         ann.role_source,

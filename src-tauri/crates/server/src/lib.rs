@@ -186,13 +186,15 @@ pub async fn serve_core(
     Ok(())
 }
 
-/// The SCIM representation of `user` as the server at `base_url` (`…/scim/v2`) returns it.
+/// The SCIM representation of `user` in `groups` as the server at `base_url` (`…/scim/v2`)
+/// returns it.
 pub fn render_user(
     rt: &Runtime,
     base_url: &str,
     user: &scim_store::UserRecord,
+    groups: &[scim_store::UserGroup],
 ) -> serde_json::Value {
-    scim::render_full(rt, base_url, user, &[])
+    scim::render_full(rt, base_url, user, groups)
 }
 
 /// The SCIM representation of `group` without its members, as
