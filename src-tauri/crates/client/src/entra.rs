@@ -108,13 +108,8 @@ pub async fn create_user(
         "roles": [],
     });
     let x = c.send(Method::POST, "/Users", Some(body)).await?;
-    let outcome = if x.ok() {
-        format!("Created {user_name}")
-    } else {
-        format!("The create was refused: {}", describe(&x))
-    };
-    xs.push(x);
-    Ok(Sequence::done(xs, outcome))
+    let done = format!("Created {user_name}");
+    Ok(Sequence::finish(xs, x, done, "The create was refused"))
 }
 
 /// A name change in Entra, in the dialect given.
@@ -141,13 +136,8 @@ pub async fn update_name(
     let x = c
         .send(Method::PATCH, &format!("/Users/{id}"), Some(patch(ops)))
         .await?;
-    let outcome = if x.ok() {
-        format!("Updated {user_name}'s name")
-    } else {
-        format!("The update was refused: {}", describe(&x))
-    };
-    xs.push(x);
-    Ok(Sequence::done(xs, outcome))
+    let done = format!("Updated {user_name}'s name");
+    Ok(Sequence::finish(xs, x, done, "The update was refused"))
 }
 
 /// A user unassigned (or blocked) in Entra: disabled, in the dialect given.
@@ -167,13 +157,8 @@ pub async fn disable(
     let x = c
         .send(Method::PATCH, &format!("/Users/{id}"), Some(patch(ops)))
         .await?;
-    let outcome = if x.ok() {
-        format!("Disabled {user_name}")
-    } else {
-        format!("The change was refused: {}", describe(&x))
-    };
-    xs.push(x);
-    Ok(Sequence::done(xs, outcome))
+    let done = format!("Disabled {user_name}");
+    Ok(Sequence::finish(xs, x, done, "The change was refused"))
 }
 
 /// A group assigned to the application: the lookup without members, the create (whose
@@ -265,11 +250,6 @@ pub async fn remove_from_group(
     let x = c
         .send(Method::PATCH, &format!("/Groups/{gid}"), Some(patch(ops)))
         .await?;
-    let outcome = if x.ok() {
-        format!("Removed {user_name} from '{group}'")
-    } else {
-        format!("The removal was refused: {}", describe(&x))
-    };
-    xs.push(x);
-    Ok(Sequence::done(xs, outcome))
+    let done = format!("Removed {user_name} from '{group}'");
+    Ok(Sequence::finish(xs, x, done, "The removal was refused"))
 }

@@ -30,6 +30,21 @@ impl Sequence {
             outcome: outcome.into(),
         }
     }
+    /// Ends with the exchange `x`: `done` if it succeeded, else `refused` and why.
+    pub(crate) fn finish(
+        mut exchanges: Vec<Exchange>,
+        x: Exchange,
+        done: String,
+        refused: &str,
+    ) -> Self {
+        let outcome = if x.ok() {
+            done
+        } else {
+            format!("{refused}: {}", describe(&x))
+        };
+        exchanges.push(x);
+        Self::done(exchanges, outcome)
+    }
     pub(crate) fn failed(exchanges: Vec<Exchange>, outcome: impl Into<String>) -> Self {
         Sequence {
             exchanges,
@@ -171,13 +186,8 @@ pub async fn set_active(
         .send(Method::PATCH, &format!("/Users/{id}"), Some(body))
         .await?;
     let verb = if active { "Reactivated" } else { "Deactivated" };
-    let outcome = if x.ok() {
-        format!("{verb} {user_name}")
-    } else {
-        format!("The change was refused: {}", describe(&x))
-    };
-    xs.push(x);
-    Ok(Sequence::done(xs, outcome))
+    let done = format!("{verb} {user_name}");
+    Ok(Sequence::finish(xs, x, done, "The change was refused"))
 }
 
 /// The group called `name`, looked up as Okta does before a push; its id if found.
@@ -338,13 +348,8 @@ pub async fn remove_from_group(
     let x = c
         .send(Method::PATCH, &format!("/Groups/{gid}"), Some(remove))
         .await?;
-    let outcome = if x.ok() {
-        format!("Removed {user_name} from '{group}'")
-    } else {
-        format!("The removal was refused: {}", describe(&x))
-    };
-    xs.push(x);
-    Ok(Sequence::done(xs, outcome))
+    let done = format!("Removed {user_name} from '{group}'");
+    Ok(Sequence::finish(xs, x, done, "The removal was refused"))
 }
 
 /// An answer in a few words: the SCIM Error's detail, or the status.

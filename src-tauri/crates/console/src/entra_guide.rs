@@ -13,9 +13,7 @@ use crate::console::{
     token_state, CmdResult, CommandError, Console, ErrorCode, NewTokenView, TokenView,
 };
 use crate::health::{traffic_findings, Finding};
-use crate::onboarding::{
-    field, reachability, OktaField, OnboardingChange, Progress, Reachability, StepView,
-};
+use crate::onboarding::{field, reachability, OktaField, OnboardingChange, Reachability, StepView};
 
 /// The guide's progress in the console's state.
 const PROGRESS_KEY: &str = "entra_onboarding";
@@ -210,68 +208,14 @@ impl Console {
 
     pub async fn entra_guide_update(&self, change: OnboardingChange) -> CmdResult<EntraGuideView> {
         let mut p = self.progress_at(PROGRESS_KEY).await?;
-        let check = |step: u8| {
-            if (1..=ENTRA_STEPS).contains(&step) {
-                Ok(step)
-            } else {
-                Err(CommandError::new(
-                    ErrorCode::InvalidValue,
-                    format!("There is no step {step}; the steps are 1 to {ENTRA_STEPS}."),
-                ))
-            }
-        };
-        match change {
-            OnboardingChange::GoTo { step } => p.current = check(step)?,
-            OnboardingChange::UseToken { id } => {
-                let now = scim_store::now();
-                let t = self
-                    .core
-                    .read()
-                    .list_tokens()
-                    .await?
-                    .into_iter()
-                    .find(|t| t.id == id)
-                    .ok_or_else(|| {
-                        CommandError::new(ErrorCode::NotFound, "That token does not exist.")
-                    })?;
-                if t.simulator || t.permission != Permission::UserModify || !t.is_valid_at(&now) {
-                    return Err(CommandError::new(
-                        ErrorCode::InvalidValue,
-                        format!(
-                            "The token '{}' cannot be given to Entra ID: it must be an active Manage Users (UserModify) token.",
-                            t.name
-                        ),
-                    ));
-                }
-                p.token_id = Some(t.id);
-                p.secret_copied = None;
-                p.done.insert(2, now);
-            }
-            OnboardingChange::MarkDone { step, done } => {
-                let step = check(step)?;
-                if done {
-                    p.done.entry(step).or_insert_with(scim_store::now);
-                } else {
-                    p.done.remove(&step);
-                }
-            }
-            OnboardingChange::SecretCopied => {
-                if p.token_id.is_none() {
-                    return Err(CommandError::new(
-                        ErrorCode::InvalidValue,
-                        "There is no token to copy yet; create it in step 2.",
-                    ));
-                }
-                p.secret_copied = Some(scim_store::now());
-            }
-            OnboardingChange::UniqueIdentifier { .. } => {
-                return Err(CommandError::new(
-                    ErrorCode::InvalidValue,
-                    "Entra ID matches users by userPrincipalName → userName; there is no unique identifier to choose.",
-                ))
-            }
-            OnboardingChange::Restart => p = Progress::default(),
+        if let OnboardingChange::UniqueIdentifier { .. } = change {
+            return Err(CommandError::new(
+                ErrorCode::InvalidValue,
+                "Entra ID matches users by userPrincipalName → userName; there is no unique identifier to choose.",
+            ));
         }
+        self.apply_guide_change(&mut p, change, ENTRA_STEPS, "Entra ID")
+            .await?;
         self.save_progress_at(PROGRESS_KEY, &p).await?;
         self.entra_guide().await
     }

@@ -401,13 +401,44 @@ impl Console {
 
     pub async fn onboarding_update(&self, change: OnboardingChange) -> CmdResult<OnboardingView> {
         let mut p = self.progress().await?;
+        match change {
+            OnboardingChange::UniqueIdentifier { value } => {
+                let v = value.trim();
+                p.unique_identifier = Some(match v {
+                    "email" | "userName" => v.to_owned(),
+                    _ => {
+                        return Err(CommandError::new(
+                            ErrorCode::InvalidValue,
+                            format!("The unique identifier is 'email' or 'userName', not '{v}'."),
+                        ))
+                    }
+                });
+            }
+            other => {
+                self.apply_guide_change(&mut p, other, STEPS, "Okta")
+                    .await?
+            }
+        }
+        self.save_progress(&p).await?;
+        self.onboarding().await
+    }
+
+    /// A change to a guide's progress that every guide takes the same way (the guide has
+    /// `steps` steps; `idp` names the identity provider in errors).
+    pub(crate) async fn apply_guide_change(
+        &self,
+        p: &mut Progress,
+        change: OnboardingChange,
+        steps: u8,
+        idp: &str,
+    ) -> CmdResult<()> {
         let check = |step: u8| {
-            if (1..=STEPS).contains(&step) {
+            if (1..=steps).contains(&step) {
                 Ok(step)
             } else {
                 Err(CommandError::new(
                     ErrorCode::InvalidValue,
-                    format!("There is no step {step}; the steps are 1 to {STEPS}."),
+                    format!("There is no step {step}; the steps are 1 to {steps}."),
                 ))
             }
         };
@@ -429,7 +460,7 @@ impl Console {
                     return Err(CommandError::new(
                         ErrorCode::InvalidValue,
                         format!(
-                            "The token '{}' cannot be given to Okta: it must be an active Manage Users (UserModify) token.",
+                            "The token '{}' cannot be given to {idp}: it must be an active Manage Users (UserModify) token.",
                             t.name
                         ),
                     ));
@@ -456,22 +487,15 @@ impl Console {
                 }
                 p.secret_copied = Some(scim_store::now());
             }
-            OnboardingChange::UniqueIdentifier { value } => {
-                let v = value.trim();
-                p.unique_identifier = Some(match v {
-                    "email" | "userName" => v.to_owned(),
-                    _ => {
-                        return Err(CommandError::new(
-                            ErrorCode::InvalidValue,
-                            format!("The unique identifier is 'email' or 'userName', not '{v}'."),
-                        ))
-                    }
-                });
+            OnboardingChange::UniqueIdentifier { .. } => {
+                return Err(CommandError::new(
+                    ErrorCode::InvalidValue,
+                    format!("{idp} has no unique identifier to choose."),
+                ))
             }
-            OnboardingChange::Restart => p = Progress::default(),
+            OnboardingChange::Restart => *p = Progress::default(),
         }
-        self.save_progress(&p).await?;
-        self.onboarding().await
+        Ok(())
     }
 
     pub async fn onboarding(&self) -> CmdResult<OnboardingView> {

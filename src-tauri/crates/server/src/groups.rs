@@ -23,7 +23,9 @@ use scim_store::{GroupMember, GroupRecord, RequestEvent};
 use crate::core::{Core, Runtime};
 use crate::error::{scim_json, ApiError};
 use crate::group_ops::{GroupOutcome, MAX_MEMBERS_IN_RESPONSE};
-use crate::scim::{ctx, if_match, require_write, with_info, BodySlot, Params, ScimBody, Search};
+use crate::scim::{
+    ctx, if_match, not_modified, require_write, with_info, BodySlot, Params, ScimBody, Search,
+};
 use crate::{empty, AppState, EventInfo, Logged, Principal};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -221,12 +223,7 @@ async fn get_group(
         p.get("excludedAttributes"),
     )?;
     let g = state.core.get_group(&id).await?;
-    let etag = g.etag();
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|h| h.split(',').map(str::trim).any(|t| t == "*" || t == etag));
-    if not_modified {
+    if not_modified(&headers, &g.etag()) {
         return Ok(with_info(
             with_etag(empty(StatusCode::NOT_MODIFIED), &g),
             info_for(&g),

@@ -200,6 +200,14 @@ pub(crate) fn ctx(
     }
 }
 
+/// Whether If-None-Match names `etag` (or `*`): the answer is then 304 Not Modified.
+pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|h| h.split(',').map(str::trim).any(|t| t == "*" || t == etag))
+}
+
 pub(crate) fn if_match(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
 }
@@ -561,11 +569,7 @@ async fn get_user(
     )?;
     let u = state.core.get_user(&id).await?;
     let etag = u.etag();
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|h| h.split(',').map(str::trim).any(|t| t == "*" || t == etag));
-    if not_modified {
+    if not_modified(&headers, &etag) {
         let mut resp = empty(StatusCode::NOT_MODIFIED);
         if let Ok(v) = HeaderValue::from_str(&etag) {
             resp.headers_mut().insert(header::ETAG, v);
