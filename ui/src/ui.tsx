@@ -218,7 +218,7 @@ export function Badge(props: { kind: string; children: ComponentChildren }) {
 
 /** What the *Simulated* label means, wherever it is shown. */
 export const SIMULATED_MEANING =
-  "Sent by the Okta simulator in this console with its own token, not by Okta. Simulated requests never verify a step of the Connect Okta guide.";
+  "Sent by the simulator in this console with its own token, not by Okta or Entra ID. Simulated requests never verify a step of the Connect Okta or Connect Microsoft Entra ID guide.";
 
 /** The label of a request the console's Okta simulator sent. */
 export function SimulatedBadge() {
