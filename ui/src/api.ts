@@ -6,6 +6,7 @@ import type {
   ActivityEntry,
   AppInfo,
   CommandError,
+  EntraGuideView,
   EventRecord,
   EventsPage,
   EventsQuery,
@@ -82,6 +83,11 @@ export const api = {
   onboardingUpdate: (change: OnboardingChange) => call<OnboardingView>("onboarding_update", { change }),
   onboardingCreateToken: (name: string, expiresInDays: number | null) =>
     call<NewTokenView>("onboarding_create_token", { name, expiresInDays }),
+  /** The Connect Microsoft Entra ID guide, with the same changes and token step as Okta's. */
+  entraGuide: () => call<EntraGuideView>("entra_guide"),
+  entraGuideUpdate: (change: OnboardingChange) => call<EntraGuideView>("entra_guide_update", { change }),
+  entraGuideCreateToken: (name: string, expiresInDays: number | null) =>
+    call<NewTokenView>("entra_guide_create_token", { name, expiresInDays }),
   simulate: (action: SimAction) => call<Simulation>("simulate", { action }),
   /** The status strip and the Health page: the last request, errors, the token, findings. */
   health: () => call<HealthView>("health"),

@@ -88,11 +88,15 @@ function App() {
       .appInfo()
       .then((i) => {
         setInfo(i);
-        // A console that is not connected yet opens on the guide (demo mode shows the users).
+        // A console that is not connected yet opens on the guides (demo mode shows the users):
+        // connected is a step of Okta's guide or Entra ID's verified by a request.
         if (!i.demo)
-          api
-            .onboarding()
-            .then((o) => o.steps.some((s) => s.state === "verified") || setRoute({ view: "onboarding", params: {}, key: 0, focus: false }))
+          Promise.all([api.onboarding(), api.entraGuide().catch(() => null)])
+            .then(
+              (guides) =>
+                guides.some((g) => g?.steps.some((s) => s.state === "verified")) ||
+                setRoute({ view: "onboarding", params: {}, key: 0, focus: false }),
+            )
             .catch(() => undefined);
       })
       .catch((e) => setError(asError(e)));
