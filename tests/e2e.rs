@@ -1086,3 +1086,106 @@ async fn groups_arrive_live_with_roles_from_their_names() {
     gui.screenshots("user-groups").await;
     gui.close().await;
 }
+
+/// The Connect Microsoft Entra ID guide from Entra's Test Connection to connected, from the
+/// keyboard where a person would use it; then the simulator plays Entra provisioning a group
+/// and Okta pushing one while the Groups view is open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra_guide_verifies_and_the_simulator_pushes_groups_live() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let gui = Gui::launch(
+        "entra",
+        false,
+        WithSettings(
+            tx,
+            &[
+                ("provisioning", "full"),
+                ("org-name", "acme"),
+                ("group-role-pattern", "BigPanda_{org}_BPRole_{role}"),
+            ],
+        ),
+    )
+    .await;
+    let secret = rx.await.expect("the token");
+    gui.nav("onboarding").await;
+    gui.click("[data-testid=\"guide-entra\"]").await;
+    let guide = "[data-testid=\"entra-guide\"]";
+    gui.wait_for(&format!("{guide} [data-step=\"3\"][data-state=\"todo\"]"))
+        .await;
+
+    // The naming preview, and a name tried in it.
+    gui.click(&format!("{guide} [data-step=\"5\"] .step-head"))
+        .await;
+    gui.wait_for_text(
+        "[data-testid=\"naming-preview\"]",
+        "BigPanda_acme_BPRole_Analyst",
+    )
+    .await;
+
+    // Entra's Test Connection with a token made by the command line verifies step 3.
+    let entra = scim_client::entra::client(&gui.base_url, &secret).expect("client");
+    let t = scim_client::entra::test_connection(&entra)
+        .await
+        .expect("test");
+    assert!(t.ok, "{}", t.outcome);
+    gui.wait_for(&format!(
+        "{guide} [data-step=\"3\"][data-state=\"verified\"]"
+    ))
+    .await;
+    gui.click(&format!("{guide} [data-step=\"3\"] .step-head"))
+        .await;
+    gui.wait_for_text(
+        "[data-testid=\"entra-test-connection\"]",
+        "filter=userName eq",
+    )
+    .await;
+    gui.screenshots("entra-test-connection").await;
+
+    // Its first user: the guide says Entra is connected.
+    let u = scim_client::entra::create_user(&entra, "mia@example.com", "Mia", "Lee")
+        .await
+        .expect("create");
+    assert!(u.ok, "{}", u.outcome);
+    gui.wait_for("[data-testid=\"entra-connected\"]").await;
+    gui.screenshots("entra-connected").await;
+
+    // The simulator plays Entra provisioning a group with Mia in it.
+    gui.nav("simulator").await;
+    gui.click("[data-testid=\"sim-idp-entra\"]").await;
+    let name = gui.wait_for("input[name=\"sim-group\"]").await;
+    name.clear().await.unwrap();
+    name.send_keys("BigPanda_acme_BPRole_Analyst")
+        .await
+        .unwrap();
+    let members = gui.wait_for("textarea[name=\"sim-members\"]").await;
+    members.clear().await.unwrap();
+    members.send_keys("mia@example.com").await.unwrap();
+    gui.click("[data-sim=\"entra_group\"]").await;
+    gui.wait_for("[data-testid=\"sim-group\"][data-members=\"1\"]")
+        .await;
+    gui.screenshots("simulator-entra-group").await;
+
+    // With the Groups view open, the simulator pushes another group as Okta: it appears live.
+    gui.nav("groups").await;
+    gui.wait_for(
+        "tr[data-group=\"BigPanda_acme_BPRole_Analyst\"] [data-col=\"members\"][data-count=\"1\"]",
+    )
+    .await;
+    let pushed = gui
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__
+               .invoke('simulate', {action: {action: 'push_group', name: 'Engineering', members: ['mia@example.com']}})
+               .then((r) => done(r.ok), (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .expect("the simulator's push");
+    assert_eq!(pushed, json!(true), "{pushed}");
+    gui.wait_for("tr[data-group=\"Engineering\"] [data-col=\"members\"][data-count=\"1\"]")
+        .await;
+    gui.wait_for_text("tr[data-group=\"Engineering\"] [data-col=\"role\"]", "—")
+        .await;
+    gui.close().await;
+}

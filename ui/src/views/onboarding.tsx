@@ -268,7 +268,7 @@ function OktaGuide(props: { onProgress: (p: GuideProgress | null) => void }) {
         />
         <p>
           Then click <em>Test Connector Configuration</em> and <em>Save</em>. This step turns verified when a request with the token arrives;
-          requests from the Okta simulator in this console never verify a step.
+          requests from the simulator in this console never verify a step.
         </p>
         {verified3 && v.verified_by && v.first_request && (
           <p class="verified-by" data-testid="verified-by" data-token={v.verified_by}>

@@ -189,6 +189,17 @@ fn mappings(rt: &Runtime) -> (Vec<Mapping>, Vec<Mapping>) {
     (keep, remove)
 }
 
+/// The reachability verdict in Entra's words (the checks are the same as for Okta's cloud).
+fn for_entra(mut r: Reachability) -> Reachability {
+    let words = |s: &str| {
+        s.replace("Okta's cloud", "Entra ID's cloud")
+            .replace("Okta will use", "Entra ID will use")
+    };
+    r.reasons = r.reasons.iter().map(|s| words(s)).collect();
+    r.fix = r.fix.as_deref().map(words);
+    r
+}
+
 impl Console {
     pub async fn entra_guide_create_token(
         &self,
@@ -296,7 +307,7 @@ impl Console {
         let base_url = self.tenant_url(&rt);
         let tenant_url = format!("{base_url}?{AAD_OPT_FLAG}");
         let public = rt.public_root().map(str::to_owned);
-        let reach = reachability(public.as_deref(), &base_url);
+        let reach = for_entra(reachability(public.as_deref(), &base_url));
         let mut tenant = field(
             "Tenant URL",
             &tenant_url,

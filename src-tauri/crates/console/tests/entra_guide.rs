@@ -47,6 +47,11 @@ async fn entra_guide_from_test_connection_to_connected() {
     // The console's own loopback address is no URL for Entra's cloud.
     assert_eq!(v.reachability.verdict, "unusable");
     assert!(!v.connection_fields[0].copy);
+    let said = format!("{:?} {:?}", v.reachability.reasons, v.reachability.fix);
+    assert!(
+        said.contains("Entra ID's cloud") && !said.contains("Okta's cloud"),
+        "{said}"
+    );
     // The naming preview: one group name per defined role.
     assert_eq!(
         v.naming.pattern.as_deref(),
