@@ -327,11 +327,27 @@ impl Gui {
     }
 
     pub async fn click(&self, css: &str) {
-        self.wait_for(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("{}: click '{css}': {e}", self.name));
+        // A live update can replace the element between finding and clicking it (WebKitWebDriver
+        // then answers with a stale-element error, sometimes with no message): find it again.
+        // WebKitWebDriver also fails to click an element below the visible part of the page:
+        // it is scrolled into view first.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let e = self.wait_for(css).await;
+            if let Ok(arg) = serde_json::to_value(&e) {
+                let _ = self
+                    .client
+                    .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+                    .await;
+            }
+            match e.click().await {
+                Ok(_) => return,
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        self.screenshot(&format!("failed-{}", self.name)).await;
+        panic!("{}: click '{css}': {last}", self.name);
     }
 
     pub async fn nav(&self, view: &str) {

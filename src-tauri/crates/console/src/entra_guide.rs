@@ -334,12 +334,26 @@ impl Console {
                 hint: Some("The secret was shown once when the token was created. If it is lost, create a new token in step 2.".to_owned()),
                 unusable: None,
             },
-            (None, None) => OktaField {
-                label: "Secret Token".to_owned(),
-                value: "create the token in step 2 first".to_owned(),
-                copy: false,
-                hint: None,
-                unusable: None,
+            (None, None) => match seen
+                .test_connection
+                .as_ref()
+                .and_then(|t| t.event.token_name.clone())
+            {
+                // No token chosen here, but Entra already tested with one.
+                Some(name) => OktaField {
+                    label: "Secret Token".to_owned(),
+                    value: format!("the secret of the token '{name}'"),
+                    copy: false,
+                    hint: Some("Entra's Test Connection used this token.".to_owned()),
+                    unusable: None,
+                },
+                None => OktaField {
+                    label: "Secret Token".to_owned(),
+                    value: "create the token in step 2 first".to_owned(),
+                    copy: false,
+                    hint: None,
+                    unusable: None,
+                },
             },
         };
         let (mappings_keep, mappings_remove) = mappings(&rt);
