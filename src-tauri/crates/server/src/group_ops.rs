@@ -215,7 +215,9 @@ impl Core {
         ctx: &ChangeContext,
     ) -> Result<(GroupRecord, GroupOutcome)> {
         Self::groups_offered(rt)?;
-        let limit = rt.group_schema.limits.max_values;
+        // A full push replaces the whole list in one operation: as many members as a POST or
+        // PUT may list (the body limit bounds it first).
+        let limit = MAX_MEMBERS_IN_BODY;
         let (rest, edits) = {
             let ops = ops.clone();
             cpu(ops.len() >= HEAVY_OPERATIONS, move || {

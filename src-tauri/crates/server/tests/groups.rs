@@ -750,3 +750,56 @@ async fn unknown_roles_are_refused_and_renames_move_roles() {
         .unwrap();
     assert!(entries.iter().filter(|e| e.event.method == "ROLE").count() >= 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_push_replaces_thousands_of_members_in_one_patch() {
+    let srv = TestServer::start("full").await;
+    let n = 5_000u64;
+    let users: Vec<scim_store::UserWrite> = (0..n)
+        .map(|i| {
+            let mut data = serde_json::Map::new();
+            data.insert("userName".into(), json!(format!("bulk{i}@example.com")));
+            data.insert("active".into(), json!(true));
+            scim_store::UserWrite::new(format!("b{i}"), data, scim_store::UserSource::Scim)
+        })
+        .collect();
+    srv.store.bulk_insert_users(users).await.expect("users");
+    let gid = create_group(&srv, "Everyone", &[]).await;
+    let all: Vec<Value> = (0..n).map(|i| json!({"value": format!("b{i}")})).collect();
+    let (status, _h, body) = srv
+        .patch(
+            &format!("/Groups/{gid}"),
+            &patch_body(json!([{"op": "replace", "path": "members", "value": all}])),
+        )
+        .await;
+    assert_eq!(status, 204, "{body:#}");
+    let (_s, _h, g) = srv
+        .get(&format!("/Groups/{gid}?attributes=members.value"))
+        .await;
+    assert_eq!(g["members"].as_array().map(Vec::len), Some(n as usize));
+    // The next full push keeps two: the others are removed, and the log counts them.
+    let (status, _h, _b) = srv
+        .patch(
+            &format!("/Groups/{gid}"),
+            &patch_body(json!([{"op": "replace", "path": "members",
+                "value": [{"value": "b7"}, {"value": "b9"}]}])),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(member_ids(&srv, &gid).await, ["b7", "b9"]);
+    let e = srv
+        .wait_event("the second push", |e| {
+            e.event.method == "PATCH"
+                && e.event
+                    .diff
+                    .iter()
+                    .any(|d| d.path == "members" && d.old.is_some())
+        })
+        .await;
+    let removed = e.event.diff.iter().find(|d| d.path == "members").unwrap();
+    let list = removed.old.as_ref().unwrap().as_array().unwrap();
+    let note = list.last().unwrap().as_str().unwrap();
+    let kept = list.len() - 1;
+    assert_eq!(note, format!("…[{} more not stored]", n as usize - 2 - kept));
+    assert_eq!(e.event.status, 204, "the log says what the client was answered");
+}
