@@ -175,7 +175,11 @@ impl Evidence {
     /// of each token is kept by moving it, not copying (this runs over the whole log once).
     pub fn observe(&mut self, e: EventRecord) {
         self.fold(&e);
-        if !(e.event.simulated || e.event.aggregated || is_entra(e.event.client.as_deref())) {
+        if !(e.event.simulated
+            || e.event.aggregated
+            || e.event.method == GROUP_ROLE_METHOD
+            || is_entra(e.event.client.as_deref()))
+        {
             if let Some(tt) = e.event.token_id.and_then(|t| self.by_token.get_mut(&t)) {
                 tt.last = e;
             }
@@ -207,7 +211,9 @@ impl Evidence {
         // Per token: what the Okta guide verifies from, so Entra's requests (followed in
         // `entra`, for its own guide) are left out.
         let entra = is_entra(ev.client.as_deref());
-        if let Some(t) = ev.token_id.filter(|_| !entra) {
+        // Changes a group write caused carry its token but are no request of their own.
+        let derived = ev.method == GROUP_ROLE_METHOD;
+        if let Some(t) = ev.token_id.filter(|_| !entra && !derived) {
             self.by_token
                 .entry(t)
                 .and_modify(|tt| tt.requests += 1)
@@ -224,7 +230,7 @@ impl Evidence {
         let write = matches!(ev.method.as_str(), "PUT" | "PATCH");
         if let Some(tt) = ev
             .token_id
-            .filter(|_| !entra)
+            .filter(|_| !entra && !derived)
             .and_then(|t| self.by_token.get_mut(&t))
         {
             if ok && write && is_users(&ev.path) {

@@ -335,12 +335,12 @@ mod tests {
             .map(|i| json!({"value": format!("u{i}")}))
             .collect();
         let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [
-                {"op": "add", "path": "members", "value": all},
-                {"op": "Remove", "path": "members", "value": half},
-                {"op": "replace", "path": "members", "value": [{"value": "u1"}]},
-                {"op": "add", "path": "members", "value": half},
-            ]});
+        "Operations": [
+            {"op": "add", "path": "members", "value": all},
+            {"op": "Remove", "path": "members", "value": half},
+            {"op": "replace", "path": "members", "value": [{"value": "u1"}]},
+            {"op": "add", "path": "members", "value": half},
+        ]});
         let (_, e) = split_members(&parse(&body).unwrap(), 100_000).unwrap();
         let list = e.replace.unwrap();
         assert_eq!(list.len(), 20_000);

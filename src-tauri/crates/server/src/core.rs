@@ -628,7 +628,7 @@ impl Core {
     /// Lets the deprovisioning guard's held requests through on their next attempt and starts
     /// a fresh count; returns how many were held.
     pub async fn release_guard(&self) -> Result<u64> {
-        Ok(self.store.release_guard().await?)
+        self.release_held().await
     }
 
     /// Keeps console state that is not configuration (see `Store::set_console_state`).

@@ -353,6 +353,24 @@ impl Core {
         Ok(old)
     }
 
+    /// Lets the held requests through on their next attempt; deprovisions a group write caused
+    /// have no next attempt, so they are worked out again now. Returns how many were held.
+    pub async fn release_held(&self) -> Result<u64> {
+        let (held, _) = self.store.held_requests(u64::MAX).await?;
+        let derived: Affected = held
+            .into_iter()
+            .filter(|h| h.kind == HELD_DEACTIVATE || h.kind == HELD_DELETE)
+            .map(|h| (h.resource_id, true))
+            .collect();
+        let n = self.store.release_guard().await?;
+        if !derived.is_empty() {
+            let rt = self.runtime().await?;
+            let ctx = ChangeContext::by("SCIM Console (released)");
+            self.apply_group_roles(&rt, derived, &ctx).await?;
+        }
+        Ok(n)
+    }
+
     async fn member_ids(&self, g: &GroupRecord) -> Result<Vec<String>> {
         Ok(self
             .store
@@ -407,7 +425,6 @@ impl Core {
             .actor
             .clone()
             .unwrap_or_else(|| "SCIM Console".to_owned());
-        let simulated = cause.request.as_ref().is_some_and(|r| r.event.simulated);
         for (user_id, left) in affected {
             let _serialised = self.lock_user(&user_id).await;
             for _attempt in 0..10 {
@@ -427,33 +444,50 @@ impl Core {
                         w.data
                             .insert(rt.role_attr.clone(), Value::String(role.to_owned()));
                         w.role = Some(role.to_owned());
-                        let ctx =
-                            derived(&actor, simulated, format!("role {role} from group {group}"));
+                        let ctx = derived(&actor, cause, format!("role {role} from group {group}"));
                         self.store.update_user(&user, w, &ctx).await.map(|_| ())
                     }
-                    None if left => match rt.on_last_role_removed {
-                        OnLastRoleRemoved::Deactivate => {
-                            if !user.active {
-                                break;
+                    None if left => {
+                        let (held_kind, done) = match rt.on_last_role_removed {
+                            OnLastRoleRemoved::Deactivate => (HELD_DEACTIVATE, "deactivated"),
+                            OnLastRoleRemoved::Delete => (HELD_DELETE, "deleted"),
+                        };
+                        if rt.on_last_role_removed == OnLastRoleRemoved::Deactivate && !user.active
+                        {
+                            break;
+                        }
+                        // Many users left without a role at once is a mass deprovisioning: past
+                        // the guard's threshold the rest are held (the group change stands)
+                        // until an admin releases them.
+                        if let Some(sender) = sender_of(cause) {
+                            match crate::guard::check(
+                                self.store.as_ref(),
+                                &rt.guard,
+                                &user,
+                                held_kind,
+                                &sender,
+                            )
+                            .await
+                            {
+                                Ok(()) => {}
+                                Err(ApiError::Scim(e)) if e.status == 503 => break,
+                                Err(e) => return Err(e),
                             }
-                            let mut w = write_of(&user);
-                            w.data.insert("active".to_owned(), Value::Bool(false));
-                            let ctx = derived(
-                                &actor,
-                                simulated,
-                                "deactivated: no group gives it a role any more".to_owned(),
-                            );
-                            self.store.update_user(&user, w, &ctx).await.map(|_| ())
                         }
-                        OnLastRoleRemoved::Delete => {
-                            let ctx = derived(
-                                &actor,
-                                simulated,
-                                "deleted: no group gives it a role any more".to_owned(),
-                            );
-                            self.store.delete_user(&user, &ctx).await
+                        let ctx = derived(
+                            &actor,
+                            cause,
+                            format!("{done}: no group gives it a role any more"),
+                        );
+                        match rt.on_last_role_removed {
+                            OnLastRoleRemoved::Deactivate => {
+                                let mut w = write_of(&user);
+                                w.data.insert("active".to_owned(), Value::Bool(false));
+                                self.store.update_user(&user, w, &ctx).await.map(|_| ())
+                            }
+                            OnLastRoleRemoved::Delete => self.store.delete_user(&user, &ctx).await,
                         }
-                    },
+                    }
                     None => break,
                 };
                 match outcome {
@@ -467,14 +501,35 @@ impl Core {
     }
 }
 
-/// The event-log entry of a change a group write caused: `ROLE`, with the cause as its path
-/// and the client whose request caused it as the actor.
-fn derived(actor: &str, simulated: bool, cause: String) -> ChangeContext {
+/// The event-log entry of a change a group write caused: `ROLE`, with the cause as its path,
+/// the client whose request caused it as the actor, and that request's token and address — so
+/// a deactivation or deletion it causes counts toward the deprovisioning guard as the
+/// identity provider's.
+fn derived(actor: &str, cause_of: &ChangeContext, cause: String) -> ChangeContext {
     let mut ctx = ChangeContext::audited(actor, scim_store::GROUP_ROLE_METHOD, &cause);
-    if let Some(r) = ctx.request.as_mut() {
-        r.event.simulated = simulated;
+    if let (Some(r), Some(c)) = (ctx.request.as_mut(), cause_of.request.as_ref()) {
+        r.event.simulated = c.event.simulated;
+        r.event.token_id = c.event.token_id;
+        r.event.token_name = c.event.token_name.clone();
+        r.event.address = c.event.address.clone();
     }
     ctx
+}
+
+/// The kinds of held request for a deprovision a group write caused (see `Core::release_guard`).
+pub const HELD_DEACTIVATE: &str = "deactivate: no role group left";
+pub const HELD_DELETE: &str = "delete: no role group left";
+
+/// Who sent the request that caused a change, for the guard: only requests of the identity
+/// provider (a token) are guarded; the console's and the command line's changes are the admin's.
+fn sender_of(cause: &ChangeContext) -> Option<crate::guard::Sender> {
+    let r = cause.request.as_ref().filter(|_| cause.from_scim())?;
+    Some(crate::guard::Sender {
+        client: r.event.client.clone(),
+        token_name: r.event.token_name.clone(),
+        address: r.event.address.clone(),
+        simulated: r.event.simulated,
+    })
 }
 
 fn too_many_members(name: &str, count: u64) -> ApiError {

@@ -800,6 +800,57 @@ async fn a_full_push_replaces_thousands_of_members_in_one_patch() {
     let list = removed.old.as_ref().unwrap().as_array().unwrap();
     let note = list.last().unwrap().as_str().unwrap();
     let kept = list.len() - 1;
-    assert_eq!(note, format!("…[{} more not stored]", n as usize - 2 - kept));
-    assert_eq!(e.event.status, 204, "the log says what the client was answered");
+    assert_eq!(
+        note,
+        format!("…[{} more not stored]", n as usize - 2 - kept)
+    );
+    assert_eq!(
+        e.event.status, 204,
+        "the log says what the client was answered"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_left_without_a_role_count_toward_the_guard_and_are_held_until_released() {
+    let srv = TestServer::start("full").await;
+    bigpanda(&srv, "deactivate").await;
+    for (k, v) in [("guard-count", "2"), ("guard-percent", "0")] {
+        srv.core.set_setting(k, v).await.expect("guard setting");
+    }
+    let ids = users(&srv, &["u1", "u2", "u3", "u4", "u5"]).await;
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let admins = create_group(&srv, "BigPanda_acme_BPRole_Admin", &refs).await;
+    // Deleting the role group leaves five users without a role: two are deactivated, then the
+    // guard trips and holds the other three. The group is gone either way.
+    let (status, _h, body) = srv.delete(&format!("/Groups/{admins}")).await;
+    assert_eq!(status, 204, "{body:#}");
+    let mut inactive = 0;
+    for id in &ids {
+        if !role_of(&srv, id).await.1 {
+            inactive += 1;
+        }
+    }
+    assert_eq!(inactive, 2, "the guard let two through");
+    let (held, n) = srv.store.held_requests(100).await.unwrap();
+    assert_eq!(n, 3, "{held:#?}");
+    assert!(held
+        .iter()
+        .all(|h| h.kind == "deactivate: no role group left"
+            && h.token_name.as_deref() == Some(TOKEN_NAME)));
+    // The derived deactivations are in the log with the token of the request that caused them.
+    let e = srv
+        .wait_event("a derived deactivation", |e| {
+            e.event.method == "ROLE" && e.event.path.starts_with("deactivated")
+        })
+        .await;
+    assert_eq!(e.event.token_name.as_deref(), Some(TOKEN_NAME));
+    // Releasing works them out again: no role group gives them a role, so they go too.
+    assert_eq!(srv.core.release_guard().await.unwrap(), 3);
+    for id in &ids {
+        assert!(
+            !role_of(&srv, id).await.1,
+            "{id} deactivated after the release"
+        );
+    }
+    assert_eq!(srv.store.held_requests(100).await.unwrap().1, 0);
 }
