@@ -53,6 +53,74 @@ pub enum Command {
     /// The deprovisioning guard, which holds mass deactivations and deletions.
     #[command(subcommand)]
     Guard(GuardCommand),
+    /// Check a SCIM endpoint the way Okta, Microsoft Entra ID or RFC 7644 expect it to behave
+    /// (read-only unless --allow-writes); exits 0 only when nothing failed.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The SCIM base URL, e.g. https://scim.example.com/scim/v2
+    #[arg(value_name = "BASE_URL")]
+    pub base_url: String,
+    /// The bearer token's secret (or the SCIM_CHECK_TOKEN environment variable).
+    #[arg(long, env = "SCIM_CHECK_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Whose expectations: okta, entra or rfc.
+    #[arg(long, default_value = "rfc", value_parser = ["okta", "entra", "rfc"])]
+    pub profile: String,
+    /// Create test users and groups (named scim-console-check-…) and remove them afterwards.
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// The report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scim-console check`: the report on stdout; failed when any step failed.
+async fn check(args: CheckArgs) -> Result<()> {
+    use scim_client::check::{cleanup, Checker, Profile};
+    let profile = Profile::parse(&args.profile).ok_or_else(|| {
+        CliError(format!(
+            "unknown profile '{}': use okta, entra or rfc",
+            args.profile
+        ))
+    })?;
+    let agent = match profile {
+        Profile::Okta => scim_client::okta::USER_AGENT,
+        Profile::Entra => scim_client::entra::USER_AGENT,
+        Profile::Rfc => concat!("scim-console-check/", env!("CARGO_PKG_VERSION")),
+    };
+    let token = args.token.trim();
+    let token = token
+        .strip_prefix("Bearer ")
+        .or_else(|| token.strip_prefix("bearer "))
+        .unwrap_or(token);
+    let checker = Checker::new(&args.base_url, token, agent, profile, args.allow_writes)
+        .map_err(|e| CliError(e.to_string()))?;
+    let created = checker.created.clone();
+    let report = tokio::select! {
+        r = checker.run() => r,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: removing the test users and groups created so far…");
+            cleanup(&args.base_url, token, agent, &created).await;
+            return Err(CliError("the check was interrupted".to_owned()));
+        }
+    };
+    if args.json {
+        say(serde_json::to_string_pretty(&report).map_err(|e| CliError(e.to_string()))?)?;
+    } else {
+        let text = report.text();
+        say(text.trim_end())?;
+    }
+    if report.failed > 0 {
+        return Err(CliError(format!(
+            "{} of {} checks failed",
+            report.failed,
+            report.passed + report.failed
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,6 +331,14 @@ fn cli_ctx() -> ChangeContext {
 
 /// Runs one command.
 pub async fn run(cli: Cli) -> Result<()> {
+    // A check talks to an endpoint, never to a database.
+    let cli = match cli.command {
+        Command::Check(args) => return check(args).await,
+        other => Cli {
+            command: other,
+            ..cli
+        },
+    };
     let demo = matches!(&cli.command, Command::Serve(a) if a.demo);
     let (store, core) = open(cli.db.as_deref(), demo).await?;
     match cli.command {
@@ -551,6 +627,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                  The guard keeps watching with a fresh count."
             ))?;
         }
+        Command::Check(args) => return check(args).await,
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod check;
 pub mod entra;
 pub mod okta;
 
@@ -92,6 +93,49 @@ impl ScimClient {
 
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    /// A GET's status and Content-Type (for checks of the answer's media type).
+    pub async fn send_raw(&self, method: Method, path: &str) -> Result<(u16, String), ClientError> {
+        let resp = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(USER_AGENT, self.agent.clone())
+            .header(ACCEPT, SCIM_JSON)
+            .send()
+            .await
+            .map_err(|source| ClientError::Send {
+                method: method.to_string(),
+                path: path.to_owned(),
+                source,
+            })?;
+        let ct = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        Ok((resp.status().as_u16(), ct))
+    }
+
+    /// A GET with If-None-Match: the status (304 when `etag` is current).
+    pub async fn send_if_none_match(&self, path: &str, etag: &str) -> Result<u16, ClientError> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(USER_AGENT, self.agent.clone())
+            .header(ACCEPT, SCIM_JSON)
+            .header(reqwest::header::IF_NONE_MATCH, etag)
+            .send()
+            .await
+            .map_err(|source| ClientError::Send {
+                method: "GET".to_owned(),
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(resp.status().as_u16())
     }
 
     /// Sends one request; any answer (4xx and 5xx too) is an `Exchange`, only a failure to

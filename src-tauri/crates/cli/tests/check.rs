@@ -1,0 +1,212 @@
+//! `scim-console check` as a process against real servers: our headless server in both
+//! policies (everything passes), read-only changing nothing, a wrong token and a server that is
+//! down reported in plain words with a failing exit status, and the JSON report.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_scim-console");
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("SCIM_CONSOLE_DB")
+        .env_remove("SCIM_CHECK_TOKEN")
+        .output()
+        .expect("run scim-console")
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "scim-console {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A server on `db` under `policy`, and a Manage Users token's secret.
+fn serve(db: &Path, policy: &str) -> (Served, String) {
+    ok(db, &["config", "set", "provisioning", policy]);
+    ok(db, &["config", "set", "rate-limit", "off"]);
+    let token = ok(db, &["token", "create", "--name", "checker"])
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let base = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(b) = line.strip_prefix("SCIM base URL: ") {
+                    break b.to_owned();
+                }
+            }
+            _ => panic!("the server exited before printing its base URL"),
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (Served { child, base }, token)
+}
+
+fn check(db: &Path, base: &str, token: &str, profile: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["check", base, "--token", token, "--profile", profile];
+    args.extend_from_slice(extra);
+    run(db, &args)
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Writes the event log holds: everything but reads.
+fn writes_in_log(db: &Path) -> usize {
+    ok(db, &["log", "--limit", "1000"])
+        .lines()
+        .filter(|l| {
+            [" POST ", " PUT ", " PATCH ", " DELETE "]
+                .iter()
+                .any(|m| l.contains(m))
+        })
+        .count()
+}
+
+#[test]
+fn every_profile_passes_against_our_server_in_both_policies() {
+    for policy in ["jit", "full"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("c.db");
+        let (srv, token) = serve(&db, policy);
+        ok(
+            &db,
+            &[
+                "user",
+                "jit",
+                "--email",
+                "dana@example.com",
+                "--given-name",
+                "Dana",
+                "--family-name",
+                "Whitfield",
+            ],
+        );
+        for profile in ["okta", "entra", "rfc"] {
+            // Read-only: everything passes, and nothing is written.
+            let before = writes_in_log(&db);
+            let out = check(&db, &srv.base, &token, profile, &[]);
+            let report = text(&out);
+            assert!(out.status.success(), "{policy} {profile}:\n{report}");
+            assert!(report.trim_end().ends_with(" passed, 0 failed"), "{report}");
+            assert!(!report.contains("FAIL"), "{report}");
+            assert_eq!(
+                writes_in_log(&db),
+                before,
+                "{policy} {profile}: read-only wrote"
+            );
+        }
+        if policy == "full" {
+            // With writes: test users (and a group) are made and removed again.
+            for profile in ["okta", "entra"] {
+                let out = check(&db, &srv.base, &token, profile, &["--allow-writes"]);
+                let report = text(&out);
+                assert!(out.status.success(), "{profile} with writes:\n{report}");
+                assert!(
+                    report.contains("PASS  Push New Users")
+                        || report.contains("PASS  Entra creates the user"),
+                    "{report}"
+                );
+            }
+            let users = ok(&db, &["user", "list"]);
+            assert!(
+                !users.contains("scim-console-check-"),
+                "test users left behind:\n{users}"
+            );
+            assert!(users.contains("dana@example.com"));
+        }
+    }
+}
+
+#[test]
+fn a_wrong_token_and_a_server_that_is_down_fail_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let (srv, _token) = serve(&db, "jit");
+    let out = check(&db, &srv.base, "not-the-token", "okta", &[]);
+    assert!(!out.status.success());
+    let report = text(&out);
+    assert!(
+        report.contains("FAIL  The endpoint answers and accepts the token"),
+        "{report}"
+    );
+    assert!(report.contains("HTTP 401"), "{report}");
+    assert!(
+        report.contains("paste the token's secret alone"),
+        "{report}"
+    );
+    assert!(
+        report.trim_end().ends_with("0 passed, 1 failed"),
+        "{report}"
+    );
+
+    let base = srv.base.clone();
+    drop(srv);
+    let out = check(&db, &base, "x", "rfc", &[]);
+    assert!(!out.status.success());
+    let report = text(&out);
+    assert!(report.contains("connection was refused"), "{report}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let out = check(&db, "ftp://example.com", "x", "rfc", &[]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("http:// or https://"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn the_report_comes_as_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let (srv, token) = serve(&db, "full");
+    let out = check(&db, &srv.base, &token, "entra", &["--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["profile"], "entra");
+    assert_eq!(v["failed"], 0);
+    let steps = v["steps"].as_array().unwrap();
+    assert!(steps.len() >= 5);
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["name"].as_str().unwrap().contains("Test Connection")
+                && s["verdict"] == "pass")
+    );
+}
