@@ -30,12 +30,15 @@ ensure_cargo() {
 # A Python virtual environment with the independent SCIM checker, pinned.
 ensure_scim2_tester() {
     local venv="${SCIM2_VENV:-$HOME/.cache/scim-console/scim2-venv}"
-    if [ ! -x "$venv/bin/scim2" ]; then
+    if [ ! -x "$venv/bin/scim2" ] || [ ! -x "$venv/bin/scim2-server" ]; then
         python3 -m venv --help >/dev/null 2>&1 || ensure_apt python3-venv
         python3 -m venv "$venv"
-        "$venv/bin/pip" install -q scim2-cli==0.6.0 scim2-tester==0.5.2 scim2-client==0.13.2 scim2-models==0.12.3
+        "$venv/bin/pip" install -q scim2-cli==0.6.0 scim2-tester==0.5.2 scim2-client==0.13.2 \
+            scim2-models==0.12.3 scim2-server==0.8.3
     fi
     SCIM2="$venv/bin/scim2"
+    # An independent SCIM server, for the tests of `scim-console check`.
+    export SCIM2_SERVER="$venv/bin/scim2-server"
 }
 
 # The console's web UI (TypeScript, built by Vite into ui/dist, which the app embeds).

@@ -210,3 +210,73 @@ fn the_report_comes_as_json_too() {
                 && s["verdict"] == "pass")
     );
 }
+
+/// The independent Python `scim2-server` (PyPI, installed by `.ci/test`; `SCIM2_SERVER` names
+/// it), started with a bearer token on a free port; killed when dropped.
+fn python_server() -> (Served, String) {
+    let program = std::env::var("SCIM2_SERVER").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/scim-console/scim2-venv/bin/scim2-server")
+    });
+    assert!(
+        Path::new(&program).exists(),
+        "{program} is missing: run .ci/test, which installs scim2-server==0.8.3 (or set SCIM2_SERVER)"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let token = "python-s3cret".to_owned();
+    let child = Command::new(&program)
+        .args([
+            "--bearer-token",
+            &token,
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+        ])
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start scim2-server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "scim2-server did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (
+        Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        },
+        token,
+    )
+}
+
+#[test]
+fn an_independent_server_gets_an_honest_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let (srv, token) = python_server();
+    for profile in ["okta", "rfc"] {
+        let out = check(&db, &srv.base, &token, profile, &["--allow-writes"]);
+        assert!(out.status.success(), "{profile}:\n{}", text(&out));
+    }
+    // It refuses the create of a group whose schemas list Entra's own URN: the report says so,
+    // with what to change, and fails.
+    let out = check(&db, &srv.base, &token, "entra", &["--allow-writes"]);
+    assert!(!out.status.success());
+    let report = text(&out);
+    assert!(report.contains("FAIL  Entra creates a group"), "{report}");
+    assert!(report.contains("ADSCIM"), "{report}");
+    assert!(report.trim_end().ends_with("passed, 1 failed"), "{report}");
+    // Its test users were removed all the same.
+    let out = check(&db, &srv.base, &token, "rfc", &["--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let first = v["steps"][0]["got"].as_str().unwrap_or_default().to_owned();
+    assert!(first.contains("totalResults 0"), "{first}");
+}

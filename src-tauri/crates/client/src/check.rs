@@ -918,7 +918,7 @@ impl Checker {
                     &[&x],
                     "201 with its id",
                     created,
-                    "Offer POST /Groups.",
+                    "Accept Entra's group create: its `schemas` also lists http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group, which a server should ignore rather than refuse.",
                 );
                 if let Some(gid) = gid.filter(|_| created) {
                     let add = json!({"schemas": [PATCH_OP], "Operations": [
