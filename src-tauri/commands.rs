@@ -119,6 +119,24 @@ pub async fn export_users<R: Runtime>(
 }
 
 #[tauri::command]
+pub async fn run_check(
+    s: State<'_, Started>,
+    profile: scim_client::check::Profile,
+    allow_writes: bool,
+) -> CmdResult<scim_client::check::Report> {
+    console(&s)?.run_check(profile, allow_writes).await
+}
+
+#[tauri::command]
+pub async fn support_bundle<R: Runtime>(
+    app: AppHandle<R>,
+    s: State<'_, Started>,
+) -> CmdResult<scim_console_core::support::Bundle> {
+    let dir = export_dir(&app)?;
+    console(&s)?.support_bundle(&dir).await
+}
+
+#[tauri::command]
 pub async fn export_events<R: Runtime>(
     app: AppHandle<R>,
     s: State<'_, Started>,

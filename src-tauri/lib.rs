@@ -41,6 +41,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::health,
             commands::export_users,
             commands::export_events,
+            commands::run_check,
+            commands::support_bundle,
             commands::events_page,
             commands::event_detail,
             commands::list_tokens,

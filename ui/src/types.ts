@@ -321,6 +321,52 @@ export type EntraGuideView = {
 };
 
 /**
+ * Which client's expectations to check.
+ */
+export type Profile = "okta" | "entra" | "rfc";
+
+export type Verdict = "pass" | "fail" | "skip";
+
+/**
+ * One step of a check.
+ */
+export type Step = {
+  name: string,
+  /**
+   * The request(s) sent, as `METHOD path`.
+   */
+  requests: Array<string>,
+  expected: string,
+  /**
+   * What came back, in a few words.
+   */
+  got: string,
+  verdict: Verdict,
+  /**
+   * What to fix (for a failure), or why it was skipped.
+   */
+  hint: string | null,
+};
+
+export type Report = {
+  base_url: string,
+  profile: Profile,
+  allow_writes: boolean,
+  steps: Array<Step>,
+  passed: number,
+  failed: number,
+  skipped: number,
+};
+
+/**
+ * The bundle's two files.
+ */
+export type Bundle = {
+  json_path: string,
+  markdown_path: string,
+};
+
+/**
  * An attribute-level change: `path` went from `old` to `new` (absent = `None`).
  */
 export type AttrChange = {

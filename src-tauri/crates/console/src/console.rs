@@ -123,6 +123,8 @@ pub struct Console {
     /// What the real requests in the event log show, kept up to date from the entries written
     /// since it was last asked (see [`crate::evidence`]).
     pub evidence: tokio::sync::Mutex<crate::evidence::Evidence>,
+    /// The last check run from the console, for the support bundle.
+    pub last_check: std::sync::Mutex<Option<scim_client::check::Report>>,
 }
 
 /// What the window learns about the console when it opens.

@@ -139,6 +139,7 @@ pub async fn start(
         server: ServerControl { stop, stopped },
         external,
         evidence: Default::default(),
+        last_check: Default::default(),
     });
     // Fold the log into the evidence now, so the first Health view and the status strip do
     // not wait for it (about a second per 200,000 entries).

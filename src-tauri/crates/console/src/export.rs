@@ -57,6 +57,13 @@ fn write_file(
     Ok(path)
 }
 
+/// Writes `text` to `dir/name` (through a temporary file: never half-written).
+pub(crate) fn write_text(dir: &Path, name: &str, text: &str) -> CmdResult<PathBuf> {
+    write_file(dir, name, |w| {
+        w.write_all(text.as_bytes()).map_err(|e| e.to_string())
+    })
+}
+
 fn stamp() -> String {
     chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string()
 }

@@ -17,4 +17,5 @@ pub mod logging;
 pub mod onboarding;
 pub mod simulator;
 pub mod summary;
+pub mod support;
 pub mod typescript;

@@ -122,7 +122,7 @@ impl Console {
     /// The simulator's token and its secret: the one this console made, or a new one when it
     /// has none that still works (secrets live only in memory, so after a restart the old one
     /// is replaced).
-    async fn simulator_token(&self) -> CmdResult<(TokenRecord, String)> {
+    pub(crate) async fn simulator_token(&self) -> CmdResult<(TokenRecord, String)> {
         let now = scim_store::now();
         let known = self
             .core

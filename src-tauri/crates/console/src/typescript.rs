@@ -129,6 +129,12 @@ pub fn declarations() -> String {
         crate::entra_guide::NamingExample,
         crate::entra_guide::GroupNaming,
         crate::entra_guide::EntraGuideView,
+        // Checks and the support bundle.
+        scim_client::check::Profile,
+        scim_client::check::Verdict,
+        scim_client::check::Step,
+        scim_client::check::Report,
+        crate::support::Bundle,
         AttrChange,
         ChangeKind,
         ChangeEvent,
