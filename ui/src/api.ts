@@ -5,6 +5,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   ActivityEntry,
   AppInfo,
+  Bundle,
   CommandError,
   EntraGuideView,
   EventRecord,
@@ -23,6 +24,8 @@ import type {
   OnboardingChange,
   OnboardingView,
   Permission,
+  Profile,
+  Report,
   RolesView,
   SettingsView,
   SimAction,
@@ -101,6 +104,13 @@ export const api = {
   eventDetail: (id: number) => call<ActivityEntry>("event_detail", { id }),
   /** Every entry matching the query's filters, written to a file in Downloads. */
   exportEvents: (query: EventsQuery, format: ExportFormat) => call<Exported>("export_events", { query, format }),
+  /** The checks Okta, Entra ID or RFC 7644 make, run against this console's server with the
+   *  simulator's token (its requests are Simulated and verify no guide step). Read-only unless
+   *  `allowWrites`: then a test user (and for Entra a group) is created and removed again. */
+  runCheck: (profile: Profile, allowWrites: boolean) => call<Report>("run_check", { profile, allowWrites }),
+  /** The support bundle, as JSON and Markdown in Downloads: settings without secrets, token
+   *  names and expiries, health, recent requests and errors, the last check's report. */
+  supportBundle: () => call<Bundle>("support_bundle"),
 };
 
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */

@@ -10,6 +10,7 @@ import { confirmAction } from "../dialog";
 import { useNav } from "../nav";
 import type { CommandError, EventRecord, Finding, FindingAction, HealthView, Policy, Severity, TokenView } from "../types";
 import { ErrorBox, num, PageHeader, plural, Time, useTick } from "../ui";
+import { ChecksCard } from "./checks";
 
 /** How often the strip looks again without a new request (token expiry, a quiet connection). */
 const POLL_MS = 30000;
@@ -449,7 +450,14 @@ export function HealthPage() {
   const health = useContext(HealthContext);
   const [checking, setChecking] = useState(false);
   const h = health.view;
-  if (!h) return <ErrorBox error={health.error} />;
+  // Unreadable health: the checks and the support bundle may still say why.
+  if (!h)
+    return health.error ? (
+      <section class="view health-view">
+        <ErrorBox error={health.error} />
+        <ChecksCard />
+      </section>
+    ) : null;
   const problems = problemsOf(h.findings);
   const notes = h.findings.filter((f) => f.severity === "info");
   return (
@@ -510,6 +518,7 @@ export function HealthPage() {
           </ol>
         </>
       )}
+      <ChecksCard />
     </section>
   );
 }
