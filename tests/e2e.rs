@@ -1187,5 +1187,41 @@ async fn entra_guide_verifies_and_the_simulator_pushes_groups_live() {
         .await;
     gui.wait_for_text("tr[data-group=\"Engineering\"] [data-col=\"role\"]", "—")
         .await;
+
+    // For support: Entra's checks from the Health page, with writes, then the support bundle.
+    gui.nav("health").await;
+    gui.click("input[name=\"check-profile\"][value=\"entra\"]")
+        .await;
+    gui.click("input[name=\"check-writes\"]").await;
+    gui.click("[data-action=\"run-checks\"]").await;
+    let report = gui
+        .wait_for("[data-testid=\"check-report\"][data-failed=\"0\"]")
+        .await;
+    let passed: u32 = report
+        .attr("data-passed")
+        .await
+        .unwrap()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 10, "{passed} checks passed");
+    gui.screenshots("checks").await;
+    gui.click("[data-action=\"support-bundle\"]").await;
+    gui.wait_for("[data-testid=\"bundle-result\"]").await;
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&gui.downloads)
+        .expect("the Downloads folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let json = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("the bundle's JSON");
+    assert!(files
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "md")));
+    let bundle = std::fs::read_to_string(json).expect("read the bundle");
+    assert!(!bundle.contains(&secret), "a token secret in the bundle");
+    let v: serde_json::Value = serde_json::from_str(&bundle).expect("JSON");
+    assert_eq!(v["check"]["profile"], "entra");
     gui.close().await;
 }

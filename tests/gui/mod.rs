@@ -77,6 +77,8 @@ pub struct Gui {
     pub db: PathBuf,
     /// Where the app writes its log files (its data folder is the test's temp dir).
     pub log_dir: PathBuf,
+    /// The app's Downloads folder (exports and support bundles go there).
+    pub downloads: PathBuf,
     pub base_url: String,
     pub name: &'static str,
     /// When the WebDriver session (which starts the app) was asked for.
@@ -117,6 +119,16 @@ impl Gui {
             .expect("Xvfb display number");
         let display = format!(":{}", line.trim());
 
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&config).expect("config folder");
+        std::fs::write(
+            config.join("user-dirs.dirs"),
+            format!(
+                "XDG_DOWNLOAD_DIR=\"{}\"\n",
+                dir.path().join("Downloads").display()
+            ),
+        )
+        .expect("user-dirs.dirs");
         let port = free_port();
         let native = free_port();
         let mut cmd = Command::new(find_program("tauri-driver"));
@@ -131,6 +143,8 @@ impl Gui {
         .env("SCIM_CONSOLE_LISTEN", "127.0.0.1:0")
         // The app's log files (and WebKit's data) go into the test's folder, not the home.
         .env("XDG_DATA_HOME", dir.path())
+        // So do exports: the Downloads folder is named in the test's own user-dirs.dirs.
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .env_remove("SCIM_CONSOLE_DEMO")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -165,6 +179,7 @@ impl Gui {
             xvfb,
             display,
             log_dir: dir.path().join("dev.scimconsole.app").join("logs"),
+            downloads: dir.path().join("Downloads"),
             _dir: dir,
             db,
             base_url: String::new(),

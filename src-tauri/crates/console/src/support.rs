@@ -85,8 +85,11 @@ impl Console {
             Profile::Entra => scim_client::entra::USER_AGENT,
             Profile::Rfc => concat!("scim-console-check/", env!("CARGO_PKG_VERSION")),
         };
+        // Without the wrong-token request: this console would list it as a client without a
+        // valid token on the Health page.
         let checker = Checker::new(&self.base_url, &secret, agent, profile, allow_writes)
-            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+            .without_wrong_token_probe();
         let report = checker.run().await;
         self.events.flush().await;
         *self.last_check.lock().unwrap_or_else(|e| e.into_inner()) = Some(report.clone());

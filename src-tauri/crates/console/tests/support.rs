@@ -21,6 +21,15 @@ async fn checks_against_the_embedded_server_and_a_bundle_without_secrets() {
         assert_eq!(r.failed, 0, "{}", r.text());
         assert!(r.passed >= 8, "{}", r.text());
     }
+    // The checks leave Health as it was: no request without a valid token counted.
+    let h = c.health().await.unwrap();
+    assert!(
+        h.findings
+            .iter()
+            .all(|f| f.code != "unauthorized" && f.code != "entra_legacy_dialect"),
+        "{:?}",
+        h.findings
+    );
     // The test users are gone, and the check's requests verify no step of a guide.
     assert_eq!(c.core.read().count_users().await.unwrap().total, 0);
     assert_eq!(c.onboarding().await.unwrap().steps[2].state, "todo");
