@@ -1204,6 +1204,13 @@ async fn entra_guide_verifies_and_the_simulator_pushes_groups_live() {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     assert!(passed >= 10, "{passed} checks passed");
+    gui.client
+        .execute(
+            "document.querySelector('[data-testid=\"checks\"]').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await
+        .expect("scroll to the checks");
     gui.screenshots("checks").await;
     gui.click("[data-action=\"support-bundle\"]").await;
     gui.wait_for("[data-testid=\"bundle-result\"]").await;
