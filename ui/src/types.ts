@@ -729,7 +729,7 @@ export type HealthView = {
 /**
  * Token permissions.
  */
-export type Permission = "UserModify" | "UserRead";
+export type Permission = "UserModify" | "UserRead" | "Admin";
 
 export type TokenRecord = {
   id: number,

@@ -53,6 +53,10 @@ pub enum Command {
     /// The deprovisioning guard, which holds mass deactivations and deletions.
     #[command(subcommand)]
     Guard(GuardCommand),
+    /// Manage admin tokens: for /admin/v1 only (a console connected from elsewhere), never
+    /// accepted on SCIM.
+    #[command(subcommand, name = "admin-token")]
+    AdminToken(AdminTokenCommand),
     /// Check a SCIM endpoint the way Okta, Microsoft Entra ID or RFC 7644 expect it to behave
     /// (read-only unless --allow-writes); exits 0 only when nothing failed.
     Check(CheckArgs),
@@ -198,6 +202,21 @@ pub enum TokenCommand {
     /// List tokens with their last use and expiry.
     List,
     /// Revoke the active token with this name; it stops working at once.
+    Revoke { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminTokenCommand {
+    /// Create an admin token; its secret is printed once, alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List admin tokens with their last use and expiry.
+    List,
+    /// Revoke the active admin token with this name; it stops working at once.
     Revoke { name: String },
 }
 
@@ -348,11 +367,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             permission,
             expires_in_days,
         }) => {
-            let perm = Permission::parse(&permission).ok_or_else(|| {
-                CliError(format!(
+            let perm = Permission::parse(&permission)
+                .filter(|p| *p != Permission::Admin)
+                .ok_or_else(|| {
+                    CliError(format!(
                     "unknown permission '{permission}': use UserModify (Manage Users) or UserRead"
                 ))
-            })?;
+                })?;
             let (rec, secret) = core.create_token(&name, perm, expires_in_days).await?;
             let expiry = rec
                 .expires
@@ -369,58 +390,61 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Token(TokenCommand::List) => {
             let tokens = core.read().list_tokens().await?;
-            if tokens.is_empty() {
-                say(
-                    "No tokens yet: create one with `scim-console token create --name Okta-SCIM`."
-                        .to_owned(),
-                )?;
+            print_tokens(
+                tokens
+                    .into_iter()
+                    .filter(|t| t.permission != Permission::Admin)
+                    .collect(),
+                "No tokens yet: create one with `scim-console token create --name Okta-SCIM`.",
+            )?;
+        }
+        Command::AdminToken(AdminTokenCommand::Create {
+            name,
+            expires_in_days,
+        }) => {
+            let (rec, secret) = core
+                .create_token(&name, Permission::Admin, expires_in_days)
+                .await?;
+            let expiry = rec
+                .expires
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default();
+            say(format!(
+                "Created admin token '{}'{expiry}: it is accepted on /admin/v1 only.",
+                rec.name
+            ))?;
+            say("Copy the secret now: it is not shown again.".to_owned())?;
+            say(secret)?;
+        }
+        Command::AdminToken(AdminTokenCommand::List) => {
+            let tokens = core.read().list_tokens().await?;
+            print_tokens(
+                tokens
+                    .into_iter()
+                    .filter(|t| t.permission == Permission::Admin)
+                    .collect(),
+                "No admin tokens yet: create one with `scim-console admin-token create --name support`.",
+            )?;
+        }
+        Command::AdminToken(AdminTokenCommand::Revoke { name }) => {
+            let tokens = core.read().list_tokens().await?;
+            let admin = tokens.iter().any(|t| {
+                t.revoked.is_none()
+                    && t.permission == Permission::Admin
+                    && t.name.eq_ignore_ascii_case(name.trim())
+            });
+            if !admin {
+                return Err(CliError(format!(
+                    "there is no active admin token called '{}' (`scim-console admin-token list` shows them)",
+                    name.trim()
+                )));
             }
-            let now = scim_store::now();
-            let soon = scim_store::format_time(chrono::Utc::now() + chrono::Duration::days(14));
-            let mut rows = vec![[
-                "NAME",
-                "PERMISSION",
-                "SECRET",
-                "CREATED",
-                "EXPIRES",
-                "LAST USED",
-                "STATUS",
-            ]
-            .map(String::from)
-            .to_vec()];
-            for t in tokens {
-                let status = if t.revoked.is_some() {
-                    "revoked"
-                } else if !t.is_valid_at(&now) {
-                    "expired"
-                } else if t.expires.as_deref().is_some_and(|e| e < soon.as_str()) {
-                    "expires soon"
-                } else {
-                    "active"
-                };
-                rows.push(vec![
-                    if t.simulator {
-                        format!("{} (the console's Okta simulator)", t.name)
-                    } else {
-                        t.name
-                    },
-                    t.permission.as_str().to_owned(),
-                    format!("{}…", t.prefix),
-                    short_time(&t.created),
-                    t.expires
-                        .as_deref()
-                        .map(short_time)
-                        .unwrap_or_else(|| "never".to_owned()),
-                    t.last_used
-                        .as_deref()
-                        .map(short_time)
-                        .unwrap_or_else(|| "never".to_owned()),
-                    status.to_owned(),
-                ]);
-            }
-            for line in table(&rows) {
-                say(line)?;
-            }
+            let t = core.revoke_token(&name).await?;
+            say(format!(
+                "Revoked admin token '{}'. Requests with it are refused from now on.",
+                t.name
+            ))?;
         }
         Command::Token(TokenCommand::Revoke { name }) => {
             let t = core.revoke_token(&name).await?;
@@ -628,6 +652,60 @@ pub async fn run(cli: Cli) -> Result<()> {
             ))?;
         }
         Command::Check(args) => return check(args).await,
+    }
+    Ok(())
+}
+
+/// The tokens as a table (name, permission, the secret's first characters, dates, status).
+fn print_tokens(tokens: Vec<scim_store::TokenRecord>, empty: &str) -> Result<()> {
+    if tokens.is_empty() {
+        say(empty.to_owned())?;
+    }
+    let now = scim_store::now();
+    let soon = scim_store::format_time(chrono::Utc::now() + chrono::Duration::days(14));
+    let mut rows = vec![[
+        "NAME",
+        "PERMISSION",
+        "SECRET",
+        "CREATED",
+        "EXPIRES",
+        "LAST USED",
+        "STATUS",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for t in tokens {
+        let status = if t.revoked.is_some() {
+            "revoked"
+        } else if !t.is_valid_at(&now) {
+            "expired"
+        } else if t.expires.as_deref().is_some_and(|e| e < soon.as_str()) {
+            "expires soon"
+        } else {
+            "active"
+        };
+        rows.push(vec![
+            if t.simulator {
+                format!("{} (the console's Okta simulator)", t.name)
+            } else {
+                t.name
+            },
+            t.permission.as_str().to_owned(),
+            format!("{}…", t.prefix),
+            short_time(&t.created),
+            t.expires
+                .as_deref()
+                .map(short_time)
+                .unwrap_or_else(|| "never".to_owned()),
+            t.last_used
+                .as_deref()
+                .map(short_time)
+                .unwrap_or_else(|| "never".to_owned()),
+            status.to_owned(),
+        ]);
+    }
+    for line in table(&rows) {
+        say(line)?;
     }
     Ok(())
 }

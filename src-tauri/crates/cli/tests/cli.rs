@@ -846,3 +846,45 @@ async fn guard_status_lists_held_deprovisions_and_release_lets_them_through() {
         "{status}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_tokens_are_made_listed_and_revoked_apart_from_scim_tokens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = db_in(&dir);
+    let scim = last_line(&ok(&db, &["token", "create", "--name", "okta"]));
+    let out = ok(&db, &["admin-token", "create", "--name", "support"]);
+    assert!(out.contains("/admin/v1 only"), "{out}");
+    let admin = last_line(&out);
+    assert!(admin.starts_with("scim_"), "{admin}");
+    let listed = ok(&db, &["admin-token", "list"]);
+    assert!(
+        listed.contains("support") && !listed.contains("okta"),
+        "{listed}"
+    );
+    let scim_list = ok(&db, &["token", "list"]);
+    assert!(
+        scim_list.contains("okta") && !scim_list.contains("support"),
+        "{scim_list}"
+    );
+    // An admin token cannot be made with `token create`.
+    let refused = run(
+        &db,
+        &["token", "create", "--name", "x", "--permission", "Admin"],
+    );
+    assert!(!refused.status.success());
+
+    let srv = serve(&db, &[]);
+    let root = srv.base.trim_end_matches("/scim/v2").to_owned();
+    let (status, _) = get(&srv.base, &admin, "/Users").await;
+    assert_eq!(status, 401, "an admin token on SCIM");
+    let (status, _) = get(&root, &scim, "/admin/v1/status").await;
+    assert_eq!(status, 401, "a SCIM token on the admin API");
+    let (status, v) = get(&root, &admin, "/admin/v1/status").await;
+    assert_eq!(status, 200, "{v}");
+    // Revoked from the command line while the server runs: refused at once.
+    let out = run(&db, &["admin-token", "revoke", "okta"]);
+    assert!(!out.status.success(), "a SCIM token is no admin token");
+    ok(&db, &["admin-token", "revoke", "support"]);
+    let (status, _) = get(&root, &admin, "/admin/v1/status").await;
+    assert_eq!(status, 401);
+}

@@ -863,12 +863,14 @@ impl Console {
         permission: &str,
         expires_in_days: Option<u32>,
     ) -> CmdResult<NewTokenView> {
-        let permission = Permission::parse(permission).ok_or_else(|| {
-            CommandError::new(
-                ErrorCode::InvalidValue,
-                format!("'{permission}' is not a permission; choose UserModify or UserRead"),
-            )
-        })?;
+        let permission = Permission::parse(permission)
+            .filter(|p| *p != Permission::Admin)
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::InvalidValue,
+                    format!("'{permission}' is not a permission; choose UserModify or UserRead"),
+                )
+            })?;
         let (token, secret) = self
             .core
             .create_token(name, permission, expires_in_days)

@@ -17,6 +17,7 @@ use tower_http::normalize_path::NormalizePath;
 
 use scim_store::{EventLog, NewEvent, Permission, RequestEvent, Store};
 
+pub mod admin;
 mod audit;
 pub mod connection;
 pub mod core;
@@ -139,9 +140,11 @@ pub fn app(
             state.clone(),
             authenticate_and_log,
         ))
-        .with_state(state);
+        .with_state(state.clone());
+    let admin = admin::routes(state);
     let router = Router::new()
         .nest("/scim/v2", scim)
+        .nest("/admin/v1", admin)
         .layer(tower_http::trace::TraceLayer::new_for_http());
     NormalizePath::trim_trailing_slash(router)
 }
@@ -402,9 +405,25 @@ fn too_many(
     resp
 }
 
+/// Where a token is presented: SCIM tokens and admin tokens are each refused on the other's
+/// endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Scim,
+    Admin,
+}
+
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
+) -> Result<(Principal, Arc<Runtime>), ApiError> {
+    authenticate_for(state, headers, Scope::Scim).await
+}
+
+pub(crate) async fn authenticate_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
 ) -> Result<(Principal, Arc<Runtime>), ApiError> {
     let Some(secret) = bearer(headers) else {
         return Err(ApiError::unauthorized(
@@ -428,6 +447,21 @@ async fn authenticate(
         }
         None => return Err(ApiError::unauthorized("the bearer token is not valid")),
     };
+    match (scope, token.permission == Permission::Admin) {
+        (Scope::Scim, true) => {
+            return Err(ApiError::unauthorized(format!(
+                "the token '{}' is an admin token: it is accepted on /admin/v1 only, not on SCIM",
+                token.name
+            )))
+        }
+        (Scope::Admin, false) => {
+            return Err(ApiError::unauthorized(format!(
+                "the token '{}' is a SCIM token: /admin/v1 accepts admin tokens only (scim-console admin-token create)",
+                token.name
+            )))
+        }
+        _ => {}
+    }
     Ok((
         Principal {
             token_id: token.id,

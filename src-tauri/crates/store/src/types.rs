@@ -232,6 +232,9 @@ pub enum Permission {
     UserModify,
     /// Read users only.
     UserRead,
+    /// The admin API (`/admin/v1`) only: never accepted on SCIM, as SCIM tokens are never
+    /// accepted there.
+    Admin,
 }
 
 impl Permission {
@@ -239,6 +242,7 @@ impl Permission {
         match self {
             Permission::UserModify => "UserModify",
             Permission::UserRead => "UserRead",
+            Permission::Admin => "Admin",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -246,6 +250,8 @@ impl Permission {
             Some(Permission::UserModify)
         } else if s.eq_ignore_ascii_case("UserRead") {
             Some(Permission::UserRead)
+        } else if s.eq_ignore_ascii_case("Admin") {
+            Some(Permission::Admin)
         } else {
             None
         }

@@ -1,0 +1,242 @@
+//! The admin API (`/admin/v1`) against the real server: admin tokens only there, SCIM tokens
+//! only on SCIM (401 both ways), a revoked admin token refused at once, and the stream of the
+//! event log across a dropped connection — no entry lost, none twice — and a reset when the
+//! entries to resume from were pruned.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use common::*;
+use scim_store::Permission;
+
+/// One server-sent event.
+#[derive(Debug, Clone, Default)]
+struct Sse {
+    id: Option<String>,
+    event: String,
+    data: String,
+}
+
+/// A stream being read: events as they arrive.
+struct Stream {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    async fn open(srv: &TestServer, secret: &str, last_id: Option<i64>) -> Stream {
+        let mut req = reqwest::Client::new()
+            .get(format!("{}/admin/v1/stream", srv.root))
+            .bearer_auth(secret);
+        if let Some(id) = last_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let resp = req.send().await.expect("the stream");
+        assert_eq!(resp.status(), 200);
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream"));
+        Stream {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event (keep-alive comments skipped); panics after 10 s.
+    async fn next(&mut self) -> Sse {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut e = Sse::default();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        e.id = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        e.event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        e.data.push_str(v.trim_start());
+                    }
+                }
+                if e.event.is_empty() && e.data.is_empty() {
+                    continue;
+                }
+                return e;
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), self.resp.chunk())
+                .await
+                .expect("an event within 10 s")
+                .expect("the stream is readable")
+                .expect("the stream is still open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Entries until one with id `last` (inclusive): their ids.
+    async fn entries_until(&mut self, last: i64) -> Vec<i64> {
+        let mut ids = Vec::new();
+        loop {
+            let e = self.next().await;
+            assert_eq!(e.event, "entry", "{e:?}");
+            let id: i64 = e.id.as_deref().unwrap().parse().unwrap();
+            let v: Value = serde_json::from_str(&e.data).expect("an entry as JSON");
+            assert_eq!(v["id"], id);
+            ids.push(id);
+            if id >= last {
+                return ids;
+            }
+        }
+    }
+}
+
+async fn admin_token(srv: &TestServer) -> String {
+    srv.core
+        .create_token("support", Permission::Admin, None)
+        .await
+        .expect("admin token")
+        .1
+}
+
+async fn get_status(srv: &TestServer, secret: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(format!("{}/admin/v1/status", srv.root))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn newest_id(srv: &TestServer) -> i64 {
+    srv.store
+        .list_events(&scim_store::EventQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .first()
+        .map_or(0, |e| e.id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_and_scim_tokens_are_each_refused_on_the_other_s_endpoints() {
+    let srv = TestServer::start("full").await;
+    let admin = admin_token(&srv).await;
+    let (status, v) = get_status(&srv, &admin).await;
+    assert_eq!(status, 200, "{v:#}");
+    assert_eq!(v["policy"], "full");
+    // A SCIM token on the admin API, an admin token on SCIM, and no token: 401.
+    let (status, v) = get_status(&srv, &srv.token).await;
+    assert_eq!(status, 401, "{v:#}");
+    assert!(
+        v["detail"].as_str().unwrap().contains("admin tokens only"),
+        "{v:#}"
+    );
+    let (status, _h, body) = srv
+        .as_token(&admin, reqwest::Method::GET, "/Users", None)
+        .await;
+    assert_scim_error(status, &body, 401, None);
+    assert!(
+        body["detail"].as_str().unwrap().contains("/admin/v1 only"),
+        "{body:#}"
+    );
+    let (status, _) = get_status(&srv, "").await;
+    assert_eq!(status, 401);
+    // A revoked admin token is refused on the very next request.
+    srv.core.revoke_token("support").await.unwrap();
+    let (status, v) = get_status(&srv, &admin).await;
+    assert_eq!(status, 401, "{v:#}");
+    assert!(v["detail"].as_str().unwrap().contains("revoked"), "{v:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_resumes_after_a_dropped_connection_losing_nothing() {
+    let srv = TestServer::start("full").await;
+    let admin = admin_token(&srv).await;
+    let mut s = Stream::open(&srv, &admin, None).await;
+    let hello = s.next().await;
+    assert_eq!(hello.event, "hello");
+    let start: i64 = serde_json::from_str::<Value>(&hello.data).unwrap()["last_event_id"]
+        .as_i64()
+        .unwrap();
+    // Three users created over SCIM arrive as entries.
+    for n in ["a", "b", "c"] {
+        srv.provision(&format!("{n}@example.com"), n, "Stream")
+            .await;
+    }
+    let mut seen = s.entries_until(newest_id_after_flush(&srv).await).await;
+    // The connection drops; more happens meanwhile; the client resumes from the last id.
+    let last_seen = *seen.last().unwrap();
+    drop(s);
+    for n in ["d", "e", "f", "g"] {
+        srv.provision(&format!("{n}@example.com"), n, "Stream")
+            .await;
+    }
+    let target = newest_id_after_flush(&srv).await;
+    let mut s = Stream::open(&srv, &admin, Some(last_seen)).await;
+    let resumed = s.entries_until(target).await;
+    assert!(resumed.iter().all(|id| *id > last_seen), "{resumed:?}");
+    seen.extend(resumed);
+    // Every entry from the start to the end, each once.
+    let unique: BTreeSet<i64> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "duplicates: {seen:?}");
+    let all: BTreeSet<i64> = srv
+        .store
+        .list_events(&scim_store::EventQuery {
+            after_id: Some(start),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .filter(|id| *id <= target)
+        .collect();
+    assert_eq!(unique, all);
+    assert!(all.len() >= 14, "7 creates and 7 reads: {all:?}");
+}
+
+/// The newest entry's id once the reads logged in the background are written.
+async fn newest_id_after_flush(srv: &TestServer) -> i64 {
+    // Reads are written in batches: wait until the log stops growing.
+    let mut last = newest_id(srv).await;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = newest_id(srv).await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_whose_entries_were_pruned_is_told_to_read_afresh() {
+    let srv = TestServer::start("full").await;
+    let admin = admin_token(&srv).await;
+    for n in ["a", "b", "c", "d"] {
+        srv.provision(&format!("{n}@example.com"), n, "Pruned")
+            .await;
+    }
+    newest_id_after_flush(&srv).await;
+    srv.store
+        .prune_events(&scim_store::Retention {
+            rows: 2,
+            aggregated_rows: 2,
+            bytes: u64::MAX,
+        })
+        .await
+        .unwrap();
+    let mut s = Stream::open(&srv, &admin, Some(1)).await;
+    let e = s.next().await;
+    assert_eq!(e.event, "reset", "{e:?}");
+    assert!(e.data.contains("afresh"), "{e:?}");
+    // Then what is kept follows.
+    let next = s.next().await;
+    assert_eq!(next.event, "entry");
+}
