@@ -375,18 +375,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 ))
                 })?;
             let (rec, secret) = core.create_token(&name, perm, expires_in_days).await?;
-            let expiry = rec
-                .expires
-                .as_deref()
-                .map(|e| format!(", expires {e}"))
-                .unwrap_or_default();
-            say(format!(
-                "Created token '{}' ({}{expiry}).",
-                rec.name,
-                rec.permission.as_str()
-            ))?;
-            say("Copy the secret now: it is not shown again.".to_owned())?;
-            say(secret)?;
+            let what = format!("token '{}' ({}", rec.name, rec.permission.as_str());
+            announce(&rec, &what, ")", &secret)?;
         }
         Command::Token(TokenCommand::List) => {
             let tokens = core.read().list_tokens().await?;
@@ -405,17 +395,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             let (rec, secret) = core
                 .create_token(&name, Permission::Admin, expires_in_days)
                 .await?;
-            let expiry = rec
-                .expires
-                .as_deref()
-                .map(|e| format!(", expires {e}"))
-                .unwrap_or_default();
-            say(format!(
-                "Created admin token '{}'{expiry}: it is accepted on /admin/v1 only.",
-                rec.name
-            ))?;
-            say("Copy the secret now: it is not shown again.".to_owned())?;
-            say(secret)?;
+            let what = format!("admin token '{}'", rec.name);
+            announce(&rec, &what, ": it is accepted on /admin/v1 only", &secret)?;
         }
         Command::AdminToken(AdminTokenCommand::List) => {
             let tokens = core.read().list_tokens().await?;
@@ -654,6 +635,18 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Check(args) => return check(args).await,
     }
     Ok(())
+}
+
+/// A token made: what it is, its expiry, and its secret alone on the last line.
+fn announce(rec: &scim_store::TokenRecord, what: &str, tail: &str, secret: &str) -> Result<()> {
+    let expiry = rec
+        .expires
+        .as_deref()
+        .map(|e| format!(", expires {e}"))
+        .unwrap_or_default();
+    say(format!("Created {what}{expiry}{tail}."))?;
+    say("Copy the secret now: it is not shown again.".to_owned())?;
+    say(secret)
 }
 
 /// The tokens as a table (name, permission, the secret's first characters, dates, status).
