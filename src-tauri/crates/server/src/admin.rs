@@ -12,7 +12,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -36,6 +36,13 @@ pub(crate) fn routes(state: AppState) -> Router {
     Router::new()
         .route("/status", get(status))
         .route("/stream", get(stream))
+        .route("/tokens", get(tokens))
+        .route("/roles", get(roles))
+        .route("/settings", get(settings))
+        .route("/users", get(users))
+        .route("/groups", get(groups))
+        .route("/events", get(events))
+        .route("/guard", get(guard))
         .layer(middleware::from_fn_with_state(state.clone(), admin_only))
         .with_state(state)
 }
@@ -59,6 +66,154 @@ async fn status(State(state): State<AppState>) -> Result<Response, ApiError> {
         "base_url": state.base_url(&rt),
         "users": users,
         "last_event_id": last,
+    }))
+    .into_response())
+}
+
+/// Rows one page of the admin API carries at most.
+const MAX_PAGE: u64 = 1000;
+
+/// Paging and an optional SCIM filter, as the console's views ask for them.
+#[derive(Debug, Default, serde::Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    offset: u64,
+    limit: Option<u64>,
+    /// A SCIM filter over the resource type listed.
+    filter: Option<String>,
+}
+
+impl PageQuery {
+    fn limit(&self) -> u64 {
+        self.limit.unwrap_or(100).clamp(1, MAX_PAGE)
+    }
+    fn filter(&self) -> Result<Option<scim_protocol::filter::Filter>, ApiError> {
+        match self
+            .filter
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        {
+            Some(f) => Ok(Some(scim_protocol::filter::parse(f)?)),
+            None => Ok(None),
+        }
+    }
+    fn list<'a>(
+        &self,
+        schema: &'a scim_protocol::ResourceSchema,
+        filter: Option<&'a scim_protocol::filter::Filter>,
+    ) -> scim_store::ListQuery<'a> {
+        scim_store::ListQuery {
+            schema,
+            filter,
+            sort_by: None,
+            sort_column: None,
+            sort_order: scim_store::SortOrder::Ascending,
+            start_index: self.offset + 1,
+            count: self.limit(),
+        }
+    }
+}
+
+/// Tokens with their names, permissions, expiry and last use (never a secret or a hash).
+async fn tokens(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(state.core.read().list_tokens().await?).into_response())
+}
+
+async fn roles(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let rt = state.core.runtime().await?;
+    Ok(Json(json!({
+        "roles": state.core.read().list_roles().await?,
+        "default_role": rt.default_role,
+        "role_attribute": rt.role_attr,
+    }))
+    .into_response())
+}
+
+async fn settings(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let all: Vec<_> = state
+        .core
+        .read()
+        .settings()
+        .await?
+        .into_iter()
+        .map(|(key, value)| json!({"key": key, "value": value}))
+        .collect();
+    Ok(Json(all).into_response())
+}
+
+/// A page of users (stored form; passwords are never stored in it), filtered by a SCIM filter.
+async fn users(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let rt = state.core.runtime().await?;
+    let filter = q.filter()?;
+    let page = state
+        .core
+        .read()
+        .list_users(&q.list(&rt.user_schema, filter.as_ref()))
+        .await?;
+    Ok(Json(json!({"total": page.total, "users": page.users})).into_response())
+}
+
+async fn groups(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let rt = state.core.runtime().await?;
+    let filter = q.filter()?;
+    let page = state
+        .core
+        .read()
+        .search_groups(&q.list(&rt.group_schema, filter.as_ref()))
+        .await?;
+    Ok(Json(json!({"total": page.total, "groups": page.groups})).into_response())
+}
+
+/// The event log's entries, as the Activity view asks for them.
+#[derive(Debug, Default, serde::Deserialize)]
+struct EventsParams {
+    after_id: Option<i64>,
+    before_id: Option<i64>,
+    #[serde(default)]
+    errors_only: bool,
+    resource_id: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    #[serde(default)]
+    hide_reads: bool,
+    limit: Option<u32>,
+}
+
+async fn events(
+    State(state): State<AppState>,
+    Query(p): Query<EventsParams>,
+) -> Result<Response, ApiError> {
+    let q = EventQuery {
+        after_id: p.after_id,
+        before_id: p.before_id,
+        errors_only: p.errors_only,
+        resource_id: p.resource_id,
+        since: p.since,
+        until: p.until,
+        hide_reads: p.hide_reads,
+        limit: p.limit.unwrap_or(100).clamp(1, MAX_PAGE as u32),
+        ..Default::default()
+    };
+    let read = state.core.read();
+    let entries = read.list_events(&q).await?;
+    let count = read.count_events(&q).await?;
+    Ok(Json(json!({"entries": entries, "total": count.entries})).into_response())
+}
+
+async fn guard(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let read = state.core.read();
+    let (held, total) = read.held_requests(MAX_PAGE).await?;
+    Ok(Json(json!({
+        "state": read.guard_state().await?,
+        "held": held,
+        "held_total": total,
     }))
     .into_response())
 }

@@ -240,3 +240,86 @@ async fn a_client_whose_entries_were_pruned_is_told_to_read_afresh() {
     let next = s.next().await;
     assert_eq!(next.event, "entry");
 }
+
+async fn admin_get(srv: &TestServer, secret: &str, path: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(format!("{}/admin/v1{path}", srv.root))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_s_views_are_served_to_admin_tokens_without_secrets() {
+    let srv = TestServer::start("full").await;
+    let admin = admin_token(&srv).await;
+    for n in ["ann", "bob", "cat"] {
+        let mut body = okta_user_body(&format!("{n}@example.com"), n, "View", &okta_id());
+        body["password"] = serde_json::json!("Hunter2-secret");
+        let (status, _h, _b) = srv.post("/Users", &body).await;
+        assert_eq!(status, 201);
+    }
+    let (status, _h, _b) = srv
+        .post("/Groups", &serde_json::json!({"displayName": "Sales"}))
+        .await;
+    assert_eq!(status, 201);
+
+    let (status, v) = admin_get(&srv, &admin, "/users?limit=2").await;
+    assert_eq!(status, 200, "{v:#}");
+    assert_eq!(v["total"], 3);
+    assert_eq!(v["users"].as_array().unwrap().len(), 2);
+    let (_, v) = admin_get(&srv, &admin, "/users?filter=userName%20sw%20%22b%22").await;
+    assert_eq!(v["total"], 1, "{v:#}");
+    assert_eq!(v["users"][0]["user_name"], "bob@example.com");
+    let (status, v) = admin_get(&srv, &admin, "/users?filter=userName%20eq").await;
+    assert_eq!(status, 400, "a bad filter: {v:#}");
+    let (_, v) = admin_get(&srv, &admin, "/groups").await;
+    assert_eq!(v["groups"][0]["display_name"], "Sales");
+    let (_, v) = admin_get(&srv, &admin, "/tokens").await;
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&TOKEN_NAME) && names.contains(&"support"),
+        "{v:#}"
+    );
+    let (_, v) = admin_get(&srv, &admin, "/settings").await;
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["key"] == "provisioning" && s["value"] == "full"));
+    let (_, v) = admin_get(&srv, &admin, "/roles").await;
+    assert_eq!(v["role_attribute"], "pantherRole");
+    let (_, v) = admin_get(&srv, &admin, "/events?hide_reads=true&limit=10").await;
+    assert!(v["total"].as_u64().unwrap() >= 4, "{v:#}");
+    let (_, v) = admin_get(&srv, &admin, "/guard").await;
+    assert_eq!(v["held_total"], 0);
+    // No secret anywhere: not the token's, not a password or its hash.
+    let mut all = String::new();
+    for path in [
+        "/users?limit=10",
+        "/tokens",
+        "/settings",
+        "/events?limit=100",
+    ] {
+        all.push_str(&admin_get(&srv, &admin, path).await.1.to_string());
+    }
+    for secret in [
+        srv.token.as_str(),
+        admin.as_str(),
+        "Hunter2-secret",
+        "argon2",
+    ] {
+        assert!(!all.contains(secret), "{secret} in an admin answer");
+    }
+    // And the SCIM token is refused on every one of them.
+    for path in ["/users", "/tokens", "/events", "/guard"] {
+        assert_eq!(admin_get(&srv, &srv.token, path).await.0, 401, "{path}");
+    }
+}
