@@ -11,6 +11,7 @@ use serde_json::Value;
 
 pub mod check;
 pub mod entra;
+pub mod import;
 pub mod okta;
 
 pub const SCIM_JSON: &str = "application/scim+json";
