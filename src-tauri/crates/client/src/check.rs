@@ -765,12 +765,7 @@ impl Checker {
     /// Creates a test user (remembered for cleanup); its id.
     async fn create_user(&mut self, name: &str, body: Value) -> Option<String> {
         let x = self.send(name, Method::POST, "/Users", Some(body)).await?;
-        let id = x
-            .response
-            .as_ref()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let id = x.id();
         if let Some(id) = &id {
             self.created.push("Users", id.clone());
         }
@@ -917,12 +912,7 @@ impl Checker {
                     "The server does not offer /Groups.",
                 );
             } else {
-                let gid = x
-                    .response
-                    .as_ref()
-                    .and_then(|r| r.get("id"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+                let gid = x.id();
                 if let Some(g) = &gid {
                     self.created.push("Groups", g.clone());
                 }

@@ -7,7 +7,9 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::okta::{describe, find, find_group, Sequence};
+use crate::okta::{
+    create_group, describe, find, find_group, find_members, group_outcome, Sequence,
+};
 use crate::{filter_string, query_value, ClientError, Exchange, ScimClient};
 
 /// What Entra's provisioning service calls itself.
@@ -174,58 +176,33 @@ pub async fn provision_group(
         None => {
             let body = json!({"schemas": [GROUP, ADSCIM_GROUP], "externalId": guid(),
                 "displayName": name, "members": []});
-            let x = c.send(Method::POST, "/Groups", Some(body)).await?;
-            let id = x
-                .ok()
-                .then(|| x.response.as_ref()?.get("id")?.as_str().map(str::to_owned))
-                .flatten();
-            let why = describe(&x);
-            xs.push(x);
-            match id {
-                Some(id) => id,
-                None => {
-                    return Ok(Sequence::failed(
-                        xs,
-                        format!("Entra could not create the group '{name}': {why}"),
-                    ))
-                }
+            let failed = format!("Entra could not create the group '{name}'");
+            match create_group(c, body, &mut xs, &failed).await? {
+                Ok(id) => id,
+                Err(ended) => return Ok(ended),
             }
         }
     };
-    let mut members = Vec::new();
-    let mut missing = Vec::new();
-    for un in member_user_names {
-        match find(c, un, &mut xs).await? {
-            Some(uid) => members.push(json!({"$ref": null, "value": uid})),
-            None => missing.push(un.clone()),
-        }
-    }
-    if !members.is_empty() {
+    let (found, missing) = find_members(c, member_user_names, &mut xs).await?;
+    if !found.is_empty() {
+        let members: Vec<Value> = found
+            .iter()
+            .map(|(uid, _)| json!({"$ref": null, "value": uid}))
+            .collect();
         let ops = json!([{"op": "Add", "path": "members", "value": members}]);
         let x = c
             .send(Method::PATCH, &format!("/Groups/{id}"), Some(patch(ops)))
             .await?;
-        let ok = x.ok();
-        xs.push(x);
-        if !ok {
-            let why = describe(xs.last().expect("just sent"));
-            return Ok(Sequence::failed(
-                xs,
-                format!("Adding members was refused: {why}"),
-            ));
+        if let Some(ended) = Sequence::unless_refused(&mut xs, x, "Adding members was refused") {
+            return Ok(ended);
         }
     }
-    let mut outcome = format!(
-        "Provisioned the group '{name}' with {} member{}",
-        members.len(),
-        if members.len() == 1 { "" } else { "s" }
+    let outcome = group_outcome(
+        &format!("Provisioned the group '{name}'"),
+        found.len(),
+        &missing,
+        "not provisioned yet, so skipped",
     );
-    if !missing.is_empty() {
-        outcome.push_str(&format!(
-            "; not provisioned yet, so skipped: {}",
-            missing.join(", ")
-        ));
-    }
     Ok(Sequence::done(xs, outcome))
 }
 

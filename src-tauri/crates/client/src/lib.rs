@@ -49,6 +49,14 @@ impl Exchange {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
+    /// The `id` of the resource in the answer (a created or read resource).
+    pub fn id(&self) -> Option<String> {
+        self.response
+            .as_ref()?
+            .get("id")?
+            .as_str()
+            .map(str::to_owned)
+    }
     /// The `detail` of a SCIM Error answer.
     pub fn error_detail(&self) -> Option<&str> {
         self.response.as_ref()?.get("detail")?.as_str()

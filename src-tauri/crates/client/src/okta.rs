@@ -30,6 +30,18 @@ impl Sequence {
             outcome: outcome.into(),
         }
     }
+    /// Keeps the exchange `x`; when it was refused, the sequence ends there, saying `refused`
+    /// and why.
+    pub(crate) fn unless_refused(
+        exchanges: &mut Vec<Exchange>,
+        x: Exchange,
+        refused: &str,
+    ) -> Option<Self> {
+        let why = (!x.ok()).then(|| describe(&x));
+        exchanges.push(x);
+        why.map(|why| Self::failed(std::mem::take(exchanges), format!("{refused}: {why}")))
+    }
+
     /// Ends with the exchange `x`: `done` if it succeeded, else `refused` and why.
     pub(crate) fn finish(
         mut exchanges: Vec<Exchange>,
@@ -222,6 +234,56 @@ pub(crate) async fn find_group(
     Ok(id)
 }
 
+/// The users called `user_names`, looked up as the identity provider does: the ids (with the
+/// name) of those found, and the names of those not found.
+pub(crate) async fn find_members(
+    c: &ScimClient,
+    user_names: &[String],
+    exchanges: &mut Vec<Exchange>,
+) -> Result<(Vec<(String, String)>, Vec<String>), ClientError> {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for un in user_names {
+        match find(c, un, exchanges).await? {
+            Some(id) => found.push((id, un.clone())),
+            None => missing.push(un.clone()),
+        }
+    }
+    Ok((found, missing))
+}
+
+/// "Pushed the group 'Sales' with 2 members; not found here, so not pushed: x" and the like.
+pub(crate) fn group_outcome(
+    done: &str,
+    members: usize,
+    missing: &[String],
+    skipped: &str,
+) -> String {
+    let mut outcome = format!(
+        "{done} with {members} member{}",
+        if members == 1 { "" } else { "s" }
+    );
+    if !missing.is_empty() {
+        outcome.push_str(&format!("; {skipped}: {}", missing.join(", ")));
+    }
+    outcome
+}
+
+/// Creates a group with no members (POST /Groups with `body`); its id, or the sequence ended
+/// with `failed` and why.
+pub(crate) async fn create_group(
+    c: &ScimClient,
+    body: Value,
+    exchanges: &mut Vec<Exchange>,
+    failed: &str,
+) -> Result<Result<String, Sequence>, ClientError> {
+    let x = c.send(Method::POST, "/Groups", Some(body)).await?;
+    let id = x.id().filter(|_| x.ok());
+    let why = describe(&x);
+    exchanges.push(x);
+    Ok(id.ok_or_else(|| Sequence::failed(std::mem::take(exchanges), format!("{failed}: {why}"))))
+}
+
 /// Members Okta sends in one PATCH at most.
 pub const MEMBERS_PER_PATCH: usize = 256;
 
@@ -237,58 +299,30 @@ pub async fn push_group(
     let id = match find_group(c, name, "", &mut xs).await? {
         Some(id) => id,
         None => {
-            let x = c
-                .send(
-                    Method::POST,
-                    "/Groups",
-                    Some(json!({
-                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-                        "displayName": name,
-                        "members": [],
-                    })),
-                )
-                .await?;
-            let id = x
-                .response
-                .as_ref()
-                .and_then(|r| r.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let ok = x.ok();
-            let why = describe(&x);
-            xs.push(x);
-            match id.filter(|_| ok) {
-                Some(id) => id,
-                None => {
-                    return Ok(Sequence::failed(
-                        xs,
-                        format!("Okta could not create the group '{name}': {why}"),
-                    ))
-                }
+            let body = json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": name,
+                "members": [],
+            });
+            let failed = format!("Okta could not create the group '{name}'");
+            match create_group(c, body, &mut xs, &failed).await? {
+                Ok(id) => id,
+                Err(ended) => return Ok(ended),
             }
         }
     };
-    let mut members = Vec::new();
-    let mut missing = Vec::new();
-    for un in member_user_names {
-        match find(c, un, &mut xs).await? {
-            Some(uid) => members.push(json!({"value": uid, "display": un})),
-            None => missing.push(un.clone()),
-        }
-    }
+    let (found, missing) = find_members(c, member_user_names, &mut xs).await?;
+    let members: Vec<Value> = found
+        .iter()
+        .map(|(uid, un)| json!({"value": uid, "display": un}))
+        .collect();
     let rename = json!({"schemas": [PATCH_OP], "Operations": [
         {"op": "replace", "value": {"id": id, "displayName": name}}]});
     let x = c
         .send(Method::PATCH, &format!("/Groups/{id}"), Some(rename))
         .await?;
-    let ok = x.ok();
-    xs.push(x);
-    if !ok {
-        let why = describe(xs.last().expect("just sent"));
-        return Ok(Sequence::failed(
-            xs,
-            format!("The group push was refused: {why}"),
-        ));
+    if let Some(ended) = Sequence::unless_refused(&mut xs, x, "The group push was refused") {
+        return Ok(ended);
     }
     for chunk in members.chunks(MEMBERS_PER_PATCH) {
         let add = json!({"schemas": [PATCH_OP], "Operations": [
@@ -296,27 +330,16 @@ pub async fn push_group(
         let x = c
             .send(Method::PATCH, &format!("/Groups/{id}"), Some(add))
             .await?;
-        let ok = x.ok();
-        xs.push(x);
-        if !ok {
-            let why = describe(xs.last().expect("just sent"));
-            return Ok(Sequence::failed(
-                xs,
-                format!("Adding members was refused: {why}"),
-            ));
+        if let Some(ended) = Sequence::unless_refused(&mut xs, x, "Adding members was refused") {
+            return Ok(ended);
         }
     }
-    let mut outcome = format!(
-        "Pushed the group '{name}' with {} member{}",
+    let outcome = group_outcome(
+        &format!("Pushed the group '{name}'"),
         members.len(),
-        if members.len() == 1 { "" } else { "s" }
+        &missing,
+        "not found here, so not pushed",
     );
-    if !missing.is_empty() {
-        outcome.push_str(&format!(
-            "; not found here, so not pushed: {}",
-            missing.join(", ")
-        ));
-    }
     Ok(Sequence::done(xs, outcome))
 }
 
