@@ -2,6 +2,7 @@
 // page (its members, paged and searched, its timeline and its SCIM JSON). Both follow the
 // changes the core pushes without a reload.
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError, coalesced, onGroupChanged, onUserChanged } from "../api";
 import { useNav, type ViewParams } from "../nav";
@@ -75,6 +76,47 @@ function rowKeys(e: KeyboardEvent, i: number, count: number, open: () => void) {
 function useCursor(count: number) {
   const [cursor, setCursor] = useState(0);
   return { stop: Math.max(0, Math.min(cursor, count - 1)), setCursor };
+}
+
+/** A search box with Search and (while a search applies) Clear, and what follows it in the row. */
+function SearchForm(props: {
+  name: string;
+  label: string;
+  placeholder: string;
+  draft: string;
+  setDraft: (v: string) => void;
+  active: boolean;
+  onSearch: () => void;
+  onClear: () => void;
+  children?: ComponentChildren;
+}) {
+  return (
+    <form
+      class="toolbar"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSearch();
+      }}
+    >
+      <TextInput
+        type="search"
+        name={props.name}
+        label={props.label}
+        search
+        placeholder={props.placeholder}
+        value={props.draft}
+        onValue={props.setDraft}
+      />
+      <button type="submit">Search</button>
+      {props.active && (
+        <button type="button" class="secondary" onClick={props.onClear}>
+          Clear
+        </button>
+      )}
+      {props.children}
+    </form>
+  );
 }
 
 export function GroupsView(props: { params?: ViewParams["groups"] }) {
@@ -209,42 +251,25 @@ function GroupList(props: { text: string; onText: (t: string) => void; focusGrou
       )}
       {page && offered && !empty && (
         <>
-          <form
-            class="toolbar"
-            role="search"
-            onSubmit={(e) => {
-              e.preventDefault();
-              search();
+          <SearchForm
+            name="group-text"
+            label="Search groups"
+            placeholder="Search group names"
+            draft={draft}
+            setDraft={setDraft}
+            active={!!text}
+            onSearch={search}
+            onClear={() => {
+              setDraft("");
+              props.onText("");
             }}
           >
-            <TextInput
-              type="search"
-              name="group-text"
-              label="Search groups"
-              search
-              placeholder="Search group names"
-              value={draft}
-              onValue={setDraft}
-            />
-            <button type="submit">Search</button>
-            {text && (
-              <button
-                type="button"
-                class="secondary"
-                onClick={() => {
-                  setDraft("");
-                  props.onText("");
-                }}
-              >
-                Clear
-              </button>
-            )}
             {page.role_pattern && (
               <span class="hint role-pattern" data-testid="role-pattern">
                 Group names that carry roles: <code>{page.role_pattern}</code>
               </span>
             )}
-          </form>
+          </SearchForm>
           <div class="table-box">
             <table role="table" class="data-table groups-table" data-testid="groups-table" aria-label="Groups" aria-rowcount={page.total + 1}>
               <thead role="rowgroup">
@@ -598,43 +623,26 @@ function GroupPage(props: { id: string; onBack: () => void }) {
 
           <section class="card" aria-labelledby="group-members-title">
             <h2 id="group-members-title">Members</h2>
-            <form
-              class="toolbar"
-              role="search"
-              onSubmit={(e) => {
-                e.preventDefault();
-                setText(draft.trim());
+            <SearchForm
+              name="member-text"
+              label="Search members"
+              placeholder="Search userName or name"
+              draft={draft}
+              setDraft={setDraft}
+              active={!!text}
+              onSearch={() => setText(draft.trim())}
+              onClear={() => {
+                setDraft("");
+                setText("");
               }}
             >
-              <TextInput
-                type="search"
-                name="member-text"
-                label="Search members"
-                search
-                placeholder="Search userName or name"
-                value={draft}
-                onValue={setDraft}
-              />
-              <button type="submit">Search</button>
-              {text && (
-                <button
-                  type="button"
-                  class="secondary"
-                  onClick={() => {
-                    setDraft("");
-                    setText("");
-                  }}
-                >
-                  Clear
-                </button>
-              )}
               <span class="muted" role="status" data-testid="member-total">
                 {text
                   ? `${plural(detail.members_total, "member matches", "members match")}`
                   : plural(detail.members_total, "member", "members")}
                 {members.length < detail.members_total && ` · showing ${num(members.length)}`}
               </span>
-            </form>
+            </SearchForm>
             <div class="table-box">
                 <table role="table" class="data-table members-table" data-testid="group-members" aria-label={`Members of ${g.display_name}`} aria-rowcount={detail.members_total + 1}>
                   <thead role="rowgroup">
