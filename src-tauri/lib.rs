@@ -102,7 +102,7 @@ fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
     });
     forward(
         app.clone(),
-        console.events.subscribe(),
+        console.written.subscribe(),
         EVENTS_WRITTEN,
         |n| n.into(),
         0.into(),

@@ -30,6 +30,32 @@ pub enum ClientError {
     },
 }
 
+/// Why a request could not be sent (a connection refused, a certificate refused, no answer in
+/// time), in plain words, with the innermost cause.
+pub fn why_unsent(e: &(dyn std::error::Error + 'static)) -> String {
+    // The innermost cause says what happened ("Connection refused", a certificate error).
+    let mut causes = Vec::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        causes.push(err.to_string());
+        source = err.source();
+    }
+    let text = causes.last().cloned().unwrap_or_default();
+    let lower = causes.join(" ").to_lowercase();
+    let why = if lower.contains("certificate") || lower.contains("tls") || lower.contains("ssl") {
+        "the TLS handshake failed (is the certificate valid for this host name?)"
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        "no answer within 30 seconds"
+    } else if lower.contains("dns") || lower.contains("resolve") {
+        "the host name could not be resolved"
+    } else if lower.contains("refused") || lower.contains("connect") {
+        "the connection was refused or could not be made (is the server running, and the port right?)"
+    } else {
+        "the request could not be sent"
+    };
+    format!("{why} ({text})")
+}
+
 /// One request and the answer to it.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Exchange {

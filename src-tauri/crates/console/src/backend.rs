@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use serde_json::Value;
 
 use scim_protocol::patch;
 use scim_server::core::Core;
@@ -23,13 +24,9 @@ pub trait Backend: Send + Sync + 'static {
     /// The configuration now: policy, roles, the role attribute, limits.
     async fn runtime(&self) -> Result<Arc<Runtime>>;
     async fn get_user(&self, id: &str) -> Result<UserRecord>;
-    /// A change an admin makes to a user (applied as one PATCH, with the server's rules).
-    async fn patch_user(
-        &self,
-        id: &str,
-        ops: Vec<patch::Operation>,
-        ctx: &ChangeContext,
-    ) -> Result<UserRecord>;
+    /// A change an admin makes to a user: a SCIM PatchOp body, applied as one PATCH with the
+    /// server's rules.
+    async fn patch_user(&self, id: &str, body: &Value, ctx: &ChangeContext) -> Result<UserRecord>;
     /// A first SAML login (the simulator's): the user created or updated just in time.
     async fn jit_login(
         &self,
@@ -56,6 +53,9 @@ pub trait Backend: Send + Sync + 'static {
     async fn release_guard(&self) -> Result<u64>;
     /// The console's own state (the guide's progress), which is no configuration.
     async fn set_console_state(&self, key: &str, value: &str) -> Result<()>;
+    /// Waits until the requests the server answered are in its event log (where the console
+    /// does not hold the log writer itself).
+    async fn flush_log(&self) {}
 }
 
 #[async_trait]
@@ -69,12 +69,8 @@ impl Backend for Core {
     async fn get_user(&self, id: &str) -> Result<UserRecord> {
         Core::get_user(self, id).await
     }
-    async fn patch_user(
-        &self,
-        id: &str,
-        ops: Vec<patch::Operation>,
-        ctx: &ChangeContext,
-    ) -> Result<UserRecord> {
+    async fn patch_user(&self, id: &str, body: &Value, ctx: &ChangeContext) -> Result<UserRecord> {
+        let ops = patch::parse(body)?;
         let rt = Core::runtime(self).await?;
         Ok(
             Core::patch_user(self, &rt, id, Arc::new(ops), false, None, ctx)

@@ -66,6 +66,7 @@ impl ErrorCode {
             (None, 413) => ErrorCode::TooLarge,
             (None, 429) => ErrorCode::Throttled,
             (None, 503) => ErrorCode::Held,
+            (None, 502) => ErrorCode::Unreachable,
             (None, _) => ErrorCode::Internal,
         }
     }
@@ -107,7 +108,12 @@ pub type CmdResult<T> = Result<T, CommandError>;
 pub struct Console {
     /// The server the console shows and changes (the embedded core; see [`crate::backend`]).
     pub core: Arc<dyn crate::backend::Backend>,
-    pub events: EventLog,
+    /// The embedded server's event log writer; `None` for a server reached over its admin API.
+    pub events: Option<EventLog>,
+    /// Tells of entries written to the event log (how many).
+    pub written: tokio::sync::broadcast::Sender<usize>,
+    /// A server reached over its admin API: where, and how its live stream is.
+    pub remote: Option<RemoteLink>,
     pub base_url: String,
     pub port: u16,
     pub db: String,
@@ -125,6 +131,25 @@ pub struct Console {
     pub evidence: tokio::sync::Mutex<crate::evidence::Evidence>,
     /// The last check run from the console, for the support bundle.
     pub last_check: std::sync::Mutex<Option<scim_client::check::Report>>,
+}
+
+/// A console's link to a server reached over its admin API.
+pub struct RemoteLink {
+    /// The server's root URL (its SCIM base URL is `…/scim/v2`, its admin API `…/admin/v1`).
+    pub root: String,
+    /// Its live stream: up or down, and why.
+    pub link: tokio::sync::watch::Receiver<crate::remote::LinkState>,
+}
+
+impl Console {
+    /// Waits until every request the server answered is in its event log (it is written in
+    /// batches), so what the console reads next includes them.
+    pub async fn flush_log(&self) {
+        match &self.events {
+            Some(log) => log.flush().await,
+            None => self.core.flush_log().await,
+        }
+    }
 }
 
 /// What the window learns about the console when it opens.
@@ -536,7 +561,11 @@ impl Console {
         {
             tracing::warn!("the embedded SCIM server did not stop within {secs} s");
         }
-        if tokio::time::timeout(SHUTDOWN_WAIT, self.events.flush())
+        // A remote server's log is its own to write.
+        let Some(log) = &self.events else {
+            return;
+        };
+        if tokio::time::timeout(SHUTDOWN_WAIT, log.flush())
             .await
             .is_err()
         {
@@ -725,12 +754,13 @@ impl Console {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": ops,
         });
-        let ops = scim_protocol::patch::parse(&body).map_err(scim_server::ApiError::from)?;
+        // Refused here with the same words the server would use, before anything is sent.
+        scim_protocol::patch::parse(&body).map_err(scim_server::ApiError::from)?;
         let rec = self
             .core
             .patch_user(
                 id,
-                ops,
+                &body,
                 &ChangeContext::audited(
                     CONSOLE,
                     scim_store::CONSOLE_METHOD,

@@ -50,10 +50,22 @@ pub struct ServerControl {
 }
 
 impl ServerControl {
+    /// A control, what its `stop` sets, and what says it has stopped.
+    pub fn new() -> (Self, watch::Receiver<bool>, watch::Sender<bool>) {
+        let (stop, stop_asked) = watch::channel(false);
+        let (stopped_tx, stopped) = watch::channel(false);
+        (ServerControl { stop, stopped }, stop_asked, stopped_tx)
+    }
+
     /// Asks the server to stop: it takes no new connections and finishes the requests under
     /// way. Dropping the control asks the same.
     pub fn stop(&self) {
         self.stop.send_replace(true);
+    }
+
+    /// Tells when a stop is asked.
+    pub fn subscribe(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
     }
 
     /// Waits until the serve future has returned (the event log flushed), or was dropped.
@@ -125,18 +137,19 @@ pub async fn start(
     }
     tracing::info!(%base_url, database = %db, demo = opts.demo, "embedded SCIM server listening");
     let events = EventLog::start(store.clone());
-    let (stop, mut stop_asked) = watch::channel(false);
-    let (stopped_tx, stopped) = watch::channel(false);
-    let external = crate::external::watch(store, &events, crate::external::EVERY, stop.subscribe());
+    let (server, mut stop_asked, stopped_tx) = ServerControl::new();
+    let external = crate::external::watch(store, &events, crate::external::EVERY, server.subscribe());
     let console = Arc::new(Console {
         core: core.clone(),
-        events: events.clone(),
+        written: events.notices(),
+        events: Some(events.clone()),
+        remote: None,
         base_url,
         port: addr.port(),
         db,
         demo: opts.demo,
         secrets: std::sync::Mutex::new(demo_token.into_iter().collect()),
-        server: ServerControl { stop, stopped },
+        server,
         external,
         evidence: Default::default(),
         last_check: Default::default(),

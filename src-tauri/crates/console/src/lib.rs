@@ -15,6 +15,7 @@ pub mod groups;
 pub mod health;
 pub mod logging;
 pub mod onboarding;
+pub mod remote;
 pub mod simulator;
 pub mod summary;
 pub mod support;

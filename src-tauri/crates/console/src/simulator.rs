@@ -333,7 +333,7 @@ impl Console {
             SimAction::FirstLogin { .. } => unreachable!("handled above"),
         };
         // The request log is written in the background; let the views see it at once.
-        self.events.flush().await;
+        self.flush_log().await;
         let user = match user_name {
             Some(un) => self
                 .core

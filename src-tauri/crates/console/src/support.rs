@@ -91,7 +91,7 @@ impl Console {
             .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
             .without_wrong_token_probe();
         let report = checker.run().await;
-        self.events.flush().await;
+        self.flush_log().await;
         *self.last_check.lock().unwrap_or_else(|e| e.into_inner()) = Some(report.clone());
         Ok(report)
     }

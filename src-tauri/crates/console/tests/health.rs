@@ -28,18 +28,7 @@ async fn token_from_elsewhere(db: &str, name: &str, p: Permission, days: Option<
     core.create_token(name, p, days).await.unwrap().1
 }
 
-/// Asks until `done` holds: reads are written to the log in batches.
-async fn until<T>(what: &str, mut get: impl AsyncFnMut() -> T, done: impl Fn(&T) -> bool) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let v = get().await;
-        if done(&v) {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "never saw {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
+use common::until;
 
 fn step(v: &OnboardingView, n: u8) -> &scim_console_core::onboarding::StepView {
     &v.steps[usize::from(n - 1)]

@@ -17,12 +17,18 @@ use axum::http::HeaderMap;
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post, put};
+use axum::Extension;
 use axum::{Json, Router};
 use futures::Stream;
 use serde_json::json;
 
-use scim_store::{EventQuery, EventRecord};
+use scim_store::{
+    ChangeContext, EventQuery, EventRecord, Permission, SortOrder, UserColumn, CONSOLE_METHOD,
+    LOGIN_METHOD,
+};
 
 use crate::error::ApiError;
 use crate::{authenticate_for, AppState, Scope};
@@ -36,21 +42,57 @@ pub(crate) fn routes(state: AppState) -> Router {
     Router::new()
         .route("/status", get(status))
         .route("/stream", get(stream))
-        .route("/tokens", get(tokens))
-        .route("/roles", get(roles))
+        .route("/tokens", get(tokens).post(create_token))
+        .route("/tokens/{name}", delete(revoke_token))
+        .route("/roles", get(roles).post(add_role))
+        .route("/roles/{name}", delete(remove_role))
         .route("/settings", get(settings))
+        .route("/settings/{key}", put(set_setting))
+        .route("/console-state/{key}", get(console_state).put(set_console_state))
         .route("/users", get(users))
+        .route("/users/.search", post(search_users))
+        .route("/users/counts", get(user_counts))
+        .route("/users/never-logged-in", get(never_logged_in))
+        .route("/users/groups", post(groups_of_users))
+        .route("/users/jit-login", post(jit_login))
+        .route("/users/{id}", get(user).patch(patch_user))
+        .route("/users/{id}/groups", get(groups_of_user))
         .route("/groups", get(groups))
+        .route("/groups/.search", post(search_groups))
+        .route("/groups/{id}", get(group))
+        .route("/groups/{id}/members", get(group_members))
+        .route("/groups/{id}/member-users", get(group_member_users))
         .route("/events", get(events))
+        .route("/events/.search", post(search_events))
+        .route("/events/.count", post(count_events))
+        .route("/events/per-minute", get(events_per_minute))
+        .route("/events/flush", post(flush_events))
+        .route("/events/{id}", get(event))
         .route("/guard", get(guard))
+        .route("/guard/deprovisions", get(deprovisions))
+        .route("/guard/release", post(release_guard))
         .layer(middleware::from_fn_with_state(state.clone(), admin_only))
         .with_state(state)
 }
 
-async fn admin_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn admin_only(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     match authenticate_for(&state, req.headers(), Scope::Admin).await {
-        Ok(_) => next.run(req).await,
+        Ok((principal, _)) => {
+            req.extensions_mut().insert(Admin(principal.token_name));
+            next.run(req).await
+        }
         Err(e) => e.into_response(),
+    }
+}
+
+/// The admin token a request came with, by name: the actor of the changes it makes.
+#[derive(Debug, Clone)]
+struct Admin(String);
+
+impl Admin {
+    /// Who the event log and the timelines name for a change made through this token.
+    fn actor(&self) -> String {
+        format!("Console (admin token '{}')", self.0)
     }
 }
 
@@ -66,6 +108,7 @@ async fn status(State(state): State<AppState>) -> Result<Response, ApiError> {
         "base_url": state.base_url(&rt),
         "users": users,
         "last_event_id": last,
+        "config_generation": state.core.read().config_generation().await?,
     }))
     .into_response())
 }
@@ -309,8 +352,16 @@ async fn stream(
                     .await
                     .unwrap_or_default();
                 if page.is_empty() {
-                    // Woken by this server's writes, or after a while for other processes'.
-                    let _ = tokio::time::timeout(POLL, written.recv()).await;
+                    // Woken by this server's writes, or after a while for other processes'; a
+                    // server asked to stop ends the stream (the client resumes elsewhere).
+                    let mut stopping = state.stopping.clone();
+                    if *stopping.borrow() {
+                        return None;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::timeout(POLL, written.recv()) => {}
+                        _ = stopping.wait_for(|s| *s) => return None,
+                    }
                     continue;
                 }
                 for e in &page {
@@ -321,4 +372,390 @@ async fn stream(
         },
     );
     Ok(Sse::new(s).keep_alive(KeepAlive::default()))
+}
+
+// ---- what a remote console reads: every read of the console's views -------------------------
+
+/// A page of users as the console's Users view asks for it: a SCIM filter, a SCIM attribute or
+/// a column to sort by, and 1-based paging.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct UserSearch {
+    pub filter: Option<String>,
+    pub sort_by: Option<String>,
+    pub sort_column: Option<UserColumn>,
+    pub sort_order: SortOrder,
+    pub start_index: u64,
+    pub count: u64,
+}
+
+/// Parses what a search names: its filter and sort attribute.
+fn parsed(
+    filter: Option<&str>,
+    sort_by: Option<&str>,
+) -> Result<
+    (
+        Option<scim_protocol::filter::Filter>,
+        Option<scim_protocol::path::AttrPath>,
+    ),
+    ApiError,
+> {
+    let filter = match filter.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => Some(scim_protocol::filter::parse(f)?),
+        None => None,
+    };
+    let sort_by = match sort_by.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(p) => Some(scim_protocol::path::AttrPath::parse(p)?),
+        None => None,
+    };
+    Ok((filter, sort_by))
+}
+
+fn list_query<'a>(
+    schema: &'a scim_protocol::ResourceSchema,
+    s: &UserSearch,
+    filter: Option<&'a scim_protocol::filter::Filter>,
+    sort_by: Option<&'a scim_protocol::path::AttrPath>,
+) -> scim_store::ListQuery<'a> {
+    scim_store::ListQuery {
+        schema,
+        filter,
+        sort_by,
+        sort_column: s.sort_column,
+        sort_order: s.sort_order,
+        start_index: s.start_index.max(1),
+        count: s.count.min(MAX_PAGE),
+    }
+}
+
+async fn search_users(
+    State(state): State<AppState>,
+    Json(s): Json<UserSearch>,
+) -> Result<Response, ApiError> {
+    let rt = state.core.runtime().await?;
+    let (filter, sort_by) = parsed(s.filter.as_deref(), s.sort_by.as_deref())?;
+    let q = list_query(&rt.user_schema, &s, filter.as_ref(), sort_by.as_ref());
+    let page = state.core.read().list_users(&q).await?;
+    Ok(Json(json!({"total": page.total, "users": page.users})).into_response())
+}
+
+async fn search_groups(
+    State(state): State<AppState>,
+    Json(s): Json<UserSearch>,
+) -> Result<Response, ApiError> {
+    let rt = state.core.runtime().await?;
+    let (filter, sort_by) = parsed(s.filter.as_deref(), s.sort_by.as_deref())?;
+    let q = list_query(&rt.group_schema, &s, filter.as_ref(), sort_by.as_ref());
+    let page = state.core.read().search_groups(&q).await?;
+    Ok(Json(json!({"total": page.total, "groups": page.groups})).into_response())
+}
+
+fn found<T: serde::Serialize>(what: &str, id: &str, v: Option<T>) -> Result<Response, ApiError> {
+    match v {
+        Some(v) => Ok(Json(v).into_response()),
+        None => Err(ApiError::not_found(format!("no {what} has the id '{id}'"))),
+    }
+}
+
+async fn user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    found("user", &id, state.core.read().get_user(&id).await?)
+}
+
+async fn user_counts(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(state.core.read().count_users().await?).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Limit {
+    limit: Option<u64>,
+}
+
+async fn never_logged_in(
+    State(state): State<AppState>,
+    Query(l): Query<Limit>,
+) -> Result<Response, ApiError> {
+    let limit = l.limit.unwrap_or(100).min(MAX_PAGE);
+    Ok(Json(state.core.read().never_logged_in(limit).await?).into_response())
+}
+
+async fn groups_of_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.core.read().groups_of_user(&id).await?).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Ids {
+    ids: Vec<String>,
+}
+
+async fn groups_of_users(
+    State(state): State<AppState>,
+    Json(ids): Json<Ids>,
+) -> Result<Response, ApiError> {
+    if ids.ids.len() as u64 > MAX_PAGE {
+        return Err(ApiError::Scim(scim_protocol::ScimError::new(
+            400,
+            Some(scim_protocol::ScimType::TooMany),
+            format!("ask for the groups of at most {MAX_PAGE} users at once"),
+        )));
+    }
+    Ok(Json(state.core.read().groups_of_users(&ids.ids).await?).into_response())
+}
+
+async fn group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    found("group", &id, state.core.read().get_group(&id).await?)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct MembersQuery {
+    #[serde(default)]
+    offset: u64,
+    limit: Option<u64>,
+    text: Option<String>,
+}
+
+async fn group_members(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<MembersQuery>,
+) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(100).min(MAX_PAGE);
+    let members = state
+        .core
+        .read()
+        .group_members(&id, q.offset, limit)
+        .await?;
+    Ok(Json(members).into_response())
+}
+
+async fn group_member_users(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<MembersQuery>,
+) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(100).min(MAX_PAGE);
+    let (users, total) = state
+        .core
+        .read()
+        .group_member_users(&id, q.text.as_deref(), q.offset, limit)
+        .await?;
+    Ok(Json(json!({"users": users, "total": total})).into_response())
+}
+
+async fn console_state(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Response, ApiError> {
+    let value = state.core.read().console_state(&key).await?;
+    Ok(Json(json!({"key": key, "value": value})).into_response())
+}
+
+/// The log's entries for any query the console makes (its whole `EventQuery`, as JSON).
+async fn search_events(
+    State(state): State<AppState>,
+    Json(mut q): Json<EventQuery>,
+) -> Result<Response, ApiError> {
+    q.limit = q.limit.clamp(1, MAX_PAGE as u32);
+    Ok(Json(state.core.read().list_events(&q).await?).into_response())
+}
+
+async fn count_events(
+    State(state): State<AppState>,
+    Json(q): Json<EventQuery>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.core.read().count_events(&q).await?).into_response())
+}
+
+async fn event(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let n = id.parse::<i64>().ok();
+    let e = match n {
+        Some(n) => state.core.read().get_event(n).await?,
+        None => None,
+    };
+    found("entry of the event log", &id, e)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Since {
+    since: String,
+}
+
+async fn events_per_minute(
+    State(state): State<AppState>,
+    Query(s): Query<Since>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.core.read().events_per_minute(&s.since).await?).into_response())
+}
+
+async fn deprovisions(
+    State(state): State<AppState>,
+    Query(s): Query<Since>,
+) -> Result<Response, ApiError> {
+    let n = state.core.read().count_deprovisions(&s.since).await?;
+    Ok(Json(json!({"since": s.since, "deprovisions": n})).into_response())
+}
+
+/// Waits until every request this server has answered is in its event log, so a console that
+/// just made requests reads them (the log is written in batches).
+async fn flush_events(State(state): State<AppState>) -> StatusCode {
+    state.events.flush().await;
+    StatusCode::NO_CONTENT
+}
+
+// ---- what a remote console changes, with the server's own rules ---------------------------
+
+#[derive(Debug, serde::Deserialize)]
+struct NewTokenBody {
+    name: String,
+    permission: Option<Permission>,
+    expires_in_days: Option<u32>,
+    /// The console's simulator token (replacing the previous one).
+    #[serde(default)]
+    simulator: bool,
+}
+
+/// A new token; its secret is in this answer only (it is stored hashed).
+async fn create_token(
+    State(state): State<AppState>,
+    Json(b): Json<NewTokenBody>,
+) -> Result<Response, ApiError> {
+    let (token, secret) = if b.simulator {
+        state.core.create_simulator_token().await?
+    } else {
+        let permission = b.permission.unwrap_or(Permission::UserModify);
+        state
+            .core
+            .create_token(&b.name, permission, b.expires_in_days)
+            .await?
+    };
+    tracing::info!(token = %token.name, permission = token.permission.as_str(), "token created over the admin API");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "secret": secret})),
+    )
+        .into_response())
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.core.revoke_token(&name).await?).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Name {
+    name: String,
+}
+
+async fn add_role(
+    State(state): State<AppState>,
+    Json(n): Json<Name>,
+) -> Result<Response, ApiError> {
+    Ok((StatusCode::CREATED, Json(state.core.add_role(&n.name).await?)).into_response())
+}
+
+async fn remove_role(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.core.remove_role(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Value {
+    value: String,
+}
+
+async fn set_setting(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Json(v): Json<Value>,
+) -> Result<Response, ApiError> {
+    let stored = state.core.set_setting(&key, &v.value).await?;
+    Ok(Json(json!({"key": key, "value": stored})).into_response())
+}
+
+async fn set_console_state(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Json(v): Json<Value>,
+) -> Result<StatusCode, ApiError> {
+    state.core.set_console_state(&key, &v.value).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn release_guard(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let released = state.core.release_guard().await?;
+    Ok(Json(json!({"released": released})).into_response())
+}
+
+/// An admin's change to a user: a SCIM PatchOp body, applied with the server's rules and
+/// logged as the console's change, naming the admin token.
+async fn patch_user(
+    State(state): State<AppState>,
+    Extension(admin): Extension<Admin>,
+    Path(id): Path<String>,
+    Json(body): Json<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let rt = state.core.runtime().await?;
+    let ops = scim_protocol::patch::parse(&body)?;
+    let ctx = ChangeContext::audited(&admin.actor(), CONSOLE_METHOD, &format!("/Users/{id}"));
+    let (user, _) = state
+        .core
+        .patch_user(&rt, &id, std::sync::Arc::new(ops), false, None, &ctx)
+        .await?;
+    Ok(Json(user).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Login {
+    email: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    role: Option<String>,
+    /// Who logs in, as the log names it (the console's simulator says "SAML login").
+    actor: Option<String>,
+    /// Played by the console's simulator: logged as simulated.
+    #[serde(default)]
+    simulated: bool,
+}
+
+/// A first SAML login as the console's simulator plays it: the user created or updated just
+/// in time.
+async fn jit_login(
+    State(state): State<AppState>,
+    Extension(admin): Extension<Admin>,
+    Json(l): Json<Login>,
+) -> Result<Response, ApiError> {
+    let actor = l.actor.unwrap_or_else(|| admin.actor());
+    let mut ctx = ChangeContext::audited(&actor, LOGIN_METHOD, "SAML login");
+    if let Some(r) = ctx.request.as_mut() {
+        r.event.simulated = l.simulated;
+    }
+    let user = state
+        .core
+        .jit_login(
+            &l.email,
+            &l.given_name,
+            &l.family_name,
+            l.role.as_deref(),
+            &ctx,
+        )
+        .await?;
+    Ok(Json(user).into_response())
 }

@@ -169,7 +169,7 @@ impl Core {
         if cached.generation == generation {
             return Ok(cached);
         }
-        let fresh = Arc::new(load_runtime(self.store.as_ref(), generation).await?);
+        let fresh = Arc::new(load_runtime(self.store.reader(), generation).await?);
         *self.runtime.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
         Ok(fresh)
     }
@@ -725,7 +725,9 @@ async fn hash_password(password: String) -> Result<String> {
     .map_err(|e| ApiError::Internal(format!("password hashing task failed: {e}")))?
 }
 
-async fn load_runtime(store: &dyn Store, generation: i64) -> Result<Runtime> {
+/// The configuration as `store` holds it now (at `generation`): what [`Core::runtime`] keeps,
+/// and what a console reading a server over its admin API works out the same way.
+pub async fn load_runtime(store: &dyn StoreRead, generation: i64) -> Result<Runtime> {
     let roles: Vec<String> = store
         .list_roles()
         .await?

@@ -56,6 +56,8 @@ impl From<StoreError> for ApiError {
                 ApiError::Scim(ScimError::new(400, Some(ScimType::InvalidValue), msg))
             }
             StoreError::Scim(e) => ApiError::Scim(e),
+            // A server this one reads from (a console's remote): 502, as a gateway would say.
+            StoreError::Unreachable(msg) => ApiError::status(502, msg),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -67,6 +67,9 @@ pub struct AppState {
     pub limiter: Arc<ratelimit::Limiter>,
     /// Permits for request bodies in memory, a kibibyte each (see [`BODY_BUDGET_BYTES`]).
     pub body_budget: Arc<tokio::sync::Semaphore>,
+    /// Set when the server is asked to stop: long-lived answers (the admin API's stream) end,
+    /// so it stops in time.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Who is calling: the token that authenticated the request.
@@ -121,8 +124,10 @@ pub fn app(
     options: ServerOptions,
     limits: ConnectionLimits,
     local_base: String,
+    stopping: tokio::sync::watch::Receiver<bool>,
 ) -> NormalizePath<Router> {
     let state = AppState {
+        stopping,
         core,
         events,
         options: Arc::new(options),
@@ -177,13 +182,19 @@ pub async fn serve_core(
         Some(l) => l,
         None => ConnectionLimits::from_settings(&core.store.settings().await?),
     };
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let app = app(
         core,
         events.clone(),
         options,
         limits,
         format!("http://{addr}"),
+        stopping,
     );
+    let shutdown = async move {
+        shutdown.await;
+        stop.send_replace(true);
+    };
     connection::serve(listener, app, limits, shutdown).await;
     events.flush().await;
     Ok(())

@@ -251,6 +251,11 @@ impl EventLog {
         self.written.subscribe()
     }
 
+    /// The sender of those notices, for one who tells of the same kind of news.
+    pub fn notices(&self) -> broadcast::Sender<usize> {
+        self.written.clone()
+    }
+
     pub fn record(&self, mut event: NewEvent) {
         // Bounded before it waits in the queue or in a fold, not only when it is written.
         crate::bounds::bound_event(&mut event);

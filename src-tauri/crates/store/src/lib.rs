@@ -44,6 +44,10 @@ pub enum StoreError {
     Scim(#[from] scim_protocol::ScimError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The server holding the data (read over its admin API) could not be reached, or
+    /// answered with something that is not its API.
+    #[error("{0}")]
+    Unreachable(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

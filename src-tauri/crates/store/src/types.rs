@@ -49,7 +49,7 @@ impl UserSource {
 }
 
 /// A stored user.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRecord {
     pub id: String,
     pub user_name: String,
@@ -114,7 +114,8 @@ impl UserWrite {
 }
 
 /// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     #[default]
     Ascending,
@@ -123,7 +124,8 @@ pub enum SortOrder {
 
 /// A column of the users table to sort by that is no SCIM attribute (used when `sort_by` is
 /// `None`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UserColumn {
     /// The last SAML login (users who never logged in sort last either way).
     LastLogin,
@@ -150,7 +152,7 @@ pub struct UserPage {
     pub users: Vec<UserRecord>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct UserCounts {
     pub total: u64,
     pub active: u64,
@@ -158,7 +160,7 @@ pub struct UserCounts {
 }
 
 /// A stored group; its members are rows of their own ([`crate::StoreRead::group_members`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupRecord {
     pub id: String,
     pub display_name: String,
@@ -210,7 +212,7 @@ pub struct MembersChanged {
 }
 
 /// One member of a group as a page of members lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupMember {
     /// The user's id.
     pub value: String,
@@ -219,7 +221,7 @@ pub struct GroupMember {
 }
 
 /// A group a user is in, in the order the user was added to them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserGroup {
     pub id: String,
     pub display_name: String,
@@ -271,7 +273,7 @@ pub struct NewToken {
     pub expires: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TokenRecord {
     pub id: i64,
     pub name: String,
@@ -293,7 +295,7 @@ impl TokenRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RoleRecord {
     pub name: String,
     pub builtin: bool,
@@ -356,7 +358,7 @@ pub struct RequestEvent {
     pub started: std::time::Instant,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     Created,
@@ -365,7 +367,7 @@ pub enum ChangeKind {
 }
 
 /// A committed change, published once on the store's channel.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChangeEvent {
     pub kind: ChangeKind,
     pub resource_type: String,
@@ -439,7 +441,8 @@ pub struct EventRecord {
     pub event: NewEvent,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EventQuery {
     /// Events with an id greater than this.
     pub after_id: Option<i64>,
@@ -491,7 +494,7 @@ pub const LOGIN_METHOD: &str = "LOGIN";
 pub const GROUP_ROLE_METHOD: &str = "ROLE";
 
 /// How many entries of the event log match a query.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EventCount {
     pub entries: u64,
     /// The requests they stand for: a folded entry stands for several.
@@ -508,7 +511,7 @@ pub struct MinuteCount {
 }
 
 /// The deprovisioning guard as stored.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GuardState {
     /// When it started holding; `None` when it does not hold.
     pub tripped_at: Option<String>,
@@ -519,7 +522,7 @@ pub struct GuardState {
 }
 
 /// A deactivation or deletion the guard holds.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct HeldRequest {
     pub resource_id: String,
     pub user_name: Option<String>,

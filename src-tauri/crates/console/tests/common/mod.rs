@@ -57,3 +57,17 @@ pub async fn dana(c: &Console) -> UserRecord {
         .await
         .unwrap()
 }
+
+/// Asks until `done` holds (reads are written to the log in batches; a remote console hears of
+/// changes over its stream): at most 10 s.
+pub async fn until<T>(what: &str, mut get: impl AsyncFnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let v = get().await;
+        if done(&v) {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "never saw {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
