@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod profiles;
+
 use scim_server::core::Core;
 use scim_server::settings::{self, Policy};
 use scim_server::{ApiError, ConnectionLimits, Runtime, ServerOptions};
@@ -60,16 +62,49 @@ pub enum Command {
     /// Check a SCIM endpoint the way Okta, Microsoft Entra ID or RFC 7644 expect it to behave
     /// (read-only unless --allow-writes); exits 0 only when nothing failed.
     Check(CheckArgs),
+    /// Saved connections to other servers (their secrets in the keychain or a private file).
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// Save a connection: a SCIM Console server (`--kind remote`, an admin token) or any SCIM
+    /// endpoint (`--kind foreign`, a SCIM bearer token). The token is read from the first line
+    /// of standard input, so it stays out of the shell's history.
+    Add {
+        name: String,
+        /// The server's URL: its root or SCIM base URL.
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value = "remote", value_parser = ["remote", "foreign"])]
+        kind: String,
+        /// Keep the token in this file (readable by you alone) instead of the keychain.
+        #[arg(long, value_name = "PATH")]
+        secret_file: Option<PathBuf>,
+        /// A foreign server: let checks create and remove test users and groups.
+        #[arg(long)]
+        allow_writes: bool,
+    },
+    /// The saved connections, and where each one's secret is kept.
+    List,
+    /// Forget a connection and its secret.
+    Remove { name: String },
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The SCIM base URL, e.g. https://scim.example.com/scim/v2
-    #[arg(value_name = "BASE_URL")]
-    pub base_url: String,
+    /// The SCIM base URL, e.g. https://scim.example.com/scim/v2 (or give --connection).
+    #[arg(value_name = "BASE_URL", required_unless_present = "connection")]
+    pub base_url: Option<String>,
     /// The bearer token's secret (or the SCIM_CHECK_TOKEN environment variable).
     #[arg(long, env = "SCIM_CHECK_TOKEN", hide_env_values = true)]
-    pub token: String,
+    pub token: Option<String>,
+    /// A saved connection (`scim-console connection add`) instead of BASE_URL and --token: a
+    /// foreign server's own token, or for a SCIM Console server a token made for the check
+    /// over its admin API and revoked afterwards.
+    #[arg(long, conflicts_with = "base_url")]
+    pub connection: Option<String>,
     /// Whose expectations: okta, entra or rfc.
     #[arg(long, default_value = "rfc", value_parser = ["okta", "entra", "rfc"])]
     pub profile: String,
@@ -83,7 +118,7 @@ pub struct CheckArgs {
 
 /// `scim-console check`: the report on stdout; failed when any step failed.
 async fn check(args: CheckArgs) -> Result<()> {
-    use scim_client::check::{cleanup, Checker, Profile};
+    use scim_client::check::Profile;
     let profile = Profile::parse(&args.profile).ok_or_else(|| {
         CliError(format!(
             "unknown profile '{}': use okta, entra or rfc",
@@ -95,19 +130,229 @@ async fn check(args: CheckArgs) -> Result<()> {
         Profile::Entra => scim_client::entra::USER_AGENT,
         Profile::Rfc => concat!("scim-console-check/", env!("CARGO_PKG_VERSION")),
     };
-    let token = args.token.trim();
+    let target = match &args.connection {
+        Some(name) => CheckTarget::saved(name, args.allow_writes).await?,
+        None => CheckTarget {
+            base_url: args.base_url.clone().unwrap_or_default(),
+            token: args.token.clone().ok_or_else(|| {
+                CliError("give the token with --token or SCIM_CHECK_TOKEN".to_owned())
+            })?,
+            made: None,
+        },
+    };
+    let result = check_with(&args, &target, profile, agent).await;
+    target.done().await;
+    result
+}
+
+fn profile_store() -> Result<profiles::Profiles> {
+    profiles::default_path()
+        .map(profiles::Profiles::at)
+        .ok_or_else(|| {
+            CliError(format!(
+                "cannot find a data folder; set {}",
+                profiles::PROFILES_ENV
+            ))
+        })
+}
+
+/// `scim-console connection …`.
+async fn connection(c: ConnectionCommand) -> Result<()> {
+    use profiles::{Kind, Profile, SecretPlace};
+    let store = profile_store()?;
+    let err = |e: profiles::ProfileError| CliError(e.to_string());
+    match c {
+        ConnectionCommand::Add {
+            name,
+            url,
+            kind,
+            secret_file,
+            allow_writes,
+        } => {
+            let kind = Kind::parse(&kind).unwrap_or(Kind::Remote);
+            let secret = match secret_file {
+                Some(path) => SecretPlace::File {
+                    path: path.to_string_lossy().into_owned(),
+                },
+                None => match profiles::keychain() {
+                    Ok(()) => SecretPlace::Keychain,
+                    Err(why) => {
+                        return Err(CliError(format!(
+                            "{why}: pass --secret-file PATH to keep the token in a file \
+                             readable by you alone"
+                        )))
+                    }
+                },
+            };
+            let mut token = String::new();
+            std::io::stdin()
+                .read_line(&mut token)
+                .map_err(|e| CliError(format!("cannot read the token from stdin: {e}")))?;
+            let token = token.trim();
+            if token.is_empty() {
+                return Err(CliError(
+                    "give the token on standard input, e.g. `printf %s \"$TOKEN\" | \
+                     scim-console connection add …`"
+                        .to_owned(),
+                ));
+            }
+            let profile = Profile {
+                name: name.trim().to_owned(),
+                kind,
+                url: url.trim().to_owned(),
+                secret,
+                allow_writes,
+                poll_seconds: None,
+            };
+            // Nothing is kept for a server that cannot be reached or refuses the token.
+            let what = verify_connection(&profile, token).await?;
+            profiles::store_secret(&profile, token).map_err(err)?;
+            store.save(profile.clone()).map_err(err)?;
+            say(format!("Saved '{}': {what}.", profile.name))
+        }
+        ConnectionCommand::List => {
+            let list = store.list().map_err(err)?;
+            if list.is_empty() {
+                return say("No connections saved. Add one with `scim-console connection add`.");
+            }
+            say(format!("{:<20} {:<8} {:<44} SECRET", "NAME", "KIND", "URL"))?;
+            for p in list {
+                let kind = match p.kind {
+                    Kind::Remote => "remote",
+                    Kind::Foreign => "foreign",
+                };
+                let place = match &p.secret {
+                    SecretPlace::Keychain => "keychain".to_owned(),
+                    SecretPlace::Session => "app session only".to_owned(),
+                    SecretPlace::File { path } => format!("file {path}"),
+                };
+                say(format!("{:<20} {kind:<8} {:<44} {place}", p.name, p.url))?;
+            }
+            Ok(())
+        }
+        ConnectionCommand::Remove { name } => {
+            let p = store.remove(&name).map_err(err)?;
+            say(format!("Removed '{}' and its secret.", p.name))
+        }
+    }
+}
+
+/// Reaches the server of `p` with `token`; what it is, in words (or why not).
+async fn verify_connection(p: &profiles::Profile, token: &str) -> Result<String> {
+    match p.kind {
+        profiles::Kind::Remote => {
+            let admin = scim_client::admin::AdminClient::new(&p.url, token).map_err(CliError)?;
+            let status = admin.status().await.map_err(|e| CliError(e.to_string()))?;
+            let version = status.get("version").and_then(|v| v.as_str()).unwrap_or("?");
+            Ok(format!("SCIM Console {version} at {}", admin.api()))
+        }
+        profiles::Kind::Foreign => {
+            let client =
+                scim_client::ScimClient::new(&p.url, token, concat!("scim-console/", env!("CARGO_PKG_VERSION")))
+                    .map_err(|e| CliError(e.to_string()))?;
+            let x = client
+                .send(reqwest::Method::GET, "/Users?startIndex=1&count=1", None)
+                .await
+                .map_err(|e| CliError(scim_client::why_unsent(&e)))?;
+            if !x.ok() {
+                return Err(CliError(format!(
+                    "{} answered GET /Users with {}: {}",
+                    p.url,
+                    x.status,
+                    x.error_detail().unwrap_or("no reason given")
+                )));
+            }
+            let total = x
+                .response
+                .as_ref()
+                .and_then(|r| r.get("totalResults"))
+                .and_then(|t| t.as_u64());
+            Ok(match total {
+                Some(n) => format!("a SCIM server with {n} users"),
+                None => "a SCIM server".to_owned(),
+            })
+        }
+    }
+}
+
+/// What a check talks to, and the token made for it on a SCIM Console server (revoked after).
+struct CheckTarget {
+    base_url: String,
+    token: String,
+    made: Option<(scim_client::admin::AdminClient, String)>,
+}
+
+impl CheckTarget {
+    async fn saved(name: &str, allow_writes: bool) -> Result<Self> {
+        use profiles::Kind;
+        let list = profile_store()?;
+        let p = list.get(name).map_err(|e| CliError(e.to_string()))?;
+        let secret = profiles::load_secret(&p)
+            .map_err(|e| CliError(e.to_string()))?
+            .ok_or_else(|| {
+                CliError(format!(
+                    "the connection '{}' keeps its token for an app session only; pass \
+                     BASE_URL and --token instead",
+                    p.name
+                ))
+            })?;
+        if allow_writes && p.kind == Kind::Foreign && !p.allow_writes {
+            return Err(CliError(format!(
+                "the connection '{}' is read-only: save it with --allow-writes to let checks \
+                 create test users",
+                p.name
+            )));
+        }
+        match p.kind {
+            Kind::Foreign => Ok(CheckTarget {
+                base_url: p.url.clone(),
+                token: secret,
+                made: None,
+            }),
+            Kind::Remote => {
+                let admin = scim_client::admin::AdminClient::new(&p.url, &secret)
+                    .map_err(CliError)?;
+                let (base_url, name, token) =
+                    admin.check_token().await.map_err(CliError)?;
+                Ok(CheckTarget {
+                    base_url,
+                    token,
+                    made: Some((admin, name)),
+                })
+            }
+        }
+    }
+
+    async fn done(self) {
+        if let Some((admin, name)) = self.made {
+            if let Err(e) = admin.revoke(&name).await {
+                eprintln!("could not revoke the check's token '{name}': {e}");
+            }
+        }
+    }
+}
+
+async fn check_with(
+    args: &CheckArgs,
+    target: &CheckTarget,
+    profile: scim_client::check::Profile,
+    agent: &str,
+) -> Result<()> {
+    use scim_client::check::{cleanup, Checker};
+    let base_url = target.base_url.as_str();
+    let token = target.token.trim();
     let token = token
         .strip_prefix("Bearer ")
         .or_else(|| token.strip_prefix("bearer "))
         .unwrap_or(token);
-    let checker = Checker::new(&args.base_url, token, agent, profile, args.allow_writes)
+    let checker = Checker::new(base_url, token, agent, profile, args.allow_writes)
         .map_err(|e| CliError(e.to_string()))?;
     let created = checker.created.clone();
     let report = tokio::select! {
         r = checker.run() => r,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("interrupted: removing the test users and groups created so far…");
-            cleanup(&args.base_url, token, agent, &created).await;
+            cleanup(base_url, token, agent, &created).await;
             return Err(CliError("the check was interrupted".to_owned()));
         }
     };
@@ -353,6 +598,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     // A check talks to an endpoint, never to a database.
     let cli = match cli.command {
         Command::Check(args) => return check(args).await,
+        Command::Connection(c) => return connection(c).await,
         other => Cli {
             command: other,
             ..cli
@@ -633,6 +879,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             ))?;
         }
         Command::Check(args) => return check(args).await,
+        Command::Connection(c) => return connection(c).await,
     }
     Ok(())
 }

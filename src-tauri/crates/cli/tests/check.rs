@@ -260,3 +260,112 @@ fn an_independent_server_gets_an_honest_report() {
     let first = v["steps"][0]["got"].as_str().unwrap_or_default().to_owned();
     assert!(first.contains("totalResults 0"), "{first}");
 }
+
+/// What a run said, on stdout and stderr.
+fn both(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `scim-console connection …` with the profiles in `dir` and no keychain; stdin is `input`.
+fn connection(dir: &Path, db: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("SCIM_CONSOLE_CONNECTIONS", dir.join("connections.json"))
+        .env("SCIM_CONSOLE_KEYCHAIN", "off")
+        .env_remove("SCIM_CHECK_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run scim-console");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_saved_connection_keeps_its_token_private_and_checks_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let (server, _token) = serve(&db, "full");
+    let admin = ok(&db, &["admin-token", "create", "--name", "support"])
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let secret_file = dir.path().join("secrets").join("prod.token");
+    let file = secret_file.to_str().unwrap();
+    let add = |token: &str, extra: &[&str]| {
+        let mut args = vec!["connection", "add", "prod", "--url", &server.base];
+        args.extend_from_slice(extra);
+        connection(dir.path(), &db, &args, &format!("{token}\n"))
+    };
+
+    // No keychain here: said so, with the way round it; nothing kept.
+    let refused = add(&admin, &[]);
+    assert!(!refused.status.success());
+    assert!(both(&refused).contains("--secret-file"), "{}", both(&refused));
+    assert!(!dir.path().join("connections.json").exists());
+
+    // A token the server refuses is not kept either.
+    let wrong = add("not-a-token", &["--secret-file", file]);
+    assert!(!wrong.status.success());
+    assert!(both(&wrong).contains("not valid"), "{}", both(&wrong));
+    assert!(!secret_file.exists());
+
+    let saved = add(&admin, &["--secret-file", file]);
+    assert!(saved.status.success(), "{}", both(&saved));
+    assert!(both(&saved).contains("SCIM Console"), "{}", both(&saved));
+    let mode = std::fs::metadata(&secret_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "readable by its owner alone");
+    let listed = both(&connection(dir.path(), &db, &["connection", "list"], ""));
+    assert!(listed.contains("prod") && listed.contains("remote") && listed.contains(file));
+    assert!(!listed.contains(&admin), "never the secret");
+    let kept = std::fs::read_to_string(dir.path().join("connections.json")).unwrap();
+    assert!(!kept.contains(&admin), "the profiles file holds no secret");
+
+    // A check of the saved server: a token made for it over the admin API, revoked after.
+    let out = connection(
+        dir.path(),
+        &db,
+        &["check", "--connection", "prod", "--profile", "okta"],
+        "",
+    );
+    assert!(out.status.success(), "{}", both(&out));
+    assert!(both(&out).contains(" passed, 0 failed"), "{}", both(&out));
+    let tokens = ok(&db, &["token", "list"]);
+    let made = tokens
+        .lines()
+        .find(|l| l.contains("scim-console-check-"))
+        .unwrap_or_else(|| panic!("{tokens}"));
+    assert!(made.contains("revoked"), "{made}");
+
+    // A secret file others may read is refused, with the fix.
+    std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = connection(
+        dir.path(),
+        &db,
+        &["check", "--connection", "prod", "--profile", "rfc"],
+        "",
+    );
+    assert!(!open.status.success());
+    assert!(both(&open).contains("chmod 600"), "{}", both(&open));
+
+    let removed = connection(dir.path(), &db, &["connection", "remove", "prod"], "");
+    assert!(removed.status.success(), "{}", both(&removed));
+    assert!(!secret_file.exists(), "its secret is gone too");
+    let listed = both(&connection(dir.path(), &db, &["connection", "list"], ""));
+    assert!(listed.contains("No connections saved"), "{listed}");
+}

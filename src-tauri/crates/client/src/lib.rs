@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod admin;
 pub mod check;
 pub mod entra;
 pub mod import;

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
-use reqwest::{Method, StatusCode};
+use reqwest::header::ACCEPT;
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, watch};
 
+use scim_client::admin::{AdminClient, AdminError};
 use scim_server::admin::UserSearch;
 use scim_server::{ApiError, Runtime};
 use scim_store::{
@@ -50,30 +51,11 @@ pub struct LinkState {
     pub reconnects: u64,
 }
 
-/// The root of a server from whatever URL an admin pastes: its SCIM base URL (`…/scim/v2`), its
-/// admin API (`…/admin/v1`), or the root itself.
-pub fn server_root(url: &str) -> std::result::Result<String, String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let parsed = reqwest::Url::parse(trimmed)
-        .map_err(|e| format!("'{trimmed}' is not a URL: {e} (it starts with https:// or http://)"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("'{trimmed}' is not an http:// or https:// URL"));
-    }
-    let mut root = trimmed.to_owned();
-    for tail in ["/scim/v2", "/admin/v1"] {
-        if root.to_ascii_lowercase().ends_with(tail) {
-            root.truncate(root.len() - tail.len());
-        }
-    }
-    Ok(root)
-}
+pub use scim_client::admin::server_root;
 
 /// A SCIM Console server reached over its admin API.
 pub struct RemoteServer {
-    http: reqwest::Client,
-    /// `…/admin/v1`.
-    api: String,
-    auth: HeaderValue,
+    admin: AdminClient,
     changes: broadcast::Sender<ChangeEvent>,
     config: Mutex<Option<(Instant, Arc<Runtime>)>>,
     marker: std::sync::atomic::AtomicU64,
@@ -81,8 +63,7 @@ pub struct RemoteServer {
 
 impl std::fmt::Debug for RemoteServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the token.
-        f.debug_struct("RemoteServer").field("api", &self.api).finish()
+        f.debug_struct("RemoteServer").field("admin", &self.admin).finish()
     }
 }
 
@@ -96,21 +77,11 @@ pub struct RemoteStatus {
 }
 
 impl RemoteServer {
-    /// A client for the server at `root` (see [`server_root`]) with an admin token.
-    pub fn new(root: &str, token: &str) -> std::result::Result<Self, String> {
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-            .map_err(|_| "the token holds characters that cannot be sent".to_owned())?;
-        auth.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("SCIM Console/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
+    /// A client for the server at `url` (its root, SCIM base URL or admin API URL) with an
+    /// admin token.
+    pub fn new(url: &str, token: &str) -> std::result::Result<Self, String> {
         Ok(RemoteServer {
-            http,
-            api: format!("{root}/admin/v1"),
-            auth,
+            admin: AdminClient::new(url, token)?,
             changes: broadcast::channel(16).0,
             config: Mutex::new(None),
             marker: Default::default(),
@@ -118,75 +89,19 @@ impl RemoteServer {
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.api))
-            .header(AUTHORIZATION, self.auth.clone())
-            .header(ACCEPT, "application/json")
+        self.admin.request(method, path)
     }
 
-    /// Sends a request and reads its JSON answer; a SCIM Error answer is that error, anything
-    /// else that is not the API (a proxy's page, no answer) is said in plain words.
     async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T> {
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| StoreError::Unreachable(format!("{}: {}", self.api, scim_client::why_unsent(&e))))?;
-        let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| StoreError::Unreachable(scim_client::why_unsent(&e)))?;
-        if status == StatusCode::NO_CONTENT {
-            return serde_json::from_value(Value::Null).map_err(|e| self.not_api(status, &e));
-        }
-        if !status.is_success() {
-            return Err(self.error_of(status, &bytes));
-        }
-        serde_json::from_slice(&bytes).map_err(|e| self.not_api(status, &e))
-    }
-
-    fn not_api(&self, status: StatusCode, e: &serde_json::Error) -> StoreError {
-        StoreError::Unreachable(format!(
-            "{} answered {status} with something that is not SCIM Console's admin API ({e}): is \
-             this the server's address?",
-            self.api
-        ))
-    }
-
-    fn error_of(&self, status: StatusCode, body: &[u8]) -> StoreError {
-        let v: Option<Value> = serde_json::from_slice(body).ok();
-        let detail = v
-            .as_ref()
-            .and_then(|v| v.get("detail"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let scim_type = v
-            .as_ref()
-            .and_then(|v| v.get("scimType"))
-            .and_then(Value::as_str)
-            .and_then(scim_type);
-        match detail {
-            Some(d) => {
-                StoreError::Scim(scim_protocol::ScimError::new(status.as_u16(), scim_type, d))
-            }
-            None if status == StatusCode::NOT_FOUND => StoreError::Unreachable(format!(
-                "{} has no admin API (404): is it a SCIM Console server, and is the address its \
-                 root or its SCIM base URL?",
-                self.api
-            )),
-            None => StoreError::Unreachable(format!(
-                "{} answered {status} without saying why (a proxy in between?)",
-                self.api
-            )),
-        }
+        self.admin.send(req).await.map_err(store_error)
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.send(self.request(Method::GET, path)).await
+        self.admin.get(path).await.map_err(store_error)
     }
 
     async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T> {
-        self.send(self.request(Method::POST, path).json(body)).await
+        self.admin.post(path, body).await.map_err(store_error)
     }
 
     /// The server's version, SCIM base URL and log's end; fails in plain words when it cannot
@@ -204,9 +119,8 @@ impl RemoteServer {
         stop: &mut watch::Receiver<bool>,
     ) -> std::result::Result<(), String> {
         let mut req = self
-            .http
-            .get(format!("{}/stream", self.api))
-            .header(AUTHORIZATION, self.auth.clone())
+            .admin
+            .request(Method::GET, "/stream")
             .header(ACCEPT, "text/event-stream")
             // The stream stays open: no overall timeout (keep-alives come every 15 s).
             .timeout(Duration::from_secs(365 * 24 * 3600));
@@ -217,7 +131,7 @@ impl RemoteServer {
         if !resp.status().is_success() {
             let status = resp.status();
             let body = resp.bytes().await.unwrap_or_default();
-            return Err(self.error_of(status, &body).to_string());
+            return Err(self.admin.error_of(status, &body).to_string());
         }
         on(StreamItem::Open);
         let mut events = eventsource_stream::EventStream::new(resp.bytes_stream());
@@ -246,6 +160,22 @@ impl RemoteServer {
                 },
             }
         }
+    }
+}
+
+/// An admin API error as the store's: a SCIM Error stays one (with its status and type).
+fn store_error(e: AdminError) -> StoreError {
+    match e {
+        AdminError::Unreachable(m) => StoreError::Unreachable(m),
+        AdminError::Refused {
+            status,
+            scim_type: t,
+            detail,
+        } => StoreError::Scim(scim_protocol::ScimError::new(
+            status,
+            t.as_deref().and_then(scim_type),
+            detail,
+        )),
     }
 }
 
@@ -742,13 +672,6 @@ impl RemoteServer {
 /// with an admin token: checked first (reachable, the token accepted), then followed live.
 pub async fn connect(url: &str, token: &str) -> CmdResult<Arc<Console>> {
     let root = server_root(url).map_err(|m| CommandError::new(ErrorCode::InvalidValue, m))?;
-    if token.trim().is_empty() {
-        return Err(CommandError::new(
-            ErrorCode::InvalidValue,
-            "An admin token is needed: create one on the server with \
-             `scim-console admin-token create --name <name>`.",
-        ));
-    }
     let server = Arc::new(
         RemoteServer::new(&root, token).map_err(|m| CommandError::new(ErrorCode::InvalidValue, m))?,
     );
