@@ -243,13 +243,19 @@ async fn verify_connection(p: &profiles::Profile, token: &str) -> Result<String>
         profiles::Kind::Remote => {
             let admin = scim_client::admin::AdminClient::new(&p.url, token).map_err(CliError)?;
             let status = admin.status().await.map_err(|e| CliError(e.to_string()))?;
-            let version = status.get("version").and_then(|v| v.as_str()).unwrap_or("?");
+            let version = status
+                .get("version")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?");
             Ok(format!("SCIM Console {version} at {}", admin.api()))
         }
         profiles::Kind::Foreign => {
-            let client =
-                scim_client::ScimClient::new(&p.url, token, concat!("scim-console/", env!("CARGO_PKG_VERSION")))
-                    .map_err(|e| CliError(e.to_string()))?;
+            let client = scim_client::ScimClient::new(
+                &p.url,
+                token,
+                concat!("scim-console/", env!("CARGO_PKG_VERSION")),
+            )
+            .map_err(|e| CliError(e.to_string()))?;
             let x = client
                 .send(reqwest::Method::GET, "/Users?startIndex=1&count=1", None)
                 .await
@@ -310,10 +316,9 @@ impl CheckTarget {
                 made: None,
             }),
             Kind::Remote => {
-                let admin = scim_client::admin::AdminClient::new(&p.url, &secret)
-                    .map_err(CliError)?;
-                let (base_url, name, token) =
-                    admin.check_token().await.map_err(CliError)?;
+                let admin =
+                    scim_client::admin::AdminClient::new(&p.url, &secret).map_err(CliError)?;
+                let (base_url, name, token) = admin.check_token().await.map_err(CliError)?;
                 Ok(CheckTarget {
                     base_url,
                     token,

@@ -162,15 +162,15 @@ impl Profiles {
     pub fn save(&self, p: Profile) -> Result<()> {
         validate(&p)?;
         let mut f = self.read()?;
-        f.connections.retain(|o| !o.name.eq_ignore_ascii_case(&p.name));
+        f.connections
+            .retain(|o| !o.name.eq_ignore_ascii_case(&p.name));
         if f.connections.len() >= MAX_PROFILES {
             return Err(ProfileError::Invalid(format!(
                 "at most {MAX_PROFILES} connections can be kept; remove one first"
             )));
         }
         f.connections.push(p);
-        f.connections
-            .sort_by_key(|p| p.name.to_lowercase());
+        f.connections.sort_by_key(|p| p.name.to_lowercase());
         self.write(&f)
     }
 
@@ -178,14 +178,16 @@ impl Profiles {
     pub fn remove(&self, name: &str) -> Result<Profile> {
         let mut f = self.read()?;
         let found = self.get(name)?;
-        f.connections.retain(|o| !o.name.eq_ignore_ascii_case(&found.name));
+        f.connections
+            .retain(|o| !o.name.eq_ignore_ascii_case(&found.name));
         self.write(&f)?;
         forget_secret(&found);
         Ok(found)
     }
 }
 
-fn validate(p: &Profile) -> Result<()> {
+/// A profile's name, URL and interval are usable (nothing is sent anywhere).
+pub fn validate(p: &Profile) -> Result<()> {
     let name = p.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
         return Err(ProfileError::Invalid(format!(
@@ -230,8 +232,8 @@ pub fn keychain() -> std::result::Result<(), String> {
         return Err(format!("the keychain is turned off ({KEYCHAIN_ENV}=off)"));
     }
     // Asking for an entry that does not exist tells whether the store answers at all.
-    let entry = keyring::Entry::new(KEYCHAIN_SERVICE, "scim-console-probe")
-        .map_err(|e| no_keychain(&e))?;
+    let entry =
+        keyring::Entry::new(KEYCHAIN_SERVICE, "scim-console-probe").map_err(|e| no_keychain(&e))?;
     match entry.get_password() {
         Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(no_keychain(&e)),

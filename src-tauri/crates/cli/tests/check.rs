@@ -316,7 +316,11 @@ fn a_saved_connection_keeps_its_token_private_and_checks_the_server() {
     // No keychain here: said so, with the way round it; nothing kept.
     let refused = add(&admin, &[]);
     assert!(!refused.status.success());
-    assert!(both(&refused).contains("--secret-file"), "{}", both(&refused));
+    assert!(
+        both(&refused).contains("--secret-file"),
+        "{}",
+        both(&refused)
+    );
     assert!(!dir.path().join("connections.json").exists());
 
     // A token the server refuses is not kept either.
@@ -328,7 +332,10 @@ fn a_saved_connection_keeps_its_token_private_and_checks_the_server() {
     let saved = add(&admin, &["--secret-file", file]);
     assert!(saved.status.success(), "{}", both(&saved));
     assert!(both(&saved).contains("SCIM Console"), "{}", both(&saved));
-    let mode = std::fs::metadata(&secret_file).unwrap().permissions().mode();
+    let mode = std::fs::metadata(&secret_file)
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600, "readable by its owner alone");
     let listed = both(&connection(dir.path(), &db, &["connection", "list"], ""));
     assert!(listed.contains("prod") && listed.contains("remote") && listed.contains(file));

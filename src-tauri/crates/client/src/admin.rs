@@ -28,8 +28,9 @@ pub enum AdminError {
 /// admin API (`…/admin/v1`), or the root itself.
 pub fn server_root(url: &str) -> Result<String, String> {
     let trimmed = url.trim().trim_end_matches('/');
-    let parsed = reqwest::Url::parse(trimmed)
-        .map_err(|e| format!("'{trimmed}' is not a URL: {e} (it starts with https:// or http://)"))?;
+    let parsed = reqwest::Url::parse(trimmed).map_err(|e| {
+        format!("'{trimmed}' is not a URL: {e} (it starts with https:// or http://)")
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("'{trimmed}' is not an http:// or https:// URL"));
     }
@@ -54,7 +55,9 @@ pub struct AdminClient {
 impl std::fmt::Debug for AdminClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the token.
-        f.debug_struct("AdminClient").field("api", &self.api).finish()
+        f.debug_struct("AdminClient")
+            .field("api", &self.api)
+            .finish()
     }
 }
 
@@ -98,7 +101,10 @@ impl AdminClient {
     }
 
     /// Sends a request and reads its JSON answer (204: JSON null).
-    pub async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, AdminError> {
+    pub async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, AdminError> {
         let resp = req.send().await.map_err(|e| {
             AdminError::Unreachable(format!("{}: {}", self.api, crate::why_unsent(&e)))
         })?;

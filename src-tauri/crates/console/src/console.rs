@@ -47,6 +47,8 @@ pub enum ErrorCode {
     NotStarted,
     /// A server could not be reached.
     Unreachable,
+    /// Not offered by the server shown (a foreign SCIM server has no event log or tokens).
+    NotOffered,
     /// Something went wrong inside; the message and the log say what.
     Internal,
 }

@@ -138,7 +138,8 @@ pub async fn start(
     tracing::info!(%base_url, database = %db, demo = opts.demo, "embedded SCIM server listening");
     let events = EventLog::start(store.clone());
     let (server, mut stop_asked, stopped_tx) = ServerControl::new();
-    let external = crate::external::watch(store, &events, crate::external::EVERY, server.subscribe());
+    let external =
+        crate::external::watch(store, &events, crate::external::EVERY, server.subscribe());
     let console = Arc::new(Console {
         core: core.clone(),
         written: events.notices(),

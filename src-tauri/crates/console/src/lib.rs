@@ -5,12 +5,14 @@
 //! embedded server, and the app's log files — lives here, built and tested without a webview.
 
 pub mod backend;
+pub mod connections;
 pub mod console;
 pub mod embedded;
 pub mod entra_guide;
 pub mod evidence;
 pub mod export;
 pub mod external;
+pub mod foreign;
 pub mod groups;
 pub mod health;
 pub mod logging;

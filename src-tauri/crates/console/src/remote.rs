@@ -63,7 +63,9 @@ pub struct RemoteServer {
 
 impl std::fmt::Debug for RemoteServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RemoteServer").field("admin", &self.admin).finish()
+        f.debug_struct("RemoteServer")
+            .field("admin", &self.admin)
+            .finish()
     }
 }
 
@@ -392,7 +394,10 @@ impl StoreRead for RemoteServer {
     async fn groups_of_user(&self, user_id: &str) -> Result<Vec<UserGroup>> {
         self.get(&format!("/users/{}/groups", enc(user_id))).await
     }
-    async fn groups_of_users(&self, user_ids: &[String]) -> Result<HashMap<String, Vec<UserGroup>>> {
+    async fn groups_of_users(
+        &self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<UserGroup>>> {
         let mut all = HashMap::new();
         for chunk in user_ids.chunks(1000) {
             let part: HashMap<String, Vec<UserGroup>> =
@@ -673,7 +678,8 @@ impl RemoteServer {
 pub async fn connect(url: &str, token: &str) -> CmdResult<Arc<Console>> {
     let root = server_root(url).map_err(|m| CommandError::new(ErrorCode::InvalidValue, m))?;
     let server = Arc::new(
-        RemoteServer::new(&root, token).map_err(|m| CommandError::new(ErrorCode::InvalidValue, m))?,
+        RemoteServer::new(&root, token)
+            .map_err(|m| CommandError::new(ErrorCode::InvalidValue, m))?,
     );
     let status = server.status().await.map_err(|e| refused(&root, e))?;
     let (control, stop, stopped) = ServerControl::new();

@@ -148,7 +148,11 @@ async fn the_live_stream_comes_back_after_the_server_restarts_and_misses_nothing
         .create_token("okta", Permission::UserModify, None)
         .await
         .unwrap();
-    let addr = s.base_url.trim_start_matches("http://").trim_end_matches("/scim/v2").to_owned();
+    let addr = s
+        .base_url
+        .trim_start_matches("http://")
+        .trim_end_matches("/scim/v2")
+        .to_owned();
     let db = s.db.clone();
     let c = remote::connect(&s.base_url, &admin).await.unwrap();
     let link = c.remote.as_ref().unwrap().link.clone();

@@ -12,13 +12,13 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::extract::Path;
 use axum::extract::{Query, Request, State};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::Extension;
 use axum::{Json, Router};
@@ -48,7 +48,10 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/roles/{name}", delete(remove_role))
         .route("/settings", get(settings))
         .route("/settings/{key}", put(set_setting))
-        .route("/console-state/{key}", get(console_state).put(set_console_state))
+        .route(
+            "/console-state/{key}",
+            get(console_state).put(set_console_state),
+        )
         .route("/users", get(users))
         .route("/users/.search", post(search_users))
         .route("/users/counts", get(user_counts))
@@ -457,10 +460,7 @@ fn found<T: serde::Serialize>(what: &str, id: &str, v: Option<T>) -> Result<Resp
     }
 }
 
-async fn user(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn user(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     found("user", &id, state.core.read().get_user(&id).await?)
 }
 
@@ -663,7 +663,11 @@ async fn add_role(
     State(state): State<AppState>,
     Json(n): Json<Name>,
 ) -> Result<Response, ApiError> {
-    Ok((StatusCode::CREATED, Json(state.core.add_role(&n.name).await?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(state.core.add_role(&n.name).await?),
+    )
+        .into_response())
 }
 
 async fn remove_role(
