@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, Runtime, State};
 
+use scim_console_core::connections::{Connections, ConnectionsView, NewConnection};
+use scim_console_core::foreign::ForeignView;
+
 use crate::console::{
     AppInfo, CmdResult, CommandError, Console, ErrorCode, EventsPage, EventsQuery, GuardView,
     NewTokenView, RolesView, SettingsView, TokenView, UserDetail, UserRow, UsersPage, UsersQuery,
@@ -15,13 +18,14 @@ use crate::simulator::{SimAction, Simulation};
 use scim_console_core::export::{ExportFormat, Exported};
 use scim_store::{EventRecord, MinuteCount};
 
-/// The console, or why it could not start (shown by the window instead of a blank screen).
+/// The console and its connections, or why it could not start (shown by the window instead of
+/// a blank screen).
 pub enum Started {
-    Running(Arc<Console>),
+    Running(Arc<Connections>),
     Failed(String),
 }
 
-fn console<'a>(s: &'a State<'_, Started>) -> CmdResult<&'a Arc<Console>> {
+fn connections<'a>(s: &'a State<'_, Started>) -> CmdResult<&'a Arc<Connections>> {
     match s.inner() {
         Started::Running(c) => Ok(c),
         Started::Failed(m) => Err(CommandError::new(
@@ -31,9 +35,16 @@ fn console<'a>(s: &'a State<'_, Started>) -> CmdResult<&'a Arc<Console>> {
     }
 }
 
+/// The console of the server shown.
+fn console(s: &State<'_, Started>) -> CmdResult<Arc<Console>> {
+    connections(s)?.console()
+}
+
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>, s: State<'_, Started>) -> CmdResult<AppInfo> {
-    let c = console(&s)?;
+    // A foreign server has no console of its own: the app's own server answers.
+    let conns = connections(&s)?;
+    let c = conns.console().unwrap_or_else(|_| conns.embedded.clone());
     let logging = app.try_state::<Logging>();
     let logging = logging.as_deref();
     Ok(c.app_info(env!("CARGO_PKG_VERSION"), logging))
@@ -124,7 +135,7 @@ pub async fn run_check(
     profile: scim_client::check::Profile,
     allow_writes: bool,
 ) -> CmdResult<scim_client::check::Report> {
-    console(&s)?.run_check(profile, allow_writes).await
+    connections(&s)?.run_check(profile, allow_writes).await
 }
 
 #[tauri::command]
@@ -271,4 +282,45 @@ pub async fn onboarding_create_token(
 #[tauri::command]
 pub async fn simulate(s: State<'_, Started>, action: SimAction) -> CmdResult<Simulation> {
     console(&s)?.simulate(action).await
+}
+
+#[tauri::command]
+pub async fn connections_view(s: State<'_, Started>) -> CmdResult<ConnectionsView> {
+    connections(&s)?.view().await
+}
+
+#[tauri::command]
+pub async fn connection_add(
+    s: State<'_, Started>,
+    connection: NewConnection,
+) -> CmdResult<ConnectionsView> {
+    connections(&s)?.add(connection).await
+}
+
+/// Shows a saved connection (`name` null: the app's own server); `token` only when asked for.
+#[tauri::command]
+pub async fn connection_switch(
+    s: State<'_, Started>,
+    name: Option<String>,
+    token: Option<String>,
+) -> CmdResult<ConnectionsView> {
+    connections(&s)?
+        .switch(name.as_deref(), token.as_deref())
+        .await
+}
+
+#[tauri::command]
+pub async fn connection_remove(s: State<'_, Started>, name: String) -> CmdResult<ConnectionsView> {
+    connections(&s)?.remove(&name).await
+}
+
+#[tauri::command]
+pub async fn foreign_view(s: State<'_, Started>, text: Option<String>) -> CmdResult<ForeignView> {
+    Ok(connections(&s)?.foreign()?.view(text.as_deref()).await)
+}
+
+#[tauri::command]
+pub async fn foreign_refresh(s: State<'_, Started>) -> CmdResult<()> {
+    connections(&s)?.foreign()?.refresh_now();
+    Ok(())
 }

@@ -16,6 +16,7 @@ use tauri::{Emitter, Manager, Runtime};
 use commands::Started;
 use console::Console;
 use logging::Logging;
+use scim_console_core::connections::{Connections, Shown};
 
 /// Sent to the window for every committed change to a user (a `scim_store::ChangeEvent`).
 pub const USER_CHANGED: &str = "scim://user-changed";
@@ -62,24 +63,68 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::entra_guide_update,
             commands::entra_guide_create_token,
             commands::simulate,
+            commands::connections_view,
+            commands::connection_add,
+            commands::connection_switch,
+            commands::connection_remove,
+            commands::foreign_view,
+            commands::foreign_refresh,
         ])
         // Runs once the event loop is ready, after `run` has managed the console.
         .setup(|app| {
             if let Some(Started::Running(c)) = app.try_state::<Started>().map(|s| s.inner()) {
-                forward_events(app.handle().clone(), c.clone());
+                follow_connection(app.handle().clone(), c.clone());
             }
             Ok(())
         })
 }
 
+/// Sent to the window when the connection shown changed (the connections view): every screen
+/// reads again.
+pub const CONNECTION_CHANGED: &str = "scim://connection-changed";
+/// Sent to the window when a foreign server was read (or a page of it): its view refreshes.
+pub const FOREIGN_UPDATED: &str = "scim://foreign-updated";
+
+/// Forwards the news of the server shown to the window, and follows the admin's switches:
+/// the previous server's forwarders stop, the new one's start.
+fn follow_connection<R: Runtime>(app: tauri::AppHandle<R>, conns: Arc<Connections>) {
+    let mut switched = conns.switched.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let tasks = match conns.shown() {
+                Shown::Embedded => forward_events(app.clone(), conns.embedded.clone()),
+                Shown::Remote { console, .. } => forward_events(app.clone(), console),
+                Shown::Foreign { foreign, .. } => vec![forward(
+                    app.clone(),
+                    foreign.updated.subscribe(),
+                    FOREIGN_UPDATED,
+                    |()| serde_json::Value::Null,
+                    serde_json::Value::Null,
+                )],
+            };
+            let more = switched.recv().await;
+            for t in tasks {
+                t.abort();
+            }
+            if let Err(tokio::sync::broadcast::error::RecvError::Closed) = more {
+                return;
+            }
+            let view = conns.view().await.ok();
+            let _ = app.emit(CONNECTION_CHANGED, view);
+        }
+    });
+}
+
+type Forwarder = tauri::async_runtime::JoinHandle<()>;
+
 /// Pushes the core's change events and the event log's notices to the window: the UI never
 /// polls its own server.
-fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
+fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) -> Vec<Forwarder> {
     // A change the window missed (it fell too far behind) is sent as null: reload everything.
     // Users and groups go to listeners of their own, so a group push reloads no user list.
     let changes = app.clone();
     let mut rx = console.core.read().subscribe();
-    tauri::async_runtime::spawn(async move {
+    let changes_task = tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
             match rx.recv().await {
@@ -100,36 +145,40 @@ fn forward_events<R: Runtime>(app: tauri::AppHandle<R>, console: Arc<Console>) {
             }
         }
     });
-    forward(
-        app.clone(),
-        console.written.subscribe(),
-        EVENTS_WRITTEN,
-        |n| n.into(),
-        0.into(),
-    );
-    // Another process changed the database (the command line, a headless server on the same
-    // file): the window reloads its users and its activity, as after a missed notice.
-    forward(
-        app.clone(),
-        console.external.subscribe(),
-        USER_CHANGED,
-        |()| serde_json::Value::Null,
-        serde_json::Value::Null,
-    );
-    forward(
-        app.clone(),
-        console.external.subscribe(),
-        GROUP_CHANGED,
-        |()| serde_json::Value::Null,
-        serde_json::Value::Null,
-    );
-    forward(
-        app,
-        console.external.subscribe(),
-        EVENTS_WRITTEN,
-        |()| 0.into(),
-        0.into(),
-    );
+    vec![
+        changes_task,
+        forward(
+            app.clone(),
+            console.written.subscribe(),
+            EVENTS_WRITTEN,
+            |n| n.into(),
+            0.into(),
+        ),
+        // Another process changed the database (the command line, a headless server on the
+        // same file), or a remote server's stream told of a change: the window reloads its
+        // users and its activity, as after a missed notice.
+        forward(
+            app.clone(),
+            console.external.subscribe(),
+            USER_CHANGED,
+            |()| serde_json::Value::Null,
+            serde_json::Value::Null,
+        ),
+        forward(
+            app.clone(),
+            console.external.subscribe(),
+            GROUP_CHANGED,
+            |()| serde_json::Value::Null,
+            serde_json::Value::Null,
+        ),
+        forward(
+            app,
+            console.external.subscribe(),
+            EVENTS_WRITTEN,
+            |()| 0.into(),
+            0.into(),
+        ),
+    ]
 }
 
 /// Emits every message of `rx` to the window as `event`, and `lagged` when some were missed.
@@ -139,7 +188,7 @@ fn forward<R: Runtime, T: Clone + Send + 'static>(
     event: &'static str,
     payload: fn(T) -> serde_json::Value,
     lagged: serde_json::Value,
-) {
+) -> Forwarder {
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
@@ -150,14 +199,14 @@ fn forward<R: Runtime, T: Clone + Send + 'static>(
             };
             let _ = app.emit(event, value);
         }
-    });
+    })
 }
 
 /// What quitting does: stops the embedded server, waiting a few seconds at most until every
 /// request it answered is in the event log, then writes out the log file.
 pub fn shutdown<R: Runtime>(app: &tauri::AppHandle<R>) {
     if let Some(Started::Running(c)) = app.try_state::<Started>().map(|s| s.inner()) {
-        tauri::async_runtime::block_on(c.shutdown());
+        tauri::async_runtime::block_on(c.embedded.shutdown());
     }
     tracing::info!("SCIM Console quit");
     if let Some(l) = app.try_state::<Logging>() {
@@ -180,7 +229,9 @@ pub fn run() {
     let started = match tauri::async_runtime::block_on(embedded::start(opts)) {
         Ok((console, serve)) => {
             tauri::async_runtime::spawn(serve);
-            Started::Running(console)
+            let profiles = scim_console_cli::profiles::default_path()
+                .map(scim_console_cli::profiles::Profiles::at);
+            Started::Running(Connections::new(console, profiles))
         }
         Err(e) => {
             tracing::error!(error = %e, "the embedded SCIM server could not start");

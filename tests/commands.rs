@@ -14,6 +14,7 @@ use scim_console_app::commands::Started;
 use scim_console_app::console::{Console, SHUTDOWN_WAIT};
 use scim_console_app::embedded::{self, StartOptions};
 use scim_console_app::logging;
+use scim_console_core::connections::Connections;
 
 struct App {
     _dir: Option<tempfile::TempDir>,
@@ -68,7 +69,7 @@ fn start_at(dir: Option<tempfile::TempDir>, db: std::path::PathBuf, demo: bool) 
         .first()
         .map(|(_, s)| s.clone())
         .unwrap_or_default();
-    let (app, webview) = app_with(Started::Running(console.clone()));
+    let (app, webview) = app_with(Started::Running(Connections::new(console.clone(), None)));
     App {
         _dir: dir,
         app,
@@ -1131,7 +1132,7 @@ fn requests_without_a_valid_token_are_folded_with_their_count_and_address() {
         assert_eq!(status, 401);
     }
     // Folded counts are written when their minute is over, or at once when asked to flush.
-    tauri::async_runtime::block_on(app.console.events.flush());
+    tauri::async_runtime::block_on(app.console.flush_log());
     let events = invoke(
         &app.webview,
         "list_events",
@@ -1264,7 +1265,7 @@ fn app_info_names_the_log_folder() {
     let (console, serve) =
         tauri::async_runtime::block_on(embedded::start(opts)).expect("start the console");
     tauri::async_runtime::spawn(serve);
-    let (app, webview) = app_with(Started::Running(console));
+    let (app, webview) = app_with(Started::Running(Connections::new(console, None)));
     app.manage(logging);
     let info = invoke(&webview, "app_info", json!({})).unwrap();
     assert_eq!(info["log_dir"], logs.to_string_lossy().as_ref());

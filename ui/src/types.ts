@@ -5,7 +5,7 @@
 /**
  * Every code an error reaching the window can carry, spelled one way (snake_case).
  */
-export type ErrorCode = "invalid_value" | "invalid_filter" | "conflict" | "not_found" | "modified" | "unauthorized" | "forbidden" | "too_large" | "throttled" | "held" | "not_started" | "unreachable" | "internal";
+export type ErrorCode = "invalid_value" | "invalid_filter" | "conflict" | "not_found" | "modified" | "unauthorized" | "forbidden" | "too_large" | "throttled" | "held" | "not_started" | "unreachable" | "not_offered" | "internal";
 
 /**
  * An error as the window shows it: a stable machine `code` and words for a person.
@@ -364,6 +364,257 @@ export type Report = {
 export type Bundle = {
   json_path: string,
   markdown_path: string,
+};
+
+/**
+ * What is at the other end.
+ */
+export type Kind = "remote" | "foreign";
+
+/**
+ * Where a profile's secret is kept.
+ */
+export type SecretPlace = {
+  "kind": "keychain"
+} | {
+  "kind": "session"
+} | {
+  "kind": "file",
+  path: string,
+};
+
+/**
+ * A saved connection.
+ */
+export type Profile = {
+  name: string,
+  kind: Kind,
+  /**
+   * The server's root or SCIM base URL.
+   */
+  url: string,
+  secret: SecretPlace,
+  /**
+   * A foreign server: checks may create and remove test users and groups.
+   */
+  allow_writes: boolean,
+  /**
+   * A foreign server: how often it is read again, in seconds.
+   */
+  poll_seconds: number | null,
+};
+
+export type ShownKind = "embedded" | "remote" | "foreign";
+
+/**
+ * A saved connection as the window lists it.
+ */
+export type ProfileView = {
+  /**
+   * Its secret was kept for a session that has ended: the token must be given again.
+   */
+  needs_token: boolean,
+  name: string,
+  kind: Kind,
+  /**
+   * The server's root or SCIM base URL.
+   */
+  url: string,
+  secret: SecretPlace,
+  /**
+   * A foreign server: checks may create and remove test users and groups.
+   */
+  allow_writes: boolean,
+  /**
+   * A foreign server: how often it is read again, in seconds.
+   */
+  poll_seconds: number | null,
+};
+
+/**
+ * The connections as the sidebar and the Connections page show them.
+ */
+export type ConnectionsView = {
+  /**
+   * The saved connection shown; `None` for the app's own server.
+   */
+  current: string | null,
+  kind: ShownKind,
+  /**
+   * The address shown: the embedded server's SCIM base URL, a remote server's root, a
+   * foreign server's base URL.
+   */
+  url: string,
+  /**
+   * A remote server's live stream.
+   */
+  link: LinkState | null,
+  profiles: Array<ProfileView>,
+  /**
+   * Why secrets cannot go to a keychain here (they are then kept for this session only,
+   * or in a file the admin chooses).
+   */
+  keychain_problem: string | null,
+  /**
+   * Where the connections are saved.
+   */
+  saved_in: string | null,
+};
+
+/**
+ * Where a new connection's secret goes.
+ */
+export type Keep = "keychain" | "session" | "file";
+
+/**
+ * A connection to add, as the window's form sends it.
+ */
+export type NewConnection = {
+  name: string,
+  kind: Kind,
+  url: string,
+  token: string,
+  keep: Keep,
+  /**
+   * With `keep: file`: the file (created readable by its owner alone).
+   */
+  file: string | null,
+  allow_writes: boolean,
+  poll_seconds: number | null,
+};
+
+/**
+ * The state of the live stream, as the sidebar shows it.
+ */
+export type LinkState = {
+  /**
+   * Receiving the server's live stream now.
+   */
+  live: boolean,
+  /**
+   * The last entry of the server's log received.
+   */
+  last_event_id: number | null,
+  /**
+   * Why the stream is down, in plain words, while it is.
+   */
+  error: string | null,
+  /**
+   * How many times the stream was re-established after a drop.
+   */
+  reconnects: number,
+};
+
+/**
+ * How far an import has come.
+ */
+export type Progress = {
+  /**
+   * "Users" or "Groups".
+   */
+  resource: string,
+  fetched: number,
+  /**
+   * What the server says it holds.
+   */
+  total: number,
+};
+
+/**
+ * How a resource differs between two imports (`DiffKind` in the window, apart from the
+ * store's change kinds).
+ */
+export type DiffKind = "added" | "removed" | "changed";
+
+/**
+ * One resource that differs between two imports.
+ */
+export type Change = {
+  /**
+   * "User" or "Group".
+   */
+  resource: string,
+  id: string,
+  /**
+   * Its userName or displayName.
+   */
+  name: string,
+  kind: DiffKind,
+  /**
+   * For a change: the attributes whose values differ (dotted paths; `meta` left out).
+   */
+  attributes: Array<string>,
+};
+
+/**
+ * A user as the foreign view lists it.
+ */
+export type ForeignUser = {
+  id: string,
+  user_name: string,
+  name: string,
+  email: string | null,
+  /**
+   * `None` when the server does not say.
+   */
+  active: boolean | null,
+  /**
+   * Added or changed by the last read (nothing for the first read).
+   */
+  change: DiffKind | null,
+  /**
+   * The attributes the last read changed.
+   */
+  changed: Array<string>,
+};
+
+export type ForeignGroup = {
+  id: string,
+  display_name: string,
+  members: number,
+  change: DiffKind | null,
+  changed: Array<string>,
+};
+
+/**
+ * What the foreign-server view shows.
+ */
+export type ForeignView = {
+  name: string,
+  url: string,
+  interval_seconds: number,
+  /**
+   * When the last complete read ended.
+   */
+  polled_at: string | null,
+  /**
+   * When the next one starts.
+   */
+  next_poll_at: string | null,
+  /**
+   * A read under way, and how far it has come.
+   */
+  progress: Progress | null,
+  /**
+   * Why the last read failed, in plain words.
+   */
+  error: string | null,
+  total_users: number,
+  total_groups: number,
+  groups_offered: boolean,
+  /**
+   * Users matching the search (changed ones first), at most [`MAX_ROWS`].
+   */
+  users: Array<ForeignUser>,
+  groups: Array<ForeignGroup>,
+  /**
+   * Users and groups the last read no longer found.
+   */
+  removed: Array<Change>,
+  /**
+   * How many reads completed since the connection was opened.
+   */
+  reads: number,
 };
 
 /**

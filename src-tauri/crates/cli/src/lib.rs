@@ -125,11 +125,7 @@ async fn check(args: CheckArgs) -> Result<()> {
             args.profile
         ))
     })?;
-    let agent = match profile {
-        Profile::Okta => scim_client::okta::USER_AGENT,
-        Profile::Entra => scim_client::entra::USER_AGENT,
-        Profile::Rfc => concat!("scim-console-check/", env!("CARGO_PKG_VERSION")),
-    };
+    let agent = profile.user_agent();
     let target = match &args.connection {
         Some(name) => CheckTarget::saved(name, args.allow_writes).await?,
         None => CheckTarget {

@@ -33,6 +33,15 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The User-Agent the checks send: the identity provider's they play.
+    pub fn user_agent(self) -> &'static str {
+        match self {
+            Profile::Okta => crate::okta::USER_AGENT,
+            Profile::Entra => crate::entra::USER_AGENT,
+            Profile::Rfc => concat!("scim-console-check/", env!("CARGO_PKG_VERSION")),
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "okta" => Some(Profile::Okta),

@@ -41,8 +41,11 @@ pub enum ImportError {
     Answer(String),
 }
 
+/// How a resource differs between two imports (`DiffKind` in the window, apart from the
+/// store's change kinds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "DiffKind")]
 pub enum ChangeKind {
     Added,
     Removed,

@@ -255,6 +255,7 @@ impl Connections {
                     profile
                         .poll_seconds
                         .map_or(DEFAULT_POLL, |s| Duration::from_secs(u64::from(s))),
+                    profile.allow_writes,
                 )
                 .await?,
             },
@@ -391,6 +392,18 @@ impl Connections {
         }
         self.show(shown);
         self.view().await
+    }
+
+    /// Runs the checks of `profile` against the server shown.
+    pub async fn run_check(
+        &self,
+        profile: scim_client::check::Profile,
+        allow_writes: bool,
+    ) -> CmdResult<scim_client::check::Report> {
+        match self.shown() {
+            Shown::Foreign { foreign, .. } => foreign.check(profile, allow_writes).await,
+            _ => self.console()?.run_check(profile, allow_writes).await,
+        }
     }
 
     /// Forgets a saved connection and its secret; the app's own server is shown if it was.

@@ -88,6 +88,10 @@ pub struct Foreign {
     pub name: String,
     pub url: String,
     pub client: ScimClient,
+    /// Sent by checks; never shown or written.
+    token: String,
+    /// Checks may create and remove test users and groups.
+    pub allow_writes: bool,
     pub interval: Duration,
     state: Mutex<State>,
     progress: watch::Sender<Option<Progress>>,
@@ -114,6 +118,7 @@ impl Foreign {
         url: &str,
         token: &str,
         interval: Duration,
+        allow_writes: bool,
     ) -> CmdResult<Arc<Foreign>> {
         let client = ScimClient::new(url, token, AGENT)
             .map_err(|e| CommandError::new(ErrorCode::InvalidValue, e.to_string()))?;
@@ -141,6 +146,8 @@ impl Foreign {
             name: name.to_owned(),
             url: url.trim().to_owned(),
             client,
+            token: token.trim().to_owned(),
+            allow_writes,
             interval,
             state: Mutex::new(State::default()),
             progress: watch::channel(None).0,
@@ -150,6 +157,34 @@ impl Foreign {
         });
         tokio::spawn(poll(Arc::downgrade(&f), f.stop.subscribe()));
         Ok(f)
+    }
+
+    /// Runs the checks of `profile` against the server with its own token: read-only unless
+    /// its connection allows writes.
+    pub async fn check(
+        &self,
+        profile: scim_client::check::Profile,
+        allow_writes: bool,
+    ) -> CmdResult<scim_client::check::Report> {
+        if allow_writes && !self.allow_writes {
+            return Err(CommandError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "'{}' is read-only: add it again with writes allowed to let checks create \
+                     and remove test users.",
+                    self.name
+                ),
+            ));
+        }
+        let checker = scim_client::check::Checker::new(
+            &self.url,
+            &self.token,
+            profile.user_agent(),
+            profile,
+            allow_writes,
+        )
+        .map_err(|e| CommandError::new(ErrorCode::InvalidValue, e.to_string()))?;
+        Ok(checker.run().await)
     }
 
     /// Reads the server again now.

@@ -80,11 +80,7 @@ impl Console {
     /// support bundle.
     pub async fn run_check(&self, profile: Profile, allow_writes: bool) -> CmdResult<Report> {
         let (_token, secret) = self.simulator_token().await?;
-        let agent = match profile {
-            Profile::Okta => scim_client::okta::USER_AGENT,
-            Profile::Entra => scim_client::entra::USER_AGENT,
-            Profile::Rfc => concat!("scim-console-check/", env!("CARGO_PKG_VERSION")),
-        };
+        let agent = profile.user_agent();
         // Without the wrong-token request: this console would list it as a client without a
         // valid token on the Health page.
         let checker = Checker::new(&self.base_url, &secret, agent, profile, allow_writes)

@@ -244,7 +244,7 @@ async fn the_window_switches_between_its_own_a_remote_and_a_foreign_server() {
     assert_eq!(by("ann@example.com").change, None);
     assert_eq!(second.removed.len(), 1);
     assert_eq!(second.removed[0].name, "cat@example.com");
-    assert_eq!(second.users[0].change.is_some(), true, "changed ones first");
+    assert!(second.users[0].change.is_some(), "changed ones first");
     assert_eq!(f.view(Some("ANN")).await.users.len(), 1, "search");
 
     // After a restart: the session's token is gone and asked for; the file's is read.
