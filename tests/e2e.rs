@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use serde_json::json;
 
-use gui::{Gui, Nothing, WithSettings, WithToken, WAIT};
+use gui::{Gui, Nothing, PythonScim, WithSettings, WithToken, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboarding_runs_through_and_okta_s_connector_test_verifies_it() {
@@ -1230,5 +1230,161 @@ async fn entra_guide_verifies_and_the_simulator_pushes_groups_live() {
     assert!(!bundle.contains(&secret), "a token secret in the bundle");
     let v: serde_json::Value = serde_json::from_str(&bundle).expect("JSON");
     assert_eq!(v["check"]["profile"], "entra");
+    gui.close().await;
+}
+
+/// Creates a user over SCIM as an identity provider would.
+async fn post_user(c: &scim_client::ScimClient, name: &str) {
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": name, "active": true, "name": {"givenName": "Sam", "familyName": "Doe"},
+        "emails": [{"value": name, "primary": true}]});
+    let x = c
+        .send("POST".parse().unwrap(), "/Users", Some(body))
+        .await
+        .unwrap();
+    assert_eq!(x.status, 201, "{x:?}");
+}
+
+/// Types `text` into the form field called `name` (cleared first).
+async fn fill(gui: &Gui, name: &str, text: &str) {
+    let field = gui.wait_for(&format!("[name=\"{name}\"]")).await;
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_staff_see_a_remote_server_live_and_a_foreign_one_imported_and_checked() {
+    // A second, headless SCIM Console server (the server `scim-console serve` runs) with users.
+    let remote_dir = tempfile::tempdir().unwrap();
+    let (server, serve) =
+        scim_console_core::embedded::start(scim_console_core::embedded::StartOptions {
+            demo: false,
+            db: Some(
+                remote_dir
+                    .path()
+                    .join("remote.db")
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
+            listen: Some("127.0.0.1:0".to_owned()),
+            history: false,
+        })
+        .await
+        .expect("the remote server");
+    tokio::spawn(serve);
+    server.set_setting("provisioning", "full").await.unwrap();
+    server.set_setting("rate-limit", "off").await.unwrap();
+    let (_, admin) = server
+        .core
+        .create_token("support", scim_store::Permission::Admin, None)
+        .await
+        .unwrap();
+    let (_, okta) = server
+        .core
+        .create_token("okta", scim_store::Permission::UserModify, None)
+        .await
+        .unwrap();
+    let okta = scim_client::okta::client(&server.base_url, &okta).unwrap();
+    for name in ["rhea@example.com", "sol@example.com"] {
+        post_user(&okta, name).await;
+    }
+
+    let gui = Gui::launch("connections", false, Nothing).await;
+    gui.wait_for("[data-testid=\"connection\"][data-kind=\"embedded\"]")
+        .await;
+    gui.nav("connections").await;
+    // No keychain on this headless machine: the page says so before a token is typed.
+    gui.wait_for("[data-testid=\"keychain-note\"]").await;
+    gui.click("input[name=\"connection-kind\"][value=\"remote\"]")
+        .await;
+    fill(&gui, "connection-name", "prod").await;
+    fill(&gui, "connection-url", &server.base_url).await;
+    fill(&gui, "connection-token", "not-the-token").await;
+    gui.click("[data-action=\"add-connection\"]").await;
+    gui.wait_for_text("[data-testid=\"add-connection\"] .error", "not valid")
+        .await;
+    fill(&gui, "connection-token", &admin).await;
+    gui.click("[data-action=\"add-connection\"]").await;
+    gui.wait_for("[data-testid=\"connection\"][data-kind=\"remote\"][data-name=\"prod\"]")
+        .await;
+    gui.wait_for_text("[data-testid=\"connection\"]", "Live")
+        .await;
+    let saved = std::fs::read_to_string(gui.db.parent().unwrap().join("connections.json"))
+        .expect("the saved connections");
+    assert!(saved.contains("prod") && !saved.contains(&admin), "{saved}");
+
+    // Every screen reads that server: its users, and one created there appears live.
+    gui.nav("users").await;
+    gui.wait_for("[data-user=\"rhea@example.com\"]").await;
+    gui.wait_for("[data-user=\"sol@example.com\"]").await;
+    post_user(&okta, "live@example.com").await;
+    gui.wait_for("[data-user=\"live@example.com\"]").await;
+    gui.screenshots("remote-users").await;
+
+    // Okta's checks against the connected server, rendered as a checklist.
+    gui.nav("health").await;
+    gui.click("input[name=\"check-profile\"][value=\"okta\"]")
+        .await;
+    gui.click("[data-action=\"run-checks\"]").await;
+    gui.wait_for("[data-testid=\"check-report\"][data-failed=\"0\"]")
+        .await;
+
+    // A foreign server: the python scim2-server from PyPI, its token kept in a private file.
+    let python = PythonScim::start().await;
+    let foreign = scim_client::ScimClient::new(&python.base_url, &python.token, "test").unwrap();
+    for name in ["ines@vendor.example", "joao@vendor.example"] {
+        post_user(&foreign, name).await;
+    }
+    let token_file = gui.db.parent().unwrap().join("vendor.token");
+    gui.nav("connections").await;
+    gui.click("input[name=\"connection-kind\"][value=\"foreign\"]")
+        .await;
+    fill(&gui, "connection-name", "vendor").await;
+    fill(&gui, "connection-url", &python.base_url).await;
+    fill(&gui, "connection-token", &python.token).await;
+    let keep = gui.wait_for("select[name=\"connection-keep\"]").await;
+    keep.select_by_value("file").await.expect("keep in a file");
+    fill(&gui, "connection-file", token_file.to_str().unwrap()).await;
+    gui.click("[data-action=\"add-connection\"]").await;
+    gui.wait_for("[data-testid=\"connection\"][data-kind=\"foreign\"][data-name=\"vendor\"]")
+        .await;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file)
+            .expect("the token file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    gui.nav("users").await;
+    gui.wait_for("[data-foreign-user=\"ines@vendor.example\"]")
+        .await;
+    gui.wait_for("[data-foreign-user=\"joao@vendor.example\"]")
+        .await;
+    // A change there shows at the next read, highlighted.
+    post_user(&foreign, "kemal@vendor.example").await;
+    gui.click("[data-action=\"foreign-refresh\"]").await;
+    gui.wait_for("[data-foreign-user=\"kemal@vendor.example\"][data-change=\"added\"]")
+        .await;
+    gui.wait_for("[data-foreign-user=\"ines@vendor.example\"][data-change=\"\"]")
+        .await;
+    gui.screenshots("foreign-users").await;
+
+    // Its checks, read-only: the report is rendered, whatever it finds.
+    gui.nav("health").await;
+    gui.click("input[name=\"check-profile\"][value=\"rfc\"]")
+        .await;
+    gui.click("[data-action=\"run-checks\"]").await;
+    gui.wait_for_text("[data-testid=\"check-report\"]", "passed")
+        .await;
+    gui.screenshots("foreign-checks").await;
+
+    // Back to this computer's own server.
+    let select = gui.wait_for("[data-testid=\"connection-select\"]").await;
+    select.select_by_value("").await.expect("this computer");
+    gui.wait_for("[data-testid=\"connection\"][data-kind=\"embedded\"]")
+        .await;
+    gui.nav("users").await;
+    gui.wait_gone("[data-user=\"rhea@example.com\"]").await;
     gui.close().await;
 }

@@ -146,6 +146,14 @@ impl Gui {
         // So do exports: the Downloads folder is named in the test's own user-dirs.dirs.
         .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .env_remove("SCIM_CONSOLE_DEMO")
+        // Saved connections go into the test's folder; like a headless Linux, no session bus
+        // and so no keychain (the app keeps secrets for the session, or in a chosen file).
+        .env(
+            "SCIM_CONSOLE_CONNECTIONS",
+            dir.path().join("connections.json"),
+        )
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove(scim_console_cli::profiles::KEYCHAIN_ENV)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
         if demo {
@@ -553,5 +561,57 @@ impl AsyncPrepare for WithSettings {
             .await
             .expect("token");
         let _ = self.0.send(secret);
+    }
+}
+
+/// The independent python `scim2-server` (PyPI, installed by `.ci/test`) on a free port: its
+/// base URL and bearer token. Stopped when dropped.
+pub struct PythonScim {
+    child: Child,
+    pub base_url: String,
+    pub token: String,
+}
+
+impl Drop for PythonScim {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+impl PythonScim {
+    pub async fn start() -> PythonScim {
+        let program = std::env::var("SCIM2_SERVER").unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            format!("{home}/.cache/scim-console/scim2-venv/bin/scim2-server")
+        });
+        assert!(
+            Path::new(&program).exists(),
+            "{program} is missing: run .ci/test, which installs scim2-server (or set SCIM2_SERVER)"
+        );
+        let port = free_port();
+        let token = "python-s3cret".to_owned();
+        let child = Command::new(&program)
+            .args([
+                "--bearer-token",
+                &token,
+                "--hostname",
+                "127.0.0.1",
+                "--port",
+            ])
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start scim2-server");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "scim2-server did not listen");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        PythonScim {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            token,
+        }
     }
 }
