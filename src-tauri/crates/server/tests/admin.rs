@@ -323,3 +323,140 @@ async fn the_console_s_views_are_served_to_admin_tokens_without_secrets() {
         assert_eq!(admin_get(&srv, &srv.token, path).await.0, 401, "{path}");
     }
 }
+
+async fn admin_call(
+    srv: &TestServer,
+    secret: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{}/admin/v1{path}", srv.root))
+        .bearer_auth(secret);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_follow_the_server_s_rules_and_name_the_admin_token() {
+    use reqwest::Method;
+    use serde_json::json;
+    let srv = TestServer::start("full").await;
+    let admin = admin_token(&srv).await;
+
+    // Writes are admin-only too.
+    let (status, _) = admin_call(
+        &srv,
+        &srv.token,
+        Method::POST,
+        "/tokens",
+        Some(json!({"name": "sneaky", "permission": "Admin"})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(srv
+        .store
+        .list_tokens()
+        .await
+        .unwrap()
+        .iter()
+        .all(|t| t.name != "sneaky"));
+
+    // A token made over the API works on SCIM; its secret is in that answer only.
+    let (status, made) = admin_call(
+        &srv,
+        &admin,
+        Method::POST,
+        "/tokens",
+        Some(json!({"name": "okta-prod", "expires_in_days": 30})),
+    )
+    .await;
+    assert_eq!(status, 201, "{made:#}");
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    let (status, listed) = admin_call(&srv, &admin, Method::GET, "/tokens", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        !listed.to_string().contains(&secret),
+        "no secret when listed"
+    );
+    let (status, _h, body) = srv
+        .as_token(
+            &secret,
+            Method::POST,
+            "/Users",
+            Some(
+                &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": "ada@example.com", "active": true}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body:#}");
+    let id = body["id"].as_str().unwrap().to_owned();
+
+    // Settings and roles are validated as the console's are: refused with a SCIM Error.
+    let (status, e) = admin_call(
+        &srv,
+        &admin,
+        Method::PUT,
+        "/settings/provisioning",
+        Some(json!({"value": "sometimes"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{e:#}");
+    assert_eq!(e["scimType"], "invalidValue");
+    let (status, e) =
+        admin_call(&srv, &admin, Method::DELETE, "/roles/ReadOnlyAnalyst", None).await;
+    assert_eq!(status, 400, "the default role stays: {e:#}");
+
+    // A change to a user is a PATCH, logged as the console's, naming the token.
+    let (status, u) = admin_call(
+        &srv,
+        &admin,
+        Method::PATCH,
+        &format!("/users/{id}"),
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "active", "value": false}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{u:#}");
+    assert_eq!(u["active"], false);
+    let (status, _) = admin_call(&srv, &admin, Method::POST, "/events/flush", None).await;
+    assert_eq!(status, 204);
+    let (status, entries) = admin_call(
+        &srv,
+        &admin,
+        Method::POST,
+        "/events/.search",
+        Some(json!({"resource_id": id, "limit": 10})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let console = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["method"] == "CONSOLE")
+        .unwrap_or_else(|| panic!("{entries:#}"));
+    assert_eq!(console["client"], "Console (admin token 'support')");
+
+    // Bounds: an unknown user is a 404; at most 1,000 ids per lookup of groups.
+    let (status, _) = admin_call(&srv, &admin, Method::GET, "/users/nope", None).await;
+    assert_eq!(status, 404);
+    let ids: Vec<String> = (0..1001).map(|i| i.to_string()).collect();
+    let (status, e) = admin_call(
+        &srv,
+        &admin,
+        Method::POST,
+        "/users/groups",
+        Some(json!({"ids": ids})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(e["scimType"], "tooMany");
+}
