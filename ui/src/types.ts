@@ -384,9 +384,9 @@ export type SecretPlace = {
 };
 
 /**
- * A saved connection.
+ * A saved connection (`ConnectionProfile` in the window, apart from the checks' profiles).
  */
-export type Profile = {
+export type ConnectionProfile = {
   name: string,
   kind: Kind,
   /**

@@ -56,8 +56,9 @@ pub enum SecretPlace {
     File { path: String },
 }
 
-/// A saved connection.
+/// A saved connection (`ConnectionProfile` in the window, apart from the checks' profiles).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "ConnectionProfile")]
 pub struct Profile {
     pub name: String,
     pub kind: Kind,
