@@ -7,12 +7,14 @@ import type {
   AppInfo,
   Bundle,
   CommandError,
+  ConnectionsView,
   EntraGuideView,
   EventRecord,
   EventsPage,
   EventsQuery,
   ExportFormat,
   Exported,
+  ForeignView,
   GroupDetail,
   GroupsPage,
   GroupsQuery,
@@ -20,6 +22,7 @@ import type {
   HealthView,
   MembersQuery,
   MinuteCount,
+  NewConnection,
   NewTokenView,
   OnboardingChange,
   OnboardingView,
@@ -106,11 +109,28 @@ export const api = {
   exportEvents: (query: EventsQuery, format: ExportFormat) => call<Exported>("export_events", { query, format }),
   /** The checks Okta, Entra ID or RFC 7644 make, run against this console's server with the
    *  simulator's token (its requests are Simulated and verify no guide step). Read-only unless
-   *  `allowWrites`: then a test user (and for Entra a group) is created and removed again. */
+   *  `allowWrites`: then a test user (and for Entra a group) is created and removed again.
+   *  A foreign server is checked with its own token; there `allowWrites` is refused
+   *  (`forbidden`) unless its connection lets checks write. */
   runCheck: (profile: Profile, allowWrites: boolean) => call<Report>("run_check", { profile, allowWrites }),
   /** The support bundle, as JSON and Markdown in Downloads: settings without secrets, token
    *  names and expiries, health, recent requests and errors, the last check's report. */
   supportBundle: () => call<Bundle>("support_bundle"),
+  /** The connection shown, the saved ones, and whether a keychain can keep their tokens. */
+  connectionsView: () => call<ConnectionsView>("connections_view"),
+  /** Reaches the server with the token, saves the connection (its token where `keep` says)
+   *  and shows it; nothing is saved when the server cannot be reached or refuses the token. */
+  connectionAdd: (connection: NewConnection) => call<ConnectionsView>("connection_add", { connection }),
+  /** Shows a saved connection (`name` null: the app's own server). `token` only after the
+   *  command failed with `unauthorized`: its token was kept for an earlier session only. */
+  connectionSwitch: (name: string | null, token: string | null) => call<ConnectionsView>("connection_switch", { name, token }),
+  /** Forgets a saved connection and its token; the app's own server is shown if it was. */
+  connectionRemove: (name: string) => call<ConnectionsView>("connection_remove", { name }),
+  /** A foreign server as last read: its users matching `text` (in userName, name or email),
+   *  changed ones first, its groups, and how the reads go. */
+  foreignView: (text: string | null) => call<ForeignView>("foreign_view", { text }),
+  /** Reads the foreign server again now; `onForeignUpdated` tells how it goes. */
+  foreignRefresh: () => call<void>("foreign_refresh"),
 };
 
 /** Every committed change to a user, as the core publishes it; `null` means "reload". */
@@ -127,6 +147,17 @@ export function onGroupChanged(f: (c: ChangeEvent | null) => void): Promise<Unli
 /** Requests were written to the event log (held deprovisions among them). */
 export function onEventsWritten(f: () => void): Promise<UnlistenFn> {
   return listen<number>("scim://events-written", () => f());
+}
+
+/** The connection shown changed (its view, or `null`: read it again): every screen reads the
+ *  new server. Not sent when only a remote server's live link changes. */
+export function onConnectionChanged(f: (v: ConnectionsView | null) => void): Promise<UnlistenFn> {
+  return listen<ConnectionsView | null>("scim://connection-changed", (e) => f(e.payload));
+}
+
+/** The foreign server shown was read again, or a page of a read under way arrived. */
+export function onForeignUpdated(f: () => void): Promise<UnlistenFn> {
+  return listen<null>("scim://foreign-updated", () => f());
 }
 
 /** `f` as a refresh that never runs twice at once and never drops a call: called while a run

@@ -6,7 +6,7 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 
 /** The views of the sidebar, in its order. */
-export const VIEW_NAMES = ["onboarding", "users", "groups", "activity", "health", "simulator", "tokens", "roles", "settings"] as const;
+export const VIEW_NAMES = ["onboarding", "users", "groups", "activity", "health", "simulator", "tokens", "roles", "settings", "connections"] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
 /** What a view can be opened on. Every field is optional: the sidebar opens each view bare. */
@@ -25,6 +25,7 @@ export interface ViewParams {
   roles: Record<string, never>;
   /** `section`: the card scrolled to. */
   settings: { section?: "guard" | "policy" };
+  connections: Record<string, never>;
 }
 
 export type Navigate = <V extends ViewName>(view: V, params?: ViewParams[V]) => void;

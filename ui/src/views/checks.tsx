@@ -1,7 +1,8 @@
 // The Health page's "Checks and support" card: the checks Okta, Microsoft Entra ID or RFC 7644
 // make, run against the server this console shows (with the simulator's token, so its requests
-// are Simulated and verify no guide step), their report as a checklist, and the support bundle
-// written to Downloads.
+// are Simulated and verify no guide step; a foreign server with the token saved for it), their
+// report as a checklist, and the support bundle written to Downloads (not for a foreign server,
+// which has no console of its own to describe).
 
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { api, asError } from "../api";
@@ -67,11 +68,18 @@ function startRun(profile: Profile, writes: boolean): Promise<void> {
   return pending;
 }
 
+/** What a foreign connection's form calls letting the checks write (connections.tsx). */
+export const FOREIGN_WRITES_LABEL = "Let checks create and remove test users";
+
 /** A hint in the window's words: the checks' hints are shared with the command line, whose
- *  switch for writes is the checkbox here. */
-function plainHint(hint: string): string {
+ *  switch for writes is the checkbox here. `writable`: the checkbox can be ticked (a foreign
+ *  connection must be added again, allowed to write, first). */
+function plainHint(hint: string, writable: boolean): string {
+  const tick = writable
+    ? `tick “${WRITES_LABEL}” and run the checks again.`
+    : `add this connection again with “${FOREIGN_WRITES_LABEL}” ticked, then tick “${WRITES_LABEL}” and run the checks again.`;
   return hint
-    .replace(/run with --allow-writes to create and remove a test user\.?/, `tick “${WRITES_LABEL}” and run the checks again.`)
+    .replace(/run with --allow-writes to create and remove a test user\.?/, tick)
     .replace(/--allow-writes/g, `“${WRITES_LABEL}”`);
 }
 
@@ -97,7 +105,7 @@ function VerdictMark(props: { verdict: Verdict }) {
 }
 
 /** One step: its mark and name on a button that opens what was sent, expected and got. */
-function CheckStep(props: { step: Step; open: boolean; onToggle: () => void }) {
+function CheckStep(props: { step: Step; open: boolean; onToggle: () => void; writable: boolean }) {
   const { step: s, open } = props;
   const id = useId();
   return (
@@ -138,7 +146,7 @@ function CheckStep(props: { step: Step; open: boolean; onToggle: () => void }) {
           {s.hint && (
             <div class="check-fact">
               <dt>{HINT_LABELS[s.verdict]}</dt>
-              <dd class="check-hint">{plainHint(s.hint)}</dd>
+              <dd class="check-hint">{plainHint(s.hint, props.writable)}</dd>
             </div>
           )}
         </dl>
@@ -148,7 +156,7 @@ function CheckStep(props: { step: Step; open: boolean; onToggle: () => void }) {
 }
 
 /** The report as a checklist: the counts, then each step; failed steps start open. */
-function CheckReport(props: { last: LastRun }) {
+function CheckReport(props: { last: LastRun; writable: boolean }) {
   const { report: r, at } = props.last;
   const [open, setOpen] = useState<Set<number>>(() => new Set(r.steps.flatMap((s, i) => (s.verdict === "fail" ? [i] : []))));
   const toggle = (i: number) =>
@@ -177,7 +185,7 @@ function CheckReport(props: { last: LastRun }) {
       ) : (
         <ol class="check-steps" aria-label="Steps of the check">
           {r.steps.map((s, i) => (
-            <CheckStep key={i} step={s} open={open.has(i)} onToggle={() => toggle(i)} />
+            <CheckStep key={i} step={s} open={open.has(i)} onToggle={() => toggle(i)} writable={props.writable} />
           ))}
         </ol>
       )}
@@ -264,8 +272,19 @@ function SupportBundle() {
   );
 }
 
-/** The card under the findings. */
-export function ChecksCard() {
+/** The foreign server a card checks: its connection's name and base URL, and whether the
+ *  connection lets checks create and remove test users. */
+export interface ForeignTarget {
+  name: string;
+  url: string;
+  allowWrites: boolean;
+}
+
+/** The card under the findings; for a foreign server (`foreign`), the checks alone. */
+export function ChecksCard(props: { foreign?: ForeignTarget }) {
+  const { foreign } = props;
+  // A foreign connection not allowed to write is checked read-only (writes are refused).
+  const writable = !foreign || foreign.allowWrites;
   const id = useId();
   const [profile, setProfile] = useState<Profile>(storedProfile);
   const [writes, setWrites] = useState(false);
@@ -310,18 +329,32 @@ export function ChecksCard() {
   };
   const run = () => {
     if (kept.pending) return;
-    const pending = startRun(chosen.current.profile, chosen.current.writes);
+    const pending = startRun(chosen.current.profile, writable && chosen.current.writes);
     sync();
     follow(pending);
   };
   const r = last?.report;
   return (
     <section class="card checks-card" data-testid="checks" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Checks and support</h2>
-      <p class="checks-text">
-        Sends this server the requests Okta, Entra ID or RFC 7644 would, and says what passes and what to fix. They go with the
-        simulator's token: Activity labels them Simulated, and they verify no step of the Connect guides.
-      </p>
+      <h2 id={`${id}-title`}>{foreign ? "Checks" : "Checks and support"}</h2>
+      {foreign ? (
+        <p class="checks-text" data-testid="checks-target">
+          Sends “{foreign.name}” (
+          <code>
+            <BreakAfterSlashes text={foreign.url} />
+          </code>
+          ) the requests Okta, Entra ID or RFC 7644 would, and says what passes and what to fix. They go with the token saved for
+          this connection.{" "}
+          {foreign.allowWrites
+            ? "They only read, unless you tick the box below."
+            : "They only read: this connection does not let checks write."}
+        </p>
+      ) : (
+        <p class="checks-text">
+          Sends this server the requests Okta, Entra ID or RFC 7644 would, and says what passes and what to fix. They go with the
+          simulator's token: Activity labels them Simulated, and they verify no step of the Connect guides.
+        </p>
+      )}
       <form
         class="checks-form"
         onSubmit={(e) => {
@@ -355,7 +388,8 @@ export function ChecksCard() {
             <input
               type="checkbox"
               name="check-writes"
-              checked={writes}
+              checked={writable && writes}
+              disabled={!writable}
               aria-describedby={`${id}-writes`}
               onChange={(e) => {
                 chosen.current.writes = (e.target as HTMLInputElement).checked;
@@ -366,7 +400,10 @@ export function ChecksCard() {
           </label>
           <p class="hint" id={`${id}-writes`}>
             Creates a user named scim-console-check-…{profile === "entra" ? " and a group" : ""} on this server, tries what the identity
-            provider does with it, then deletes it. Unticked, the checks only read.
+            provider does with it, then deletes it.{" "}
+            {writable
+              ? "Unticked, the checks only read."
+              : `This connection was added without “${FOREIGN_WRITES_LABEL}”: to allow it, remove the connection and add it again with that ticked.`}
           </p>
         </div>
         <div class="check-run">
@@ -387,8 +424,8 @@ export function ChecksCard() {
           setError(null);
         }}
       />
-      {last && <CheckReport key={last.n} last={last} />}
-      <SupportBundle />
+      {last && <CheckReport key={last.n} last={last} writable={writable} />}
+      {!foreign && <SupportBundle />}
     </section>
   );
 }

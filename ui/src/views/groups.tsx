@@ -79,7 +79,7 @@ function useCursor(count: number) {
 }
 
 /** A search box with Search and (while a search applies) Clear, and what follows it in the row. */
-function SearchForm(props: {
+export function SearchForm(props: {
   name: string;
   label: string;
   placeholder: string;

@@ -34,28 +34,41 @@ export interface Guard {
   clearError: () => void;
 }
 
-/** The guard's state, kept for the whole window. */
-export function useGuard(): Guard {
+/** The guard's state, kept for the whole window. `connection` names the server shown: when it
+ *  changes, the state of the one before is dropped and the new one's is read; `null` reads
+ *  nothing (a foreign server has no guard of this console). */
+export function useGuard(connection: string | null): Guard {
   const [status, setStatus] = useState<GuardView | null>(null);
   const [dismissal, setDismissal] = useState<Dismissal | null>(null);
   const [released, setReleased] = useState<number | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
   const [revealed, setRevealed] = useState(0);
+  const shown = useRef(connection);
+  shown.current = connection;
   const refresh = useMemo(
     () =>
       coalesced(async () => {
+        const from = shown.current;
+        if (from === null) return;
         try {
-          setStatus(await api.guardStatus());
+          const s = await api.guardStatus();
+          // Read from the server shown before a switch: not this one's guard.
+          if (from === shown.current) setStatus(s);
         } catch (e) {
-          setError(asError(e));
+          if (from === shown.current) setError(asError(e));
         }
       }),
     [],
   );
   useEffect(() => {
+    setStatus(null);
+    setDismissal(null);
+    setReleased(null);
+    setError(null);
+    if (connection === null) return;
     refresh();
     return followEvents(refresh);
-  }, []);
+  }, [connection]);
   const holding = !!status?.holding;
   // A new trip, or one more held request, shows the banner again.
   const hidden =

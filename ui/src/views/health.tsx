@@ -4,7 +4,7 @@
 // clicks that go with it. One `useHealth` for the whole window feeds both.
 
 import { createContext, type ComponentChildren } from "preact";
-import { useContext, useEffect, useId, useMemo, useState } from "preact/hooks";
+import { useContext, useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError, coalesced, followEvents } from "../api";
 import { confirmAction } from "../dialog";
 import { useNav } from "../nav";
@@ -25,23 +25,35 @@ export interface Health {
 }
 
 /** The health of the connection, kept for the whole window: refreshed when the event log is
- *  written (gathered, never two reads at once) and every 30 s. */
-export function useHealth(): Health {
+ *  written (gathered, never two reads at once) and every 30 s. `connection` names the server
+ *  shown: when it changes, what was read of the one before is dropped and the new one is read;
+ *  `null` reads nothing (a foreign server has no health of this kind to read). */
+export function useHealth(connection: string | null): Health {
   const [view, setView] = useState<HealthView | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
+  const shown = useRef(connection);
+  shown.current = connection;
   const refresh = useMemo(
     () =>
       coalesced(async () => {
+        const from = shown.current;
+        if (from === null) return;
         try {
-          setView(await api.health());
+          const v = await api.health();
+          // Read from the server shown before a switch: not this one's health.
+          if (from !== shown.current) return;
+          setView(v);
           setError(null);
         } catch (e) {
-          setError(asError(e));
+          if (from === shown.current) setError(asError(e));
         }
       }),
     [],
   );
   useEffect(() => {
+    setView(null);
+    setError(null);
+    if (connection === null) return;
     let gather: number | undefined;
     const soon = () => {
       if (gather === undefined)
@@ -58,7 +70,7 @@ export function useHealth(): Health {
       window.clearInterval(poll);
       window.clearTimeout(gather);
     };
-  }, []);
+  }, [connection]);
   return { view, error, refresh };
 }
 
