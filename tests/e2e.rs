@@ -1301,8 +1301,11 @@ async fn support_staff_see_a_remote_server_live_and_a_foreign_one_imported_and_c
     fill(&gui, "connection-url", &server.base_url).await;
     fill(&gui, "connection-token", "not-the-token").await;
     gui.click("[data-action=\"add-connection\"]").await;
-    gui.wait_for_text("[data-testid=\"add-connection\"] .error", "not valid")
-        .await;
+    gui.wait_for_text(
+        "[data-testid=\"add-connection\"] .error-box[data-code=\"unauthorized\"]",
+        "not valid",
+    )
+    .await;
     fill(&gui, "connection-token", &admin).await;
     gui.click("[data-action=\"add-connection\"]").await;
     gui.wait_for("[data-testid=\"connection\"][data-kind=\"remote\"][data-name=\"prod\"]")
