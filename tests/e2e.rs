@@ -1351,6 +1351,8 @@ async fn support_staff_see_a_remote_server_live_and_a_foreign_one_imported_and_c
     gui.click("[data-action=\"add-connection\"]").await;
     gui.wait_for("[data-testid=\"connection\"][data-kind=\"foreign\"][data-name=\"vendor\"]")
         .await;
+    gui.wait_for("[data-connection=\"vendor\"]").await;
+    gui.screenshots("connections").await;
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&token_file)

@@ -687,8 +687,8 @@ function AddConnection(props: { view: ConnectionsView; apply: (v: ConnectionsVie
           </select>
           {problem && (
             <p class="notice keychain-note" role="note" data-testid="keychain-note" id={`${id}-keychain`}>
-              No keychain is available here: {problem.replace(/\.$/, "")}. So the token is kept only until the app quits, unless you
-              choose a file only you can read.
+              {problem.charAt(0).toUpperCase() + problem.slice(1).replace(/\.$/, "")}. So the token is kept only until the app quits,
+              unless you choose a file only you can read.
             </p>
           )}
         </div>
