@@ -131,6 +131,22 @@ async fn a_remote_console_reads_changes_and_onboards_the_server_it_is_connected_
     let bad = c.add_role("").await.err().unwrap();
     assert_eq!(bad.code, ErrorCode::InvalidValue, "{bad:?}");
 
+    // Support staff check that server from the remote console (with its simulator's token,
+    // made there) and export a bundle of it without any secret.
+    let report = c
+        .run_check(scim_client::check::Profile::Okta, true)
+        .await
+        .unwrap();
+    assert_eq!(report.failed, 0, "{}", report.text());
+    assert_eq!(report.base_url, s.base_url);
+    let out = tempfile::tempdir().unwrap();
+    let bundle = c.support_bundle(out.path()).await.unwrap();
+    let json = std::fs::read_to_string(&bundle.json_path).unwrap();
+    assert!(json.contains("okta-prod"), "the server's tokens by name");
+    for secret in [&admin, &made.secret, &scim] {
+        assert!(!json.contains(secret.as_str()), "a secret in the bundle");
+    }
+
     // The embedded console of that server sees the guide's progress the remote one made.
     assert_eq!(
         s.onboarding().await.unwrap().verified_by.as_deref(),
