@@ -575,8 +575,13 @@ function AddConnection(props: { view: ConnectionsView; apply: (v: ConnectionsVie
         allow_writes: kind === "foreign" && writes,
         poll_seconds: seconds,
       });
-      setToken("");
+      // Ready for the next one: only the confirmation says what was saved.
       setAdded(name.trim());
+      setName("");
+      setUrl("");
+      setToken("");
+      setFile("");
+      setWrites(false);
       props.apply(v);
     } catch (e) {
       errors.fail(e, null);
