@@ -1332,6 +1332,36 @@ async fn support_staff_see_a_remote_server_live_and_a_foreign_one_imported_and_c
     gui.wait_for("[data-testid=\"check-report\"][data-failed=\"0\"]")
         .await;
 
+    // The server goes away: the sidebar says so. It comes back on the same address, and the
+    // window follows it again on its own, a change made there meanwhile included.
+    let addr = server
+        .base_url
+        .trim_start_matches("http://")
+        .trim_end_matches("/scim/v2")
+        .to_owned();
+    let db = server.db.clone();
+    server.shutdown().await;
+    drop(server);
+    gui.wait_for("[data-testid=\"connection-link\"][data-live=\"false\"]")
+        .await;
+    gui.nav("users").await;
+    gui.screenshots("remote-reconnecting").await;
+    let (server, serve) =
+        scim_console_core::embedded::start(scim_console_core::embedded::StartOptions {
+            demo: false,
+            db: Some(db),
+            listen: Some(addr),
+            history: false,
+        })
+        .await
+        .expect("the remote server again");
+    tokio::spawn(serve);
+    post_user(&okta, "back@example.com").await;
+    gui.wait_for("[data-testid=\"connection-link\"][data-live=\"true\"]")
+        .await;
+    gui.wait_for("[data-user=\"back@example.com\"]").await;
+    drop(server);
+
     // A foreign server: the python scim2-server from PyPI, its token kept in a private file.
     let python = PythonScim::start().await;
     let foreign = scim_client::ScimClient::new(&python.base_url, &python.token, "test").unwrap();

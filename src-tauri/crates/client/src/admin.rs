@@ -106,7 +106,11 @@ impl AdminClient {
         req: reqwest::RequestBuilder,
     ) -> Result<T, AdminError> {
         let resp = req.send().await.map_err(|e| {
-            AdminError::Unreachable(format!("{}: {}", self.api, crate::why_unsent(&e)))
+            AdminError::Unreachable(format!(
+                "Cannot reach {}: {}",
+                self.api,
+                crate::why_unsent(&e)
+            ))
         })?;
         let status = resp.status();
         let bytes = resp
