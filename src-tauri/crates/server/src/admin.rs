@@ -74,8 +74,19 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/guard", get(guard))
         .route("/guard/deprovisions", get(deprovisions))
         .route("/guard/release", post(release_guard))
+        .fallback(unknown_endpoint)
         .layer(middleware::from_fn_with_state(state.clone(), admin_only))
+        // Malformed queries and bodies, unknown paths and methods: SCIM Errors, as on SCIM.
+        .layer(middleware::from_fn(crate::error::scim_errors))
         .with_state(state)
+}
+
+async fn unknown_endpoint(req: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "{} {} is no endpoint of the admin API",
+        req.method(),
+        req.uri().path()
+    ))
 }
 
 async fn admin_only(State(state): State<AppState>, mut req: Request, next: Next) -> Response {

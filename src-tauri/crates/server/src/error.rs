@@ -140,7 +140,11 @@ pub async fn scim_errors(req: axum::extract::Request, next: axum::middleware::Ne
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .replace(',', ", ");
-            format!("{method} is not allowed on {path}; allowed: {allowed}")
+            if allowed.is_empty() {
+                format!("{method} is not allowed on {path}")
+            } else {
+                format!("{method} is not allowed on {path}; allowed: {allowed}")
+            }
         }
         StatusCode::BAD_REQUEST if !text.is_empty() => format!("the request is malformed: {text}"),
         _ if !text.is_empty() => text,

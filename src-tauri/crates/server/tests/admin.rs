@@ -445,6 +445,36 @@ async fn admin_changes_follow_the_server_s_rules_and_name_the_admin_token() {
         .unwrap_or_else(|| panic!("{entries:#}"));
     assert_eq!(console["client"], "Console (admin token 'support')");
 
+    // Malformed input and unknown paths are SCIM Errors too, never plain text.
+    let (status, e) = admin_call(&srv, &admin, Method::GET, "/users?limit=many", None).await;
+    assert_eq!(status, 400);
+    assert_eq!(e["scimType"], "invalidValue", "{e:#}");
+    let (status, e) = admin_call(
+        &srv,
+        &admin,
+        Method::POST,
+        "/roles",
+        Some(json!({"nom": "x"})),
+    )
+    .await;
+    assert!(status == 400 || status == 422, "{status}");
+    assert!(e["detail"].as_str().is_some(), "{e:#}");
+    let (status, e) = admin_call(&srv, &admin, Method::GET, "/nothing-here", None).await;
+    assert_eq!(status, 404);
+    assert!(
+        e["detail"].as_str().unwrap().contains("no endpoint"),
+        "{e:#}"
+    );
+    let (status, e) = admin_call(&srv, &admin, Method::DELETE, "/status", None).await;
+    assert_eq!(status, 405);
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("DELETE is not allowed on /admin/v1/status"),
+        "{e:#}"
+    );
+
     // Bounds: an unknown user is a 404; at most 1,000 ids per lookup of groups.
     let (status, _) = admin_call(&srv, &admin, Method::GET, "/users/nope", None).await;
     assert_eq!(status, 404);
