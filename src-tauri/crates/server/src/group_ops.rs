@@ -435,7 +435,14 @@ impl Core {
                 let names: Vec<&str> = groups.iter().map(|g| g.display_name.as_str()).collect();
                 let outcome = match role_from_groups(pattern, &rt.org_name, &rt.roles, names) {
                     Some((role, group)) => {
-                        if user.role.as_deref() == Some(role)
+                        // Deactivated here for having no role group left, it is active again
+                        // now that one gives it a role (identity providers send no
+                        // reactivation for what they never deactivated). A user the identity
+                        // provider or an admin deactivated stays so.
+                        let reactivate =
+                            !user.active && self.deactivated_for_no_role(&user_id).await?;
+                        if !reactivate
+                            && user.role.as_deref() == Some(role)
                             && user.data.get(&rt.role_attr).and_then(Value::as_str) == Some(role)
                         {
                             break;
@@ -444,7 +451,13 @@ impl Core {
                         w.data
                             .insert(rt.role_attr.clone(), Value::String(role.to_owned()));
                         w.role = Some(role.to_owned());
-                        let ctx = derived(&actor, cause, format!("role {role} from group {group}"));
+                        let what = if reactivate {
+                            w.data.insert("active".to_owned(), Value::Bool(true));
+                            format!("reactivated with role {role} from group {group}")
+                        } else {
+                            format!("role {role} from group {group}")
+                        };
+                        let ctx = derived(&actor, cause, what);
                         self.store.update_user(&user, w, &ctx).await.map(|_| ())
                     }
                     None if left => {
@@ -498,6 +511,26 @@ impl Core {
             }
         }
         Ok(())
+    }
+}
+
+impl Core {
+    /// Whether the user's last deactivation was this server's, for having no role group left
+    /// (an entry of the log with the method `ROLE`), rather than the identity provider's or an
+    /// admin's.
+    async fn deactivated_for_no_role(&self, user_id: &str) -> Result<bool> {
+        let last = self
+            .store
+            .list_events(&scim_store::EventQuery {
+                resource_id: Some(user_id.to_owned()),
+                deactivations_only: true,
+                limit: 1,
+                ..Default::default()
+            })
+            .await?;
+        Ok(last
+            .first()
+            .is_some_and(|e| e.event.method == scim_store::GROUP_ROLE_METHOD))
     }
 }
 

@@ -640,6 +640,26 @@ async fn roles_follow_the_group_joined_first() {
     // Leaving a plain group changes nothing.
     remove(&srv, &plain, jo).await;
     assert_eq!(role_of(&srv, jo).await, (Some("Analyst".into()), false));
+    // Assigned a role group again: active again, with its role (the identity provider never
+    // deactivated it, so it sends no reactivation).
+    add(&srv, &admin, jo).await;
+    assert_eq!(role_of(&srv, jo).await, (Some("Admin".into()), true));
+    srv.wait_event("the reactivation", |e| {
+        e.event.method == "ROLE"
+            && e.event.path == "reactivated with role Admin from group BigPanda_acme_BPRole_Admin"
+    })
+    .await;
+    // Deactivated by the identity provider, it stays so whatever groups it joins.
+    let (status, _h, _b) = srv
+        .patch(
+            &format!("/Users/{jo}"),
+            &patch_body(json!([{"op": "replace", "path": "active", "value": false}])),
+        )
+        .await;
+    assert_eq!(status, 200);
+    remove(&srv, &admin, jo).await;
+    add(&srv, &analyst, jo).await;
+    assert_eq!(role_of(&srv, jo).await, (Some("Analyst".into()), false));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
