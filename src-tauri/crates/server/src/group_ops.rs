@@ -357,16 +357,30 @@ impl Core {
     /// have no next attempt, so they are worked out again now. Returns how many were held.
     pub async fn release_held(&self) -> Result<u64> {
         let (held, _) = self.store.held_requests(u64::MAX).await?;
+        let is_derived = |kind: &str| kind == HELD_DEACTIVATE || kind == HELD_DELETE;
         let derived: Affected = held
-            .into_iter()
-            .filter(|h| h.kind == HELD_DEACTIVATE || h.kind == HELD_DELETE)
-            .map(|h| (h.resource_id, true))
+            .iter()
+            .filter(|h| is_derived(&h.kind))
+            .map(|h| (h.resource_id.clone(), true))
+            .collect();
+        // Users whose held requests are all derived: their release is used up here, so none is
+        // left over for a later deprovision to pass the guard on.
+        let only_derived: Vec<String> = derived
+            .iter()
+            .filter(|(id, _)| {
+                held.iter()
+                    .all(|h| &h.resource_id != id || is_derived(&h.kind))
+            })
+            .map(|(id, _)| id.clone())
             .collect();
         let n = self.store.release_guard().await?;
         if !derived.is_empty() {
             let rt = self.runtime().await?;
             let ctx = ChangeContext::by("SCIM Console (released)");
             self.apply_group_roles(&rt, derived, &ctx).await?;
+            for id in only_derived {
+                self.store.take_released(&id).await?;
+            }
         }
         Ok(n)
     }

@@ -873,4 +873,12 @@ async fn users_left_without_a_role_count_toward_the_guard_and_are_held_until_rel
         );
     }
     assert_eq!(srv.store.held_requests(100).await.unwrap().1, 0);
+    // Their releases are used up by that: none is left for a later deprovision to pass on.
+    for h in &held {
+        assert!(
+            !srv.store.take_released(&h.resource_id).await.unwrap(),
+            "{} kept a released mark",
+            h.resource_id
+        );
+    }
 }
