@@ -180,6 +180,10 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
         (true, "displayName", None) => {
             return column("display_name_key", AttrType::String, Fold::KeyColumn)
         }
+        // Users' `active` is always in the resource and mirrored by an indexed column.
+        (true, "active", None) if schema.name == "User" => {
+            return column("active", AttrType::Boolean, Fold::Exact)
+        }
         (true, "meta", Some(s)) => {
             return match def.sub(s).map(|d| d.name.as_str()) {
                 Some("created") => column("created", AttrType::DateTime, Fold::Exact),
