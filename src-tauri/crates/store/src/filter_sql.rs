@@ -180,10 +180,7 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
         (true, "displayName", None) => {
             return column("display_name_key", AttrType::String, Fold::KeyColumn)
         }
-        // Users' `active` is always in the resource and mirrored by an indexed column.
-        (true, "active", None) if schema.name == "User" => {
-            return column("active", AttrType::Boolean, Fold::Exact)
-        }
+
         (true, "meta", Some(s)) => {
             return match def.sub(s).map(|d| d.name.as_str()) {
                 Some("created") => column("created", AttrType::DateTime, Fold::Exact),
@@ -243,6 +240,13 @@ fn source(schema: &ResourceSchema, path: &AttrPath) -> Source {
         &json_path(ns, &def.name, sub_name),
         leaf,
     ))
+}
+
+/// Whether `path` is the core `active` of users.
+fn is_users_active(schema: &ResourceSchema, path: &AttrPath) -> bool {
+    schema.name == "User"
+        && path.sub_attr.is_none()
+        && matches!(schema.resolve(path), Some((Namespace::Core, def)) if def.name == "active")
 }
 
 fn column(expr: &str, ty: AttrType, fold: Fold) -> Source {
@@ -305,6 +309,15 @@ fn write_filter(
         }
         Filter::Present(path) => write_leaf(schema, path, None, within, out),
         Filter::Compare { path, op, value } => {
+            if within.is_none() && is_users_active(schema, path) {
+                // `active eq false`: the indexed column is 0 exactly when the resource says
+                // false ("who is inactive" reads only the inactive). Anything else about
+                // `active` is asked of the resource, where it may also be absent.
+                if *op == CompareOp::Eq && *value == CompValue::Bool(false) {
+                    out.sql.push_str("(active = 0)");
+                    return Ok(());
+                }
+            }
             write_leaf(schema, path, Some((op, value)), within, out)
         }
         Filter::ValuePath { path, filter } => {

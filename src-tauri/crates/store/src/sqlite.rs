@@ -438,17 +438,6 @@ async fn write_emails(conn: &mut sqlx::SqliteConnection, seq: i64, d: &Derived) 
     Ok(())
 }
 
-/// `active` written into the resource when it is absent: a user is active unless it says
-/// otherwise, and the stored resource says so, so the `active` column and the resource always
-/// agree (a filter on `active` reads the indexed column).
-fn with_active(mut user: UserWrite) -> UserWrite {
-    if !user.data.get("active").is_some_and(Value::is_boolean) {
-        let active = user.active();
-        user.data.insert("active".to_owned(), Value::Bool(active));
-    }
-    user
-}
-
 async fn insert_row(
     conn: &mut sqlx::SqliteConnection,
     user: &UserWrite,
@@ -1400,7 +1389,6 @@ impl Store for SqliteStore {
     }
 
     async fn insert_user(&self, user: UserWrite, ctx: &ChangeContext) -> Result<UserRecord> {
-        let user = with_active(user);
         let d = derive(&user)?;
         let now = now();
         let created = user.created.clone().unwrap_or_else(|| now.clone());
@@ -1435,7 +1423,6 @@ impl Store for SqliteStore {
         new: UserWrite,
         ctx: &ChangeContext,
     ) -> Result<UserRecord> {
-        let new = with_active(new);
         let d = derive(&new)?;
         let now = now();
         let mut tx = self.write.begin().await?;
@@ -1531,8 +1518,7 @@ impl Store for SqliteStore {
         let now = now();
         let mut tx = self.write.begin().await?;
         let mut n = 0;
-        for user in users.into_iter().map(with_active) {
-            let user = &user;
+        for user in &users {
             let d = derive(user)?;
             let created = user.created.clone().unwrap_or_else(|| now.clone());
             let seq = insert_row(&mut tx, user, &d, &created, &created).await?;
