@@ -608,9 +608,13 @@ export type ForeignView = {
   users: Array<ForeignUser>,
   groups: Array<ForeignGroup>,
   /**
-   * Users and groups the last read no longer found.
+   * Users and groups the last read no longer found (at most [`MAX_ROWS`]).
    */
   removed: Array<Change>,
+  /**
+   * How many the last read no longer found in all.
+   */
+  removed_total: number,
   /**
    * How many reads completed since the connection was opened.
    */

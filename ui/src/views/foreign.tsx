@@ -180,19 +180,22 @@ function changeWords(change: DiffKind | null, attributes: string[]): string {
 }
 
 /** The users or groups the last read no longer found. */
-function Removed(props: { gone: Change[] }) {
+function Removed(props: { gone: Change[]; total: number; shown: number }) {
   const id = useId();
   if (props.gone.length === 0) return null;
+  // The view carries the first 1,000 of users and groups together; say when more went.
+  const more = props.total - props.shown;
   return (
     <section class="card foreign-removed" data-testid="foreign-removed" aria-labelledby={id}>
       <h2 id={id}>Gone since the last read</h2>
       <ul>
         {props.gone.map((c) => (
-          <li key={c.id} class="mono" data-removed={c.name} title={`${c.resource} id ${c.id}`}>
+          <li key={`${c.resource}/${c.id}`} class="mono" data-removed={c.name} title={`${c.resource} id ${c.id}`}>
             {c.name}
           </li>
         ))}
       </ul>
+      {more > 0 && <p class="hint">…and {num(more)} more not listed here.</p>}
     </section>
   );
 }
@@ -303,7 +306,7 @@ export function ForeignUsersView() {
               the others.
             </p>
           )}
-          <Removed gone={gone} />
+          <Removed gone={gone} total={v?.removed_total ?? 0} shown={v?.removed.length ?? 0} />
         </>
       )}
     </section>
@@ -399,7 +402,7 @@ export function ForeignGroupsView() {
           )}
         </>
       )}
-      {v && !firstRead(v) && <Removed gone={gone} />}
+      {v && !firstRead(v) && <Removed gone={gone} total={v?.removed_total ?? 0} shown={v?.removed.length ?? 0} />}
     </section>
   );
 }

@@ -141,6 +141,14 @@ async fn check(args: CheckArgs) -> Result<()> {
     result
 }
 
+/// Runs a keychain call off the runtime's threads (the platform stores block, and the Secret
+/// Service client runs a runtime of its own).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CliError(format!("the keychain call failed: {e}")))
+}
+
 fn profile_store() -> Result<profiles::Profiles> {
     profiles::default_path()
         .map(profiles::Profiles::at)
@@ -166,11 +174,20 @@ async fn connection(c: ConnectionCommand) -> Result<()> {
             allow_writes,
         } => {
             let kind = Kind::parse(&kind).unwrap_or(Kind::Remote);
+            if store.get(&name).is_ok() {
+                return Err(CliError(format!(
+                    "a connection is called '{}' already: remove it first",
+                    name.trim()
+                )));
+            }
             let secret = match secret_file {
                 Some(path) => SecretPlace::File {
-                    path: path.to_string_lossy().into_owned(),
+                    path: std::path::absolute(&path)
+                        .unwrap_or(path)
+                        .to_string_lossy()
+                        .into_owned(),
                 },
-                None => match profiles::keychain() {
+                None => match blocking(profiles::keychain).await? {
                     Ok(()) => SecretPlace::Keychain,
                     Err(why) => {
                         return Err(CliError(format!(
@@ -200,10 +217,19 @@ async fn connection(c: ConnectionCommand) -> Result<()> {
                 allow_writes,
                 poll_seconds: None,
             };
+            profiles::validate(&profile).map_err(err)?;
             // Nothing is kept for a server that cannot be reached or refuses the token.
             let what = verify_connection(&profile, token).await?;
-            profiles::store_secret(&profile, token).map_err(err)?;
-            store.save(profile.clone()).map_err(err)?;
+            let (kept, secret) = (profile.clone(), token.to_owned());
+            blocking(move || profiles::store_secret(&kept, &secret))
+                .await?
+                .map_err(err)?;
+            if let Err(e) = store.save(profile.clone()) {
+                // Nothing half-kept: a secret without its profile is taken back.
+                let kept = profile.clone();
+                blocking(move || profiles::forget_secret(&kept)).await?;
+                return Err(err(e));
+            }
             say(format!("Saved '{}': {what}.", profile.name))
         }
         ConnectionCommand::List => {
@@ -227,7 +253,7 @@ async fn connection(c: ConnectionCommand) -> Result<()> {
             Ok(())
         }
         ConnectionCommand::Remove { name } => {
-            let p = store.remove(&name).map_err(err)?;
+            let p = blocking(move || store.remove(&name)).await?.map_err(err)?;
             say(format!("Removed '{}' and its secret.", p.name))
         }
     }
@@ -289,7 +315,9 @@ impl CheckTarget {
         use profiles::Kind;
         let list = profile_store()?;
         let p = list.get(name).map_err(|e| CliError(e.to_string()))?;
-        let secret = profiles::load_secret(&p)
+        let kept = p.clone();
+        let secret = blocking(move || profiles::load_secret(&kept))
+            .await?
             .map_err(|e| CliError(e.to_string()))?
             .ok_or_else(|| {
                 CliError(format!(

@@ -165,6 +165,18 @@ impl Profiles {
         let mut f = self.read()?;
         f.connections
             .retain(|o| !o.name.eq_ignore_ascii_case(&p.name));
+        if let SecretPlace::File { path } = &p.secret {
+            if let Some(other) = f
+                .connections
+                .iter()
+                .find(|o| matches!(&o.secret, SecretPlace::File { path: q } if q == path))
+            {
+                return Err(ProfileError::Invalid(format!(
+                    "'{}' keeps its token in {path} already: choose another file",
+                    other.name
+                )));
+            }
+        }
         if f.connections.len() >= MAX_PROFILES {
             return Err(ProfileError::Invalid(format!(
                 "at most {MAX_PROFILES} connections can be kept; remove one first"
@@ -216,6 +228,13 @@ pub fn validate(p: &Profile) -> Result<()> {
         return Err(ProfileError::Invalid(
             "put the token in the token field, not in the URL".to_owned(),
         ));
+    }
+    if let SecretPlace::File { path } = &p.secret {
+        if !Path::new(path).is_absolute() {
+            return Err(ProfileError::Invalid(format!(
+                "give the secret file's full path ('{path}' depends on the folder you are in)"
+            )));
+        }
     }
     if let Some(s) = p.poll_seconds {
         if !(5..=86_400).contains(&s) {
@@ -277,7 +296,8 @@ pub fn load_secret(profile: &Profile) -> Result<Option<String>> {
     }
 }
 
-fn forget_secret(profile: &Profile) {
+/// Removes the secret of `profile` from where it is kept (nothing for a session secret).
+pub fn forget_secret(profile: &Profile) {
     match &profile.secret {
         SecretPlace::Session => {}
         SecretPlace::Keychain => {
@@ -300,6 +320,15 @@ fn write_private(path: &Path, secret: &str) -> Result<()> {
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    // Written only as a plain file of its own: never through a link to another file.
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.file_type().is_file() {
+            return Err(ProfileError::Invalid(format!(
+                "{} is a link or a folder, not a file: choose a plain file",
+                path.display()
+            )));
+        }
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

@@ -46,7 +46,7 @@ pub fn why_unsent(e: &(dyn std::error::Error + 'static)) -> String {
     let why = if lower.contains("certificate") || lower.contains("tls") || lower.contains("ssl") {
         "the TLS handshake failed (is the certificate valid for this host name?)"
     } else if lower.contains("timed out") || lower.contains("timeout") {
-        "no answer within 30 seconds"
+        "no answer in time (the server is slow, or something in between drops the connection)"
     } else if lower.contains("dns") || lower.contains("resolve") {
         "the host name could not be resolved"
     } else if lower.contains("refused") || lower.contains("connect") {

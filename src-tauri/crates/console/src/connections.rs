@@ -5,6 +5,7 @@
 //! none — stay in this session's memory unless the admin chooses a private file.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -71,7 +72,7 @@ pub enum Keep {
 }
 
 /// A connection to add, as the window's form sends it.
-#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[derive(Clone, Deserialize, ts_rs::TS)]
 pub struct NewConnection {
     pub name: String,
     pub kind: Kind,
@@ -85,6 +86,19 @@ pub struct NewConnection {
     pub poll_seconds: Option<u32>,
 }
 
+impl std::fmt::Debug for NewConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token.
+        f.debug_struct("NewConnection")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("url", &self.url)
+            .field("keep", &self.keep)
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The connections of one window.
 pub struct Connections {
     pub embedded: Arc<Console>,
@@ -93,6 +107,8 @@ pub struct Connections {
     /// Secrets kept for this session only, by profile name (lower case). Never written.
     session: std::sync::Mutex<HashMap<String, String>>,
     keychain: tokio::sync::OnceCell<Option<String>>,
+    /// Counts the admin's choices of what to show (see [`Connections::show_if_latest`]).
+    choice: AtomicU64,
     /// Told whenever the connection shown changes.
     pub switched: broadcast::Sender<()>,
 }
@@ -108,6 +124,16 @@ fn profile_error(e: profiles::ProfileError) -> CommandError {
         }
         profiles::ProfileError::Invalid(m) => invalid(m),
         profiles::ProfileError::Io(m) => CommandError::new(ErrorCode::Internal, m),
+    }
+}
+
+/// Ends what a connection no longer shown runs: a remote console's stream, a foreign server's
+/// reads.
+fn stop(s: Shown) {
+    match s {
+        Shown::Remote { console, .. } => console.server.stop(),
+        Shown::Foreign { foreign, .. } => foreign.stop(),
+        Shown::Embedded => {}
     }
 }
 
@@ -127,6 +153,7 @@ impl Connections {
             shown: RwLock::new(Shown::Embedded),
             session: Default::default(),
             keychain: Default::default(),
+            choice: AtomicU64::new(0),
             switched: broadcast::channel(8).0,
         })
     }
@@ -262,15 +289,27 @@ impl Connections {
         })
     }
 
+    /// A new choice of what to show; only the latest one is shown when it is ready.
+    fn choose(&self) -> u64 {
+        self.choice.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Shows `s` if no other choice was made since `choice` (an admin who picked a slow server,
+    /// then a fast one, sees the one picked last); else lets it go.
+    fn show_if_latest(&self, choice: u64, s: Shown) {
+        if self.choice.load(Ordering::SeqCst) == choice {
+            self.show(s);
+        } else {
+            stop(s);
+        }
+    }
+
     fn show(&self, s: Shown) {
         let old = std::mem::replace(
             &mut *self.shown.write().unwrap_or_else(|e| e.into_inner()),
             s,
         );
-        // A remote console's stream ends with it.
-        if let Shown::Remote { console, .. } = old {
-            console.server.stop();
-        }
+        stop(old);
         let _ = self.switched.send(());
     }
 
@@ -322,13 +361,19 @@ impl Connections {
         };
         // The profile's rules (name, URL, interval) before any request is sent.
         profiles::validate(&profile).map_err(profile_error)?;
+        let choice = self.choose();
         let shown = Self::open(&profile, &token).await?;
         let kept = profile.clone();
         let secret_token = token.clone();
         blocking(move || profiles::store_secret(&kept, &secret_token))
             .await?
             .map_err(profile_error)?;
-        store.save(profile.clone()).map_err(profile_error)?;
+        if let Err(e) = store.save(profile.clone()) {
+            // Nothing half-kept: a secret without its profile is taken back.
+            let kept = profile.clone();
+            let _ = blocking(move || profiles::forget_secret(&kept)).await;
+            return Err(profile_error(e));
+        }
         if profile.secret == SecretPlace::Session {
             self.session
                 .lock()
@@ -336,7 +381,7 @@ impl Connections {
                 .insert(name.to_lowercase(), token);
         }
         tracing::info!(connection = %name, kind = ?profile.kind, "connection saved");
-        self.show(shown);
+        self.show_if_latest(choice, shown);
         self.view().await
     }
 
@@ -347,8 +392,9 @@ impl Connections {
         name: Option<&str>,
         token: Option<&str>,
     ) -> CmdResult<ConnectionsView> {
+        let choice = self.choose();
         let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
-            self.show(Shown::Embedded);
+            self.show_if_latest(choice, Shown::Embedded);
             return self.view().await;
         };
         let profile = self.profiles()?.get(name).map_err(profile_error)?;
@@ -390,7 +436,7 @@ impl Connections {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(profile.name.to_lowercase(), secret);
         }
-        self.show(shown);
+        self.show_if_latest(choice, shown);
         self.view().await
     }
 

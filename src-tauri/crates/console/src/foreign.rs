@@ -67,8 +67,10 @@ pub struct ForeignView {
     /// Users matching the search (changed ones first), at most [`MAX_ROWS`].
     pub users: Vec<ForeignUser>,
     pub groups: Vec<ForeignGroup>,
-    /// Users and groups the last read no longer found.
+    /// Users and groups the last read no longer found (at most [`MAX_ROWS`]).
     pub removed: Vec<Change>,
+    /// How many the last read no longer found in all.
+    pub removed_total: u64,
     /// How many reads completed since the connection was opened.
     pub reads: u64,
 }
@@ -187,6 +189,11 @@ impl Foreign {
         Ok(checker.run().await)
     }
 
+    /// Stops reading the server (also a read under way).
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
     /// Reads the server again now.
     pub fn refresh_now(&self) {
         self.refresh.notify_one();
@@ -302,8 +309,14 @@ impl Foreign {
                 .changes
                 .iter()
                 .filter(|c| c.kind == ChangeKind::Removed)
+                .take(MAX_ROWS)
                 .cloned()
                 .collect(),
+            removed_total: s
+                .changes
+                .iter()
+                .filter(|c| c.kind == ChangeKind::Removed)
+                .count() as u64,
             reads: s.reads,
         }
     }
@@ -313,7 +326,11 @@ impl Foreign {
 async fn poll(f: std::sync::Weak<Foreign>, mut stop: watch::Receiver<bool>) {
     loop {
         let Some(this) = f.upgrade() else { return };
-        this.read().await;
+        // A read under way ends with the connection (an import can take minutes).
+        tokio::select! {
+            _ = this.read() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
         let interval = this.interval;
         let refresh = this.refresh.clone();
         // Not held while waiting: dropping the connection ends the loop.

@@ -216,9 +216,12 @@ pub(crate) fn follow(
     external: broadcast::Sender<()>,
     link: watch::Sender<LinkState>,
     mut stop: watch::Receiver<bool>,
+    start: i64,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut last: Option<i64> = None;
+        // From where the console's first read left off: nothing written since is missed, even
+        // when the first connection fails.
+        let mut last: Option<i64> = Some(start);
         let mut failures = 0usize;
         let mut opened = 0u64;
         loop {
@@ -231,7 +234,6 @@ pub(crate) fn follow(
                         let _ = external.send(());
                     }
                     opened += 1;
-                    failures = 0;
                     link.send_modify(|l| {
                         l.live = true;
                         l.error = None;
@@ -239,10 +241,14 @@ pub(crate) fn follow(
                     });
                 }
                 StreamItem::Hello(id) => {
+                    // A server that answers: the waits between attempts start over (one that
+                    // accepts and drops at once is not asked again at once).
+                    failures = 0;
                     last = id.or(last);
                     link.send_modify(|l| l.last_event_id = last);
                 }
                 StreamItem::Entry(e) => {
+                    failures = 0;
                     last = Some(e.id);
                     link.send_modify(|l| l.last_event_id = last);
                     server
@@ -697,6 +703,7 @@ pub async fn connect(url: &str, token: &str) -> CmdResult<Arc<Console>> {
         external.clone(),
         link_tx,
         stop,
+        status.last_event_id,
     );
     // The control says "stopped" once the stream's task has ended.
     tokio::spawn(async move {
@@ -731,14 +738,21 @@ pub async fn connect(url: &str, token: &str) -> CmdResult<Arc<Console>> {
 /// Why a server could not be used, in words that say what to do.
 fn refused(root: &str, e: StoreError) -> CommandError {
     match e {
-        StoreError::Scim(s) if s.status == 401 => CommandError::new(
-            ErrorCode::Unauthorized,
-            format!(
-                "{root} refused the token: {}. Use an admin token (`scim-console admin-token \
-                 create`), not a SCIM token.",
-                s.detail
-            ),
-        ),
+        StoreError::Scim(s) if s.status == 401 => {
+            // A SCIM token where an admin token belongs is the usual mistake; a revoked or
+            // expired admin token needs a new one.
+            let hint = if s.detail.contains("admin tokens only") {
+                "Use an admin token (`scim-console admin-token create --name <name>` on the \
+                 server), not a SCIM token."
+            } else {
+                "Create a new admin token on the server (`scim-console admin-token create \
+                 --name <name>`)."
+            };
+            CommandError::new(
+                ErrorCode::Unauthorized,
+                format!("{root} refused the token: {}. {hint}", s.detail),
+            )
+        }
         StoreError::Unreachable(m) => CommandError::new(ErrorCode::Unreachable, m),
         other => CommandError::from(other),
     }

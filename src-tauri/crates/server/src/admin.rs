@@ -129,6 +129,9 @@ async fn status(State(state): State<AppState>) -> Result<Response, ApiError> {
 
 /// Rows one page of the admin API carries at most.
 const MAX_PAGE: u64 = 1000;
+/// Event-log entries one search answers at most (without their bodies: about 5 MB): as many
+/// as the console reads at once when it folds the log or exports it.
+const MAX_EVENTS: u32 = 5000;
 
 /// Paging and an optional SCIM filter, as the console's views ask for them.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -321,15 +324,25 @@ async fn stream(
     let mut first = Vec::new();
     let after = match resume {
         Some(n) => {
-            // Entries after `n` were pruned: the client cannot catch up from the log.
-            if let Some(oldest) = oldest_id(&state).await? {
-                if oldest > n + 1 {
-                    first.push(Event::default().event("reset").data(format!(
-                        "entries after {n} are no longer kept: read everything afresh"
-                    )));
+            // Entries after `n` were pruned, or the log is another one than the client read
+            // (its newest entry is older than what the client has): it cannot catch up.
+            let newest = newest_id(&state).await?;
+            if newest < n {
+                first.push(Event::default().event("reset").data(format!(
+                    "this log ends at {newest}, before {n}: read everything afresh"
+                )));
+                // What comes next follows this log's end.
+                newest
+            } else {
+                if let Some(oldest) = oldest_id(&state).await? {
+                    if oldest > n + 1 {
+                        first.push(Event::default().event("reset").data(format!(
+                            "entries after {n} are no longer kept: read everything afresh"
+                        )));
+                    }
                 }
+                n
             }
-            n
         }
         None => {
             let newest = newest_id(&state).await?;
@@ -574,7 +587,7 @@ async fn search_events(
     State(state): State<AppState>,
     Json(mut q): Json<EventQuery>,
 ) -> Result<Response, ApiError> {
-    q.limit = q.limit.clamp(1, MAX_PAGE as u32);
+    q.limit = q.limit.clamp(1, MAX_EVENTS);
     Ok(Json(state.core.read().list_events(&q).await?).into_response())
 }
 
@@ -757,7 +770,11 @@ async fn jit_login(
     Extension(admin): Extension<Admin>,
     Json(l): Json<Login>,
 ) -> Result<Response, ApiError> {
-    let actor = l.actor.unwrap_or_else(|| admin.actor());
+    // Who logged in as the caller names it, and always the admin token that said so.
+    let actor = match l.actor {
+        Some(a) => format!("{a} (via admin token '{}')", admin.0),
+        None => admin.actor(),
+    };
     let mut ctx = ChangeContext::audited(&actor, LOGIN_METHOD, "SAML login");
     if let Some(r) = ctx.request.as_mut() {
         r.event.simulated = l.simulated;

@@ -377,10 +377,13 @@ impl Core {
         if !derived.is_empty() {
             let rt = self.runtime().await?;
             let ctx = ChangeContext::by("SCIM Console (released)");
-            self.apply_group_roles(&rt, derived, &ctx).await?;
+            let applied = self.apply_group_roles(&rt, derived, &ctx).await;
+            // Used up also when working them out failed part-way: their next change comes from
+            // a group write again, and is guarded again.
             for id in only_derived {
                 self.store.take_released(&id).await?;
             }
+            applied?;
         }
         Ok(n)
     }

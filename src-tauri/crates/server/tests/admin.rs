@@ -241,6 +241,23 @@ async fn a_client_whose_entries_were_pruned_is_told_to_read_afresh() {
     assert_eq!(next.event, "entry");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_ahead_of_the_log_is_told_to_read_afresh_and_then_follows_it() {
+    // A console that read another log (the server's database was replaced) resumes with an
+    // id this log has not reached.
+    let srv = TestServer::start("full").await;
+    let admin = admin_token(&srv).await;
+    srv.provision("first@example.com", "First", "User").await;
+    let newest = newest_id_after_flush(&srv).await;
+    let mut s = Stream::open(&srv, &admin, Some(newest + 1_000)).await;
+    let e = s.next().await;
+    assert_eq!(e.event, "reset", "{e:?}");
+    srv.provision("next@example.com", "Next", "User").await;
+    let next = s.next().await;
+    assert_eq!(next.event, "entry", "{next:?}");
+    assert!(next.id.unwrap().parse::<i64>().unwrap() > newest);
+}
+
 async fn admin_get(srv: &TestServer, secret: &str, path: &str) -> (u16, Value) {
     let r = reqwest::Client::new()
         .get(format!("{}/admin/v1{path}", srv.root))
