@@ -43,6 +43,9 @@ pub fn server_root(url: &str) -> Result<String, String> {
     Ok(root)
 }
 
+/// The largest answer read from the admin API.
+pub const MAX_ANSWER: usize = 64 << 20;
+
 /// SCIM Console's admin API at a server's root.
 #[derive(Clone)]
 pub struct AdminClient {
@@ -113,10 +116,7 @@ impl AdminClient {
             ))
         })?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| AdminError::Unreachable(crate::why_unsent(&e)))?;
+        let bytes = self.body(resp).await?;
         if !status.is_success() {
             return Err(self.error_of(status, &bytes));
         }
@@ -132,6 +132,26 @@ impl AdminClient {
                 self.api
             ))
         })
+    }
+
+    /// An answer's body, refused past [`MAX_ANSWER`] (a page of the API is far smaller).
+    pub async fn body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, AdminError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| AdminError::Unreachable(crate::why_unsent(&e)))?
+        {
+            if out.len() + chunk.len() > MAX_ANSWER {
+                return Err(AdminError::Unreachable(format!(
+                    "{} answered with more than {} MiB: that is not the admin API",
+                    self.api,
+                    MAX_ANSWER >> 20
+                )));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
     }
 
     /// The error an answer that is no success stands for.

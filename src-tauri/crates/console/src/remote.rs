@@ -132,7 +132,7 @@ impl RemoteServer {
         let resp = req.send().await.map_err(|e| scim_client::why_unsent(&e))?;
         if !resp.status().is_success() {
             let status = resp.status();
-            let body = resp.bytes().await.unwrap_or_default();
+            let body = self.admin.body(resp).await.unwrap_or_default();
             return Err(self.admin.error_of(status, &body).to_string());
         }
         on(StreamItem::Open);
