@@ -249,6 +249,8 @@ export function ConnectionBlock() {
   /** The connection being reached ("" for This computer). */
   const [reaching, setReaching] = useState<string | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
+  // A failed switch's words go once another connection is shown (from here or elsewhere).
+  useEffect(() => setError(null), [view?.current, view?.kind]);
   if (!view) return null;
   const choose = async (value: string) => {
     setReaching(value);
@@ -547,6 +549,10 @@ function AddConnection(props: { view: ConnectionsView; apply: (v: ConnectionsVie
   useLayoutEffect(() => {
     if (added) addedRef.current?.focus();
   }, [added]);
+  // "Connected to X and saved. It is shown now" is true only while X is shown.
+  useEffect(() => {
+    if (added && view.current?.toLowerCase() !== added.toLowerCase()) setAdded(null);
+  }, [view.current]);
 
   const submit = async () => {
     const fail = (message: string, field: AddField) => errors.fail(invalid(message), field);
