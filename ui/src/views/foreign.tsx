@@ -9,7 +9,7 @@ import type { Change, CommandError, DiffKind, ForeignView, Progress } from "../t
 import { absolute, Badge, BreakAfterSlashes, ErrorBox, num, PageHeader, plural } from "../ui";
 import { ChecksCard } from "./checks";
 import { useConnection } from "./connections";
-import { SearchForm } from "./groups";
+import { SearchForm, useSearch } from "./groups";
 
 /** The most users (and groups) `foreign_view` answers with. */
 const MAX_ROWS = 1000;
@@ -207,8 +207,8 @@ function useName(v: ForeignView | null): string {
 }
 
 export function ForeignUsersView() {
-  const [text, setText] = useState("");
-  const [draft, setDraft] = useState("");
+  const search = useSearch();
+  const text = search.text;
   const { view: v, error } = useForeign(text);
   const name = useName(v);
   const gone = v?.removed.filter((c) => c.resource === "User") ?? [];
@@ -228,14 +228,7 @@ export function ForeignUsersView() {
             name="foreign-text"
             label="Search users"
             placeholder="Search userName, name or email"
-            draft={draft}
-            setDraft={setDraft}
-            active={!!text}
-            onSearch={() => setText(draft.trim())}
-            onClear={() => {
-              setDraft("");
-              setText("");
-            }}
+            {...search.form}
           >
             {text && (
               <span class="muted" role="status">
@@ -315,8 +308,8 @@ export function ForeignUsersView() {
 
 export function ForeignGroupsView() {
   // `foreign_view` searches users only: the groups (at most MAX_ROWS) are searched here.
-  const [text, setText] = useState("");
-  const [draft, setDraft] = useState("");
+  const search = useSearch();
+  const text = search.text;
   const { view: v, error } = useForeign("");
   const name = useName(v);
   const gone = v?.removed.filter((c) => c.resource === "Group") ?? [];
@@ -343,14 +336,7 @@ export function ForeignGroupsView() {
             name="foreign-group-text"
             label="Search groups"
             placeholder="Search group names"
-            draft={draft}
-            setDraft={setDraft}
-            active={!!text}
-            onSearch={() => setText(draft.trim())}
-            onClear={() => {
-              setDraft("");
-              setText("");
-            }}
+            {...search.form}
           >
             {text && (
               <span class="muted" role="status">

@@ -79,6 +79,26 @@ function useCursor(count: number) {
 }
 
 /** A search box with Search and (while a search applies) Clear, and what follows it in the row. */
+/** A search box's typed text and the search in force (set on Search, cleared on Clear):
+ *  `form` is what [`SearchForm`] takes of it. */
+export function useSearch() {
+  const [draft, setDraft] = useState("");
+  const [text, setText] = useState("");
+  return {
+    text,
+    form: {
+      draft,
+      setDraft,
+      active: !!text,
+      onSearch: () => setText(draft.trim()),
+      onClear: () => {
+        setDraft("");
+        setText("");
+      },
+    },
+  };
+}
+
 export function SearchForm(props: {
   name: string;
   label: string;
@@ -482,8 +502,8 @@ function GroupPage(props: { id: string; onBack: () => void }) {
   const [error, setError] = useState<CommandError | null>(null);
   /** The group is gone: when it was deleted, if this page saw it happen. */
   const [gone, setGone] = useState<{ at: string | null } | null>(null);
-  const [text, setText] = useState("");
-  const [draft, setDraft] = useState("");
+  const search = useSearch();
+  const text = search.text;
   const [loadingMore, setLoadingMore] = useState(false);
   const wanted = useRef(PAGE);
   const textNow = useRef(text);
@@ -627,14 +647,7 @@ function GroupPage(props: { id: string; onBack: () => void }) {
               name="member-text"
               label="Search members"
               placeholder="Search userName or name"
-              draft={draft}
-              setDraft={setDraft}
-              active={!!text}
-              onSearch={() => setText(draft.trim())}
-              onClear={() => {
-                setDraft("");
-                setText("");
-              }}
+              {...search.form}
             >
               <span class="muted" role="status" data-testid="member-total">
                 {text
