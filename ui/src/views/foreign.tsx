@@ -3,9 +3,10 @@
 // interval, or at once with Refresh now). Its Health page has the checks alone: its log, tokens
 // and settings are its own.
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
 import { api, asError, coalesced, onForeignUpdated } from "../api";
-import type { Change, CommandError, DiffKind, ForeignView, Progress } from "../types";
+import type { CommandError, DiffKind, ForeignView, Progress } from "../types";
 import { absolute, Badge, BreakAfterSlashes, ErrorBox, num, PageHeader, plural } from "../ui";
 import { ChecksCard } from "./checks";
 import { useConnection } from "./connections";
@@ -180,16 +181,18 @@ function changeWords(change: DiffKind | null, attributes: string[]): string {
 }
 
 /** The users or groups the last read no longer found. */
-function Removed(props: { gone: Change[]; total: number; shown: number }) {
+function Removed(props: { view: ForeignView; resource: "User" | "Group" }) {
   const id = useId();
-  if (props.gone.length === 0) return null;
+  const { view } = props;
+  const gone = view.removed.filter((c) => c.resource === props.resource);
+  if (gone.length === 0) return null;
   // The view carries the first 1,000 of users and groups together; say when more went.
-  const more = props.total - props.shown;
+  const more = view.removed_total - view.removed.length;
   return (
     <section class="card foreign-removed" data-testid="foreign-removed" aria-labelledby={id}>
       <h2 id={id}>Gone since the last read</h2>
       <ul>
-        {props.gone.map((c) => (
+        {gone.map((c) => (
           <li key={`${c.resource}/${c.id}`} class="mono" data-removed={c.name} title={`${c.resource} id ${c.id}`}>
             {c.name}
           </li>
@@ -206,15 +209,19 @@ function useName(v: ForeignView | null): string {
   return v?.name ?? view?.current ?? "";
 }
 
-export function ForeignUsersView() {
-  const search = useSearch();
-  const text = search.text;
-  const { view: v, error } = useForeign(text);
-  const name = useName(v);
-  const gone = v?.removed.filter((c) => c.resource === "User") ?? [];
+/** What both foreign pages show around their lists: the header with the totals, how the reads
+ *  go, and the first read's progress; the list (`children`) once a read has completed. */
+function ForeignPage(props: {
+  testid: string;
+  title: string;
+  view: ForeignView | null;
+  error: CommandError | null;
+  children: (v: ForeignView) => ComponentChildren;
+}) {
+  const { view: v, error } = props;
   return (
-    <section class="view foreign-view" data-testid="foreign">
-      <PageHeader title={`Users on ${name}`}>
+    <section class="view foreign-view" data-testid={props.testid}>
+      <PageHeader title={props.title}>
         <span class="muted" data-testid="foreign-totals" aria-live="polite">
           {v ? totals(v) : error ? "Not loaded" : "Loading…"}
         </span>
@@ -222,7 +229,19 @@ export function ForeignUsersView() {
       <ErrorBox error={error} />
       {v && <ReadStatus view={v} />}
       {v && firstRead(v) && <Reading view={v} />}
-      {v && !firstRead(v) && (
+      {v && !firstRead(v) && props.children(v)}
+    </section>
+  );
+}
+
+export function ForeignUsersView() {
+  const search = useSearch();
+  const text = search.text;
+  const { view: v, error } = useForeign(text);
+  const name = useName(v);
+  return (
+    <ForeignPage testid="foreign" title={`Users on ${name}`} view={v} error={error}>
+      {(v) => (
         <>
           <SearchForm
             name="foreign-text"
@@ -299,10 +318,10 @@ export function ForeignUsersView() {
               the others.
             </p>
           )}
-          <Removed gone={gone} total={v?.removed_total ?? 0} shown={v?.removed.length ?? 0} />
+          <Removed view={v} resource="User" />
         </>
       )}
-    </section>
+    </ForeignPage>
   );
 }
 
@@ -312,84 +331,79 @@ export function ForeignGroupsView() {
   const text = search.text;
   const { view: v, error } = useForeign("");
   const name = useName(v);
-  const gone = v?.removed.filter((c) => c.resource === "Group") ?? [];
   const needle = text.toLowerCase();
   const groups = v ? (needle ? v.groups.filter((g) => g.display_name.toLowerCase().includes(needle)) : v.groups) : [];
   return (
-    <section class="view foreign-view" data-testid="foreign-groups">
-      <PageHeader title={`Groups on ${name}`}>
-        <span class="muted" data-testid="foreign-totals" aria-live="polite">
-          {v ? totals(v) : error ? "Not loaded" : "Loading…"}
-        </span>
-      </PageHeader>
-      <ErrorBox error={error} />
-      {v && <ReadStatus view={v} />}
-      {v && firstRead(v) && <Reading view={v} />}
-      {v && !firstRead(v) && !v.groups_offered && (
-        <p class="card foreign-no-groups" data-testid="foreign-no-groups">
-          This server offers no /Groups.
-        </p>
-      )}
-      {v && !firstRead(v) && v.groups_offered && (
+    <ForeignPage testid="foreign-groups" title={`Groups on ${name}`} view={v} error={error}>
+      {(v) => (
         <>
-          <SearchForm
-            name="foreign-group-text"
-            label="Search groups"
-            placeholder="Search group names"
-            {...search.form}
-          >
-            {text && (
-              <span class="muted" role="status">
-                {plural(groups.length, "group matches", "groups match")}
-              </span>
-            )}
-          </SearchForm>
-          <div class="table-box">
-            <table role="table" class="data-table foreign-table foreign-groups" data-testid="foreign-groups-table" aria-label={`Groups on ${name}`}>
-              <thead role="rowgroup">
-                <tr role="row">
-                  <th role="columnheader" scope="col" title="The group's displayName">
-                    Name
-                  </th>
-                  <th role="columnheader" scope="col" class="num" title="How many members the group lists">
-                    Members
-                  </th>
-                  <th role="columnheader" scope="col" title="What the last read found different from the one before">
-                    Since the last read
-                  </th>
-                </tr>
-              </thead>
-              <tbody role="rowgroup">
-                {groups.map((g) => (
-                  <tr
-                    key={g.id}
-                    role="row"
-                    class={g.change ? `change-${g.change}` : ""}
-                    data-foreign-group={g.display_name}
-                    data-change={g.change ?? ""}
-                  >
-                    <td role="cell">{g.display_name || <span class="muted">—</span>}</td>
-                    <td role="cell" class="num" data-count={g.members}>
-                      {num(g.members)}
-                    </td>
-                    <td role="cell" class="change-note">
-                      {changeWords(g.change, g.changed)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {groups.length === 0 && <p class="empty">{text ? "No group matches." : "This server has no groups."}</p>}
-          </div>
-          {v.groups.length >= MAX_ROWS && v.total_groups > v.groups.length && (
-            <p class="muted">
-              The first {num(v.groups.length)} of {plural(v.total_groups, "group", "groups")} are listed (and searched), changed ones first.
+          {!v.groups_offered && (
+            <p class="card foreign-no-groups" data-testid="foreign-no-groups">
+              This server offers no /Groups.
             </p>
           )}
+          {v.groups_offered && (
+            <>
+              <SearchForm
+                name="foreign-group-text"
+                label="Search groups"
+                placeholder="Search group names"
+                {...search.form}
+              >
+                {text && (
+                  <span class="muted" role="status">
+                    {plural(groups.length, "group matches", "groups match")}
+                  </span>
+                )}
+              </SearchForm>
+              <div class="table-box">
+                <table role="table" class="data-table foreign-table foreign-groups" data-testid="foreign-groups-table" aria-label={`Groups on ${name}`}>
+                  <thead role="rowgroup">
+                    <tr role="row">
+                      <th role="columnheader" scope="col" title="The group's displayName">
+                        Name
+                      </th>
+                      <th role="columnheader" scope="col" class="num" title="How many members the group lists">
+                        Members
+                      </th>
+                      <th role="columnheader" scope="col" title="What the last read found different from the one before">
+                        Since the last read
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody role="rowgroup">
+                    {groups.map((g) => (
+                      <tr
+                        key={g.id}
+                        role="row"
+                        class={g.change ? `change-${g.change}` : ""}
+                        data-foreign-group={g.display_name}
+                        data-change={g.change ?? ""}
+                      >
+                        <td role="cell">{g.display_name || <span class="muted">—</span>}</td>
+                        <td role="cell" class="num" data-count={g.members}>
+                          {num(g.members)}
+                        </td>
+                        <td role="cell" class="change-note">
+                          {changeWords(g.change, g.changed)}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                {groups.length === 0 && <p class="empty">{text ? "No group matches." : "This server has no groups."}</p>}
+              </div>
+              {v.groups.length >= MAX_ROWS && v.total_groups > v.groups.length && (
+                <p class="muted">
+                  The first {num(v.groups.length)} of {plural(v.total_groups, "group", "groups")} are listed (and searched), changed ones first.
+                </p>
+              )}
+            </>
+          )}
+          <Removed view={v} resource="Group" />
         </>
       )}
-      {v && !firstRead(v) && <Removed gone={gone} total={v?.removed_total ?? 0} shown={v?.removed.length ?? 0} />}
-    </section>
+    </ForeignPage>
   );
 }
 
