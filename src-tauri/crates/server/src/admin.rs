@@ -143,34 +143,14 @@ struct PageQuery {
     filter: Option<String>,
 }
 
-impl PageQuery {
-    fn limit(&self) -> u64 {
-        self.limit.unwrap_or(100).clamp(1, MAX_PAGE)
-    }
-    fn filter(&self) -> Result<Option<scim_protocol::filter::Filter>, ApiError> {
-        match self
-            .filter
-            .as_deref()
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-        {
-            Some(f) => Ok(Some(scim_protocol::filter::parse(f)?)),
-            None => Ok(None),
-        }
-    }
-    fn list<'a>(
-        &self,
-        schema: &'a scim_protocol::ResourceSchema,
-        filter: Option<&'a scim_protocol::filter::Filter>,
-    ) -> scim_store::ListQuery<'a> {
-        scim_store::ListQuery {
-            schema,
-            filter,
-            sort_by: None,
-            sort_column: None,
-            sort_order: scim_store::SortOrder::Ascending,
-            start_index: self.offset + 1,
-            count: self.limit(),
+impl From<PageQuery> for UserSearch {
+    /// The same search, in creation order.
+    fn from(q: PageQuery) -> Self {
+        UserSearch {
+            filter: q.filter,
+            start_index: q.offset + 1,
+            count: q.limit.unwrap_or(100).clamp(1, MAX_PAGE),
+            ..UserSearch::default()
         }
     }
 }
@@ -203,32 +183,12 @@ async fn settings(State(state): State<AppState>) -> Result<Response, ApiError> {
 }
 
 /// A page of users (stored form; passwords are never stored in it), filtered by a SCIM filter.
-async fn users(
-    State(state): State<AppState>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response, ApiError> {
-    let rt = state.core.runtime().await?;
-    let filter = q.filter()?;
-    let page = state
-        .core
-        .read()
-        .list_users(&q.list(&rt.user_schema, filter.as_ref()))
-        .await?;
-    Ok(Json(json!({"total": page.total, "users": page.users})).into_response())
+async fn users(state: State<AppState>, Query(q): Query<PageQuery>) -> Result<Response, ApiError> {
+    search_users(state, Json(q.into())).await
 }
 
-async fn groups(
-    State(state): State<AppState>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response, ApiError> {
-    let rt = state.core.runtime().await?;
-    let filter = q.filter()?;
-    let page = state
-        .core
-        .read()
-        .search_groups(&q.list(&rt.group_schema, filter.as_ref()))
-        .await?;
-    Ok(Json(json!({"total": page.total, "groups": page.groups})).into_response())
+async fn groups(state: State<AppState>, Query(q): Query<PageQuery>) -> Result<Response, ApiError> {
+    search_groups(state, Json(q.into())).await
 }
 
 /// The event log's entries, as the Activity view asks for them.
