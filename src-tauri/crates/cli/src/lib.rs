@@ -221,15 +221,9 @@ async fn connection(c: ConnectionCommand) -> Result<()> {
             // Nothing is kept for a server that cannot be reached or refuses the token.
             let what = verify_connection(&profile, token).await?;
             let (kept, secret) = (profile.clone(), token.to_owned());
-            blocking(move || profiles::store_secret(&kept, &secret))
+            blocking(move || store.save_with_secret(kept, &secret))
                 .await?
                 .map_err(err)?;
-            if let Err(e) = store.save(profile.clone()) {
-                // Nothing half-kept: a secret without its profile is taken back.
-                let kept = profile.clone();
-                blocking(move || profiles::forget_secret(&kept)).await?;
-                return Err(err(e));
-            }
             say(format!("Saved '{}': {what}.", profile.name))
         }
         ConnectionCommand::List => {

@@ -187,6 +187,18 @@ impl Profiles {
         self.write(&f)
     }
 
+    /// Saves `p` with its secret kept where it says: both or neither (a secret whose profile
+    /// could not be saved is taken back). Blocks on the keychain.
+    pub fn save_with_secret(&self, p: Profile, secret: &str) -> Result<()> {
+        validate(&p)?;
+        store_secret(&p, secret)?;
+        if let Err(e) = self.save(p.clone()) {
+            forget_secret(&p);
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// Removes the profile and its secret (from the keychain or its file); the profile removed.
     pub fn remove(&self, name: &str) -> Result<Profile> {
         let mut f = self.read()?;

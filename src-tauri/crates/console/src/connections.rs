@@ -363,17 +363,10 @@ impl Connections {
         profiles::validate(&profile).map_err(profile_error)?;
         let choice = self.choose();
         let shown = Self::open(&profile, &token).await?;
-        let kept = profile.clone();
-        let secret_token = token.clone();
-        blocking(move || profiles::store_secret(&kept, &secret_token))
+        let (store, kept, secret) = (store.clone(), profile.clone(), token.clone());
+        blocking(move || store.save_with_secret(kept, &secret))
             .await?
             .map_err(profile_error)?;
-        if let Err(e) = store.save(profile.clone()) {
-            // Nothing half-kept: a secret without its profile is taken back.
-            let kept = profile.clone();
-            let _ = blocking(move || profiles::forget_secret(&kept)).await;
-            return Err(profile_error(e));
-        }
         if profile.secret == SecretPlace::Session {
             self.session
                 .lock()
