@@ -11,29 +11,16 @@
 //! size). Not a test: the figures go into the README. `cargo test --all-targets` runs it
 //! without `--bench`: then it is a quick smoke run on a small log that checks the answers.
 
+mod common;
+
 use std::time::Instant;
+
+use common::time;
 
 use scim_console_core::console::EventsQuery;
 use scim_console_core::embedded::{self, StartOptions};
 use scim_store::{AttrChange, NewEvent, Permission};
 use serde_json::json;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-/// Runs `f` `n` times; the median in milliseconds.
-async fn time<T>(n: usize, mut f: impl AsyncFnMut() -> T) -> (f64, T) {
-    let mut times = Vec::with_capacity(n);
-    let mut last = None;
-    for _ in 0..n {
-        let t = Instant::now();
-        last = Some(f().await);
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    (median(times), last.expect("at least one run"))
-}
 
 /// Entry `i` of a week of Okta traffic: lookups, pushes, deactivations, refused roles, 404s.
 fn entry(i: u64, n: u64, token_id: i64) -> NewEvent {

@@ -11,34 +11,16 @@
 //! users). Not a test: the figures go into the README. `cargo test --all-targets` runs it
 //! without `--bench`: then it is a quick smoke run that checks both consoles agree.
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{median, p95, time};
 
 use scim_console_core::console::{EventsQuery, UserSort, UsersQuery};
 use scim_console_core::embedded::{self, StartOptions};
 use scim_store::Permission;
 use serde_json::json;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn p95(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[(v.len() * 95 / 100).min(v.len() - 1)]
-}
-
-/// Runs `f` `n` times; the median in milliseconds.
-async fn time<T>(n: usize, mut f: impl AsyncFnMut() -> T) -> (f64, T) {
-    let mut times = Vec::with_capacity(n);
-    let mut last = None;
-    for _ in 0..n {
-        let t = Instant::now();
-        last = Some(f().await);
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    (median(times), last.expect("at least one run"))
-}
 
 fn page(filter: Option<&str>) -> UsersQuery {
     UsersQuery {
