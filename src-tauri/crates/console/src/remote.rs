@@ -455,7 +455,14 @@ impl StoreRead for RemoteServer {
             .value)
     }
     async fn config_generation(&self) -> Result<i64> {
-        Ok(self.status().await?.config_generation)
+        #[derive(serde::Deserialize)]
+        struct Generation {
+            generation: i64,
+        }
+        Ok(self
+            .get::<Generation>("/settings/generation")
+            .await?
+            .generation)
     }
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<EventRecord>> {
         self.post("/events/.search", query).await

@@ -47,6 +47,7 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/roles", get(roles).post(add_role))
         .route("/roles/{name}", delete(remove_role))
         .route("/settings", get(settings))
+        .route("/settings/generation", get(config_generation))
         .route("/settings/{key}", put(set_setting))
         .route(
             "/console-state/{key}",
@@ -442,6 +443,13 @@ fn found<T: serde::Serialize>(what: &str, id: &str, v: Option<T>) -> Result<Resp
         Some(v) => Ok(Json(v).into_response()),
         None => Err(ApiError::not_found(format!("no {what} has the id '{id}'"))),
     }
+}
+
+/// The configuration's generation alone (a remote console asks it often, to know when to read
+/// roles and settings again): no count of users as the status has.
+async fn config_generation(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let generation = state.core.read().config_generation().await?;
+    Ok(Json(json!({"generation": generation})).into_response())
 }
 
 async fn user(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
